@@ -1,0 +1,10 @@
+#include "operator/util/clock.h"
+
+namespace lg {
+
+SystemClock& SystemClock::instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+}  // namespace lg
