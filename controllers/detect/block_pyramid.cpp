@@ -7,10 +7,7 @@
 namespace lg::detect {
 
 BlockPyramid::BlockPyramid(double baseSeconds, int levels)
-    : levels_(std::clamp(levels, 1, kMaxLevels)) {
-  for (int l = 0; l < levels_; ++l)
-    widths_[l] = baseSeconds * static_cast<double>(1 << l);
-}
+    : levels_(std::clamp(levels, 1, kMaxLevels)), base_(baseSeconds) {}
 
 void BlockPyramid::clear() {
   for (auto& l : lv_)
@@ -52,8 +49,8 @@ void BlockPyramid::rescale(double needed) {
 
 void BlockPyramid::close(Level& lv) {
   // Slots between the last closed block and this one saw no sample: mark them empty.
-  const int64_t gap = lv.lastClosed == INT64_MIN ? kRing : lv.open - lv.lastClosed - 1;
-  for (int64_t i = 1; i <= std::min<int64_t>(gap, kRing); ++i) {
+  const int32_t gap = lv.lastClosed == kNone ? kRing : lv.open - lv.lastClosed - 1;
+  for (int32_t i = 1; i <= std::min<int32_t>(gap, kRing); ++i) {
     lv.ring[static_cast<std::size_t>(((lv.open - i) % kRing + kRing) % kRing)] = Slot{};
   }
   lv.ring[static_cast<std::size_t>((lv.open % kRing + kRing) % kRing)] = lv.current;
@@ -67,8 +64,8 @@ uint32_t BlockPyramid::add(double t, double value) {
   uint32_t closedMask = 0;
   for (int l = 0; l < levels_; ++l) {
     Level& lv = lv_[l];
-    const auto idx = static_cast<int64_t>(std::floor(t / widths_[l]));
-    if (lv.open == INT64_MIN) {
+    const auto idx = static_cast<int32_t>(std::floor(t / width(l)));
+    if (lv.open == kNone) {
       lv.open = idx;
       lv.current = Slot{q, q};
     } else if (idx == lv.open) {
@@ -90,9 +87,9 @@ uint32_t BlockPyramid::add(double t, double value) {
 void BlockPyramid::closed(int level, int slots, std::vector<Block>& out) const {
   out.clear();
   const Level& lv = lv_[level];
-  if (lv.lastClosed == INT64_MIN) return;
+  if (lv.lastClosed == kNone) return;
   slots = std::min(slots, kRing);
-  for (int64_t i = lv.lastClosed - slots + 1; i <= lv.lastClosed; ++i) {
+  for (int32_t i = lv.lastClosed - slots + 1; i <= lv.lastClosed; ++i) {
     const Slot& s = lv.ring[static_cast<std::size_t>((i % kRing + kRing) % kRing)];
     if (s.min == kEmpty) continue;
     out.push_back(Block{i, restore(s.min), restore(s.max)});
@@ -102,9 +99,9 @@ void BlockPyramid::closed(int level, int slots, std::vector<Block>& out) const {
 double BlockPyramid::recentMax(int slots) const {
   const Level& lv = lv_[0];
   double m = -std::numeric_limits<double>::infinity();
-  if (lv.open != INT64_MIN) m = restore(lv.current.max);
-  if (lv.lastClosed != INT64_MIN) {
-    for (int64_t i = lv.lastClosed - std::min(slots, kRing) + 1; i <= lv.lastClosed; ++i) {
+  if (lv.open != kNone) m = restore(lv.current.max);
+  if (lv.lastClosed != kNone) {
+    for (int32_t i = lv.lastClosed - std::min(slots, kRing) + 1; i <= lv.lastClosed; ++i) {
       const Slot& s = lv.ring[static_cast<std::size_t>((i % kRing + kRing) % kRing)];
       if (s.min != kEmpty) m = std::max(m, restore(s.max));
     }
@@ -115,8 +112,8 @@ double BlockPyramid::recentMax(int slots) const {
 double BlockPyramid::recentMin(int slots) const {
   const Level& lv = lv_[0];
   double m = std::numeric_limits<double>::infinity();
-  if (lv.lastClosed != INT64_MIN) {
-    for (int64_t i = lv.lastClosed - std::min(slots, kRing) + 1; i <= lv.lastClosed; ++i) {
+  if (lv.lastClosed != kNone) {
+    for (int32_t i = lv.lastClosed - std::min(slots, kRing) + 1; i <= lv.lastClosed; ++i) {
       const Slot& s = lv.ring[static_cast<std::size_t>((i % kRing + kRing) % kRing)];
       if (s.min != kEmpty) m = std::min(m, restore(s.min));
     }

@@ -1,8 +1,9 @@
 #pragma once
 // Multi-resolution min/max history of one series: level l keeps the last kRing blocks of
-// width base * 2^l seconds. Values are quantised to 16 bits against a scale that doubles when a
-// value exceeds it, so a series costs about 1.4 KB whatever its length.
-// Not thread-safe: one owner feeds it.
+// width base * 2^l seconds. Block numbers are int32: base widths of a second or more cover
+// Unix time until 2038 times the base. Values are quantised to 16 bits against a scale that doubles
+// when a value exceeds it, so a series costs about 1.4 KB whatever its length. Not thread-safe: one
+// owner feeds it.
 
 #include <array>
 #include <cstdint>
@@ -14,10 +15,10 @@ namespace lg::detect {
 class BlockPyramid {
  public:
   static constexpr int kRing = 48;
-  static constexpr int kMaxLevels = 8;
+  static constexpr int kMaxLevels = 7;
 
   struct Block {
-    int64_t index;  // block number: floor(t / width)
+    int32_t index;  // block number: floor(t / width)
     double min;
     double max;
   };
@@ -30,7 +31,7 @@ class BlockPyramid {
 
   void clear();
   int levels() const { return levels_; }
-  double width(int level) const { return widths_[level]; }
+  double width(int level) const { return base_ * static_cast<double>(1 << level); }
 
   // Closed blocks of `level` among the last `slots` block slots, oldest first (empty slots,
   // where no sample arrived, are skipped).
@@ -51,11 +52,12 @@ class BlockPyramid {
   };
   struct Level {
     std::array<Slot, kRing> ring{};
-    int64_t lastClosed = INT64_MIN;  // index of the newest closed block
-    int64_t open = INT64_MIN;        // index of the open block
+    int32_t lastClosed = kNone;  // index of the newest closed block
+    int32_t open = kNone;        // index of the open block
     Slot current{};
   };
   static constexpr uint16_t kEmpty = 0xFFFF;
+  static constexpr int32_t kNone = INT32_MIN;
 
   uint16_t quantise(double v) const;
   double restore(uint16_t q) const;
@@ -65,7 +67,7 @@ class BlockPyramid {
   double scale_ = 0;  // value represented by the largest code
   bool started_ = false;
   int levels_;
-  std::array<double, kMaxLevels> widths_{};
+  double base_;
   std::array<Level, kMaxLevels> lv_{};
 };
 

@@ -42,7 +42,7 @@ struct DetectorOptions {
   // A sample this far below the recent troughs (share of the limit, and ratio of the trough)
   // means the container restarted or released its memory: the series starts again.
   double resetDropFraction = 0.2;
-  double resetRatio = 0.6;
+  double resetRatio = 0.8;
 };
 
 }  // namespace lg::detect

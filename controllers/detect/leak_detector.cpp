@@ -27,11 +27,24 @@ double median(std::vector<double>& v) {
 
 }  // namespace
 
-LeakDetector::LeakDetector(const DetectorOptions& opts)
-    : opts_(opts), pyramid_(opts.baseBlockSeconds, opts.levels) {}
+std::shared_ptr<const DetectorOptions> LeakDetector::defaultOptions() {
+  static const auto defaults = std::make_shared<const DetectorOptions>();
+  return defaults;
+}
+
+LeakDetector::LeakDetector(std::shared_ptr<const DetectorOptions> opts)
+    : opts_(std::move(opts)), pyramid_(opts_->baseBlockSeconds, opts_->levels) {}
+
+bool LeakDetector::resetPending(double value) const {
+  if (limit_ <= 0 || pyramid_.empty()) return false;
+  const double trough = pyramid_.recentMin(15);
+  return std::isfinite(trough) && value < trough - opts_->resetDropFraction * limit_ &&
+         value < opts_->resetRatio * trough;
+}
 
 void LeakDetector::reset() {
   pyramid_.clear();
+  held_ = false;
   verdicts_ = {};
   latest_.reset();
   ++resets_;
@@ -45,14 +58,20 @@ std::optional<Finding> LeakDetector::add(double t, double value, double limit) {
     haveEpoch_ = true;
   }
   // A fall far below the recent troughs: the process restarted or released what it held.
-  if (limit_ > 0 && !pyramid_.empty()) {
-    const double trough = pyramid_.recentMin(15);
-    if (std::isfinite(trough) && value < trough - opts_.resetDropFraction * limit_ &&
-        value < opts_.resetRatio * trough) {
-      reset();
+  // It takes two samples in a row to believe it.
+  uint32_t closed = 0;
+  if (resetPending(value)) {
+    if (!held_) {
+      held_ = true;
+      heldT_ = t;
+      heldV_ = value;
+      return std::nullopt;
     }
+    reset();
+    closed |= pyramid_.add(heldT_, heldV_);
   }
-  const uint32_t closed = pyramid_.add(t, value);
+  held_ = false;
+  closed |= pyramid_.add(t, value);
   if (closed == 0 || limit_ <= 0) return std::nullopt;
   std::optional<Finding> found;
   for (int l = 0; l < pyramid_.levels(); ++l) {
@@ -79,7 +98,7 @@ int LeakDetector::groupSize(const std::vector<BlockPyramid::Block>& blocks) cons
     d = std::abs(d - med);
   // copy now holds absolute deviations (reordered); its median is the MAD.
   const double mad = median(copy) / 0.6745;
-  const double threshold = med + opts_.fallSigma * mad + opts_.fallFloorFraction;
+  const double threshold = med + opts_->fallSigma * mad + opts_->fallFloorFraction;
   for (std::size_t i = 0; i < s.work.size(); ++i)
     if (s.work[i] > threshold) s.falls.push_back(static_cast<double>(i));
   if (s.falls.size() < 3) return 1;
@@ -87,7 +106,7 @@ int LeakDetector::groupSize(const std::vector<BlockPyramid::Block>& blocks) cons
   gaps.reserve(s.falls.size());
   for (std::size_t i = 1; i < s.falls.size(); ++i)
     gaps.push_back(s.falls[i] - s.falls[i - 1]);
-  return std::max(1, static_cast<int>(std::lround(opts_.periodMultiple * median(gaps))));
+  return std::max(1, static_cast<int>(std::lround(opts_->periodMultiple * median(gaps))));
 }
 
 bool LeakDetector::vetoed(int level, int window, double now) const {
@@ -95,7 +114,7 @@ bool LeakDetector::vetoed(int level, int window, double now) const {
   for (int l = 0; l < pyramid_.levels(); ++l) {
     for (int k = 0; k < kWindows; ++k) {
       const double w2 = kWindowBlocks[k] * pyramid_.width(l);
-      if (w2 <= w * 1.01 || w2 < opts_.vetoMinSeconds) continue;
+      if (w2 <= w * 1.01 || w2 < opts_->vetoMinSeconds) continue;
       const Verdict& v = verdicts_[l][k];
       if (v.at == INT32_MIN || now - (epoch_ + v.at) > 2 * pyramid_.width(l)) continue;
       if (v.falling || v.margin <= 0) return true;
@@ -126,20 +145,20 @@ std::optional<Finding> LeakDetector::evaluate(int level, double now) {
       s.y.push_back(mn / limit_);
       if (end == static_cast<std::size_t>(g)) break;
     }
-    if (s.x.size() < opts_.minPoints) continue;
+    if (s.x.size() < opts_->minPoints) continue;
     std::reverse(s.x.begin(), s.x.end());
     std::reverse(s.y.begin(), s.y.end());
     const double last = s.x.back();
     for (double& x : s.x)
       x = (x - last) / 3600.0;
 
-    const WindowVerdict v = analyzeWindow(s.x, s.y, opts_);
+    const WindowVerdict v = analyzeWindow(s.x, s.y, *opts_);
     Verdict& memo = verdicts_[level][k];
     memo.at = static_cast<int32_t>(std::lround(now - epoch_));
     memo.falling = v.kind == WindowVerdict::Kind::kFalling;
     memo.margin = v.kind == WindowVerdict::Kind::kCompared ? static_cast<float>(v.margin) : 0.5f;
-    if (result || v.kind != WindowVerdict::Kind::kCompared || v.margin < opts_.margin) continue;
-    if (v.growthHours * 3600 < opts_.minGrowthSeconds) continue;
+    if (result || v.kind != WindowVerdict::Kind::kCompared || v.margin < opts_->margin) continue;
+    if (v.growthHours * 3600 < opts_->minGrowthSeconds) continue;
 
     // Forecast from the recent peak: a sawtooth exhausts the limit at its peaks.
     double peak = pyramid_.recentMax(8);
@@ -147,7 +166,7 @@ std::optional<Finding> LeakDetector::evaluate(int level, double now) {
     const double headroom = std::max(0.0, 1.0 - peak / limit_);
     const double slope = v.slope / 3600.0;  // limit shares per second
     const double tte = headroom / slope;
-    if (tte > opts_.horizonSeconds) continue;
+    if (tte > opts_->horizonSeconds) continue;
     if (vetoed(level, k, now)) continue;
 
     constexpr double kZ90 = 1.6449;

@@ -3,11 +3,12 @@
 // time; at each block boundary of its pyramid it analyses windows of 24, 32 and 48 blocks at
 // that level and raises a Finding when growth beats every benign explanation, has lasted at
 // least minGrowthSeconds, is forecast to exhaust the limit within the horizon, and no window of
-// a day or more contradicts it. Bounded memory (about 1.6 KB) and bounded work per sample.
+// a day or more contradicts it. Bounded memory (about 1.8 KB) and bounded work per sample.
 // Not thread-safe; one owner feeds it. Samples must come in time order.
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -19,7 +20,9 @@ namespace lg::detect {
 
 class LeakDetector {
  public:
-  explicit LeakDetector(const DetectorOptions& opts = {});
+  // Options are shared by every detector of a kind: one copy, not one per series.
+  explicit LeakDetector(std::shared_ptr<const DetectorOptions> opts = defaultOptions());
+  static std::shared_ptr<const DetectorOptions> defaultOptions();
 
   // Feeds one sample: t in seconds, value and limit in the resource's unit (limit <= 0 or NaN:
   // unknown, the last known one is kept). Returns a Finding when this sample completed an
@@ -48,9 +51,15 @@ class LeakDetector {
   bool vetoed(int level, int window, double now) const;
   int groupSize(const std::vector<BlockPyramid::Block>& blocks) const;
 
-  DetectorOptions opts_;
+  bool resetPending(double value) const;
+
+  std::shared_ptr<const DetectorOptions> opts_;
   BlockPyramid pyramid_;
   double limit_ = 0;
+  // A sample far below the troughs is held back until the next one confirms the fall, so one
+  // bogus scrape cannot wipe the history.
+  double heldT_ = 0, heldV_ = 0;
+  bool held_ = false;
   double epoch_ = 0;
   bool haveEpoch_ = false;
   int resets_ = 0;

@@ -8,7 +8,9 @@ namespace lg::detect {
 
 ReplayResult replayTrace(const Trace& trace, const DetectorOptions& opts) {
   ReplayResult out;
-  std::array<LeakDetector, 3> detectors{LeakDetector(opts), LeakDetector(opts), LeakDetector(opts)};
+  const auto shared = std::make_shared<const DetectorOptions>(opts);
+  std::array<LeakDetector, 3> detectors{LeakDetector(shared), LeakDetector(shared),
+                                        LeakDetector(shared)};
   out.memorySignal = trace.hasAnon ? "anon" : "working_set";
   auto feed = [&](Resource r, double t, double value, double limit) {
     if (std::isnan(value)) return;
