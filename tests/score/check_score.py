@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Scores `leakguard analyze` on the labelled public traces with the shared scorer and fails when
+the figures drop below the bars of the detection issue: F1 >= 0.97, no false alarm on a benign
+trace, median lead >= 0.6, 10th-percentile lead >= 0.25.
+
+usage: check_score.py LEAKGUARD_BINARY
+The traces are found at $LEAKGUARD_TRACES, else ../shared/traces next to the repository, else
+/work/shared/traces. Not finding them is a failure, not a skip."""
+import json, os, subprocess, sys
+
+BARS = {"f1": 0.97, "false_alarms": 0, "lead_median": 0.6, "lead_p10": 0.25}
+
+
+def traces_dir():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))
+    for d in (os.environ.get("LEAKGUARD_TRACES"), os.path.join(repo, "..", "shared", "traces"),
+              "/work/shared/traces"):
+        if d and os.path.isfile(os.path.join(d, "score.py")) and os.path.isdir(os.path.join(d, "public")):
+            return os.path.abspath(d)
+    sys.exit("FAIL: labelled traces not found (set LEAKGUARD_TRACES to the traces directory)")
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    d = traces_dir()
+    out = subprocess.run([sys.executable, os.path.join(d, "score.py"), os.path.join(d, "public"),
+                          "--cmd", binary + " analyze", "--json"],
+                         capture_output=True, text=True, timeout=1200)
+    if out.returncode != 0:
+        sys.exit("FAIL: scorer exited %d: %s" % (out.returncode, out.stderr[-2000:]))
+    report = json.loads(out.stdout)
+    det = report["detector"]
+    print("detector: F1 %.3f precision %.3f recall %.3f false alarms %d/%d median lead %.3f p10 lead %.3f"
+          % (det["f1"], det["precision"], det["recall"], det["false_alarms"], det["benign"],
+             det["lead_median"], det["lead_p10"]))
+    for name in ("predict_linear", "threshold90"):
+        r = report[name]
+        print("%s: F1 %.3f false alarms %d/%d median lead %.3f p10 lead %.3f"
+              % (name, r["f1"], r["false_alarms"], r["benign"], r["lead_median"], r["lead_p10"]))
+    failures = []
+    if det["f1"] < BARS["f1"]:
+        failures.append("F1 %.3f < %.2f" % (det["f1"], BARS["f1"]))
+    if det["false_alarms"] > BARS["false_alarms"]:
+        failures.append("false alarms on %s" % ", ".join(det["false"]))
+    if det["lead_median"] < BARS["lead_median"]:
+        failures.append("median lead %.3f < %.2f" % (det["lead_median"], BARS["lead_median"]))
+    if det["lead_p10"] < BARS["lead_p10"]:
+        failures.append("p10 lead %.3f < %.2f" % (det["lead_p10"], BARS["lead_p10"]))
+    if det["missed"]:
+        print("missed: " + " ".join(det["missed"]))
+    if failures:
+        sys.exit("FAIL: " + "; ".join(failures))
+    print("PASS: all bars met")
+
+
+if __name__ == "__main__":
+    main()
