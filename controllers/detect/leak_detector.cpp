@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace lg::detect {
 namespace {
@@ -9,7 +10,7 @@ namespace {
 // Scratch buffers reused across calls on one thread: the analysis allocates nothing per sample.
 struct Scratch {
   std::vector<BlockPyramid::Block> blocks;
-  std::vector<double> x, y, falls, work;
+  std::vector<double> x, y, falls, work, copy, gaps;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -36,14 +37,13 @@ LeakDetector::LeakDetector(std::shared_ptr<const DetectorOptions> opts)
     : opts_(std::move(opts)), pyramid_(opts_->baseBlockSeconds, opts_->levels) {}
 
 bool LeakDetector::resetPending(double value) const {
-  if (limit_ <= 0 || pyramid_.empty()) return false;
-  const double trough = pyramid_.recentMin(15);
-  return std::isfinite(trough) && value < trough - opts_->resetDropFraction * limit_ &&
-         value < opts_->resetRatio * trough;
+  if (limit_ <= 0 || !std::isfinite(trough_)) return false;
+  return value < trough_ - opts_->resetDropFraction * limit_ && value < opts_->resetRatio * trough_;
 }
 
 void LeakDetector::reset() {
   pyramid_.clear();
+  trough_ = std::numeric_limits<double>::quiet_NaN();
   held_ = false;
   verdicts_ = {};
   latest_.reset();
@@ -72,6 +72,8 @@ std::optional<Finding> LeakDetector::add(double t, double value, double limit) {
   }
   held_ = false;
   closed |= pyramid_.add(t, value);
+  // The troughs move only when a level-0 block closes.
+  if (closed & 1u) trough_ = pyramid_.recentMin(15);
   if (closed == 0 || limit_ <= 0) return std::nullopt;
   std::optional<Finding> found;
   for (int l = 0; l < pyramid_.levels(); ++l) {
@@ -92,7 +94,8 @@ int LeakDetector::groupSize(const std::vector<BlockPyramid::Block>& blocks) cons
   for (std::size_t i = 0; i + 1 < blocks.size(); ++i)
     s.work.push_back((blocks[i].max - blocks[i + 1].min) / limit_);
   if (s.work.size() < 4) return 1;
-  auto copy = s.work;
+  auto& copy = s.copy;
+  copy.assign(s.work.begin(), s.work.end());
   const double med = median(copy);
   for (double& d : copy)
     d = std::abs(d - med);
@@ -102,8 +105,8 @@ int LeakDetector::groupSize(const std::vector<BlockPyramid::Block>& blocks) cons
   for (std::size_t i = 0; i < s.work.size(); ++i)
     if (s.work[i] > threshold) s.falls.push_back(static_cast<double>(i));
   if (s.falls.size() < 3) return 1;
-  std::vector<double> gaps;
-  gaps.reserve(s.falls.size());
+  auto& gaps = s.gaps;
+  gaps.clear();
   for (std::size_t i = 1; i < s.falls.size(); ++i)
     gaps.push_back(s.falls[i] - s.falls[i - 1]);
   return std::max(1, static_cast<int>(std::lround(opts_->periodMultiple * median(gaps))));
@@ -127,12 +130,20 @@ std::optional<Finding> LeakDetector::evaluate(int level, double now) {
   Scratch& s = scratch();
   const double width = pyramid_.width(level);
   std::optional<Finding> result;
+  // The sawtooth period is read once per level, over its longest window.
+  int g = 0;
   for (int k = 0; k < kWindows; ++k) {
     const int slots = kWindowBlocks[k];
+    // A window shorter than the growth it would need can raise nothing and vetoes nothing.
+    if (slots * width < opts_->minGrowthSeconds) continue;
     pyramid_.closed(level, slots, s.blocks);
     if (s.blocks.empty() || s.blocks.front().index > s.blocks.back().index - slots + 1 + slots / 4)
       break;  // the history does not reach back over this window yet
-    const int g = groupSize(s.blocks);
+    if (g == 0) {
+      thread_local std::vector<BlockPyramid::Block> longest;
+      pyramid_.closed(level, kWindowBlocks[kWindows - 1], longest);
+      g = groupSize(longest);
+    }
     // Groups of g blocks, aligned to the newest block; each contributes its minimum (a trough).
     s.x.clear();
     s.y.clear();

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -56,6 +57,7 @@ class LeakDetector {
   std::shared_ptr<const DetectorOptions> opts_;
   BlockPyramid pyramid_;
   double limit_ = 0;
+  double trough_ = std::numeric_limits<double>::quiet_NaN();  // recent level-0 troughs
   // A sample far below the troughs is held back until the next one confirms the fall, so one
   // bogus scrape cannot wipe the history.
   double heldT_ = 0, heldV_ = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <vector>
 
 namespace lg::detect {
 namespace {
@@ -160,15 +161,17 @@ double fitSaturating(std::span<const double> x, std::span<const double> y, doubl
     syy += v * v;
   }
   double best = std::max(0.0, syy - sy * sy / dn);
+  thread_local std::vector<double> e;
+  e.resize(n);
   const double lo = std::log(0.1), hi = std::log(200.0);
   for (int k = 0; k < taus; ++k) {
     const double tau = std::exp(lo + (hi - lo) * k / std::max(1, taus - 1));
-    double se = 0, see = 0, sey = 0, sdy = 0, sdd = 0;
+    double se = 0, see = 0, sey = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const double e = std::exp(-(x[i] - x[0]) / tau);
-      se += e;
-      see += e * e;
-      sey += e * y[i];
+      e[i] = std::exp(-(x[i] - x[0]) / tau);
+      se += e[i];
+      see += e[i] * e[i];
+      sey += e[i] * y[i];
     }
     const Simple s = simpleRegression(dn, se, see, sy, syy, sey);
     if (s.b >= 0) continue;  // not rising towards a plateau
@@ -177,59 +180,61 @@ double fitSaturating(std::span<const double> x, std::span<const double> y, doubl
       continue;
     }
     // The best curve's plateau is too high: pin it at plateauMax, fit the amplitude alone.
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = std::exp(-(x[i] - x[0]) / tau);
-      sdy += (y[i] - plateauMax) * e;
-    }
     if (see <= 0) continue;
-    const double b = sdy / see;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = std::exp(-(x[i] - x[0]) / tau);
-      const double r = y[i] - plateauMax - b * e;
-      sdd += r * r;
-    }
-    best = std::min(best, sdd);
+    const double b = (sey - plateauMax * se) / see;
+    // rss = sum (y - P - b e)^2, expanded over the sums already at hand.
+    const double rss = syy - 2 * plateauMax * sy + dn * plateauMax * plateauMax -
+                       2 * b * (sey - plateauMax * se) + b * b * see;
+    best = std::min(best, std::max(0.0, rss));
   }
   return best;
 }
 
 double fitDaily(std::span<const double> x, std::span<const double> y, double peakMax) {
   const std::size_t n = y.size();
+  thread_local std::vector<double> sn, cs;
+  sn.resize(n);
+  cs.resize(n);
   std::array<std::array<double, 3>, 3> a{};
   std::array<double, 3> b{};
+  double syy = 0, sy = 0, sys = 0, syc = 0, sss = 0, scc = 0, ssc = 0, ss = 0, sc = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::array<double, 3> r{1.0, std::sin(kOmega * x[i]), std::cos(kOmega * x[i])};
-    for (int p = 0; p < 3; ++p) {
-      b[p] += r[p] * y[i];
-      for (int q = 0; q < 3; ++q)
-        a[p][q] += r[p] * r[q];
-    }
+    sn[i] = std::sin(kOmega * x[i]);
+    cs[i] = std::cos(kOmega * x[i]);
+    sy += y[i];
+    syy += y[i] * y[i];
+    sys += y[i] * sn[i];
+    syc += y[i] * cs[i];
+    ss += sn[i];
+    sc += cs[i];
+    sss += sn[i] * sn[i];
+    scc += cs[i] * cs[i];
+    ssc += sn[i] * cs[i];
   }
+  const double dn = static_cast<double>(n);
+  a = {{{dn, ss, sc}, {ss, sss, ssc}, {sc, ssc, scc}}};
+  b = {sy, sys, syc};
   if (solve(a, b) && b[0] + std::hypot(b[1], b[2]) < peakMax) {
     double rss = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const double e =
-          y[i] - b[0] - b[1] * std::sin(kOmega * x[i]) - b[2] * std::cos(kOmega * x[i]);
+      const double e = y[i] - b[0] - b[1] * sn[i] - b[2] * cs[i];
       rss += e * e;
     }
     return rss;
   }
   // The unconstrained optimum breaks the constraint, so the constrained one lies on it:
-  // y = peakMax + r (sin(w x + th) - 1), r >= 0. For each phase r has a closed form.
+  // y = peakMax + r (sin(w x + th) - 1), r >= 0. For each phase r has a closed form, and with
+  // sin(w x + th) = sin(w x) cos th + cos(w x) sin th every sum comes from the ones above.
+  const double d = sy - dn * peakMax;  // sum (y - P)
   auto boundary = [&](double th) {
-    double zz = 0, zy = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double z = std::sin(kOmega * x[i] + th) - 1.0;
-      zz += z * z;
-      zy += (y[i] - peakMax) * z;
-    }
-    const double r = zz > 0 ? std::max(0.0, zy / zz) : 0.0;
-    double rss = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double e = y[i] - peakMax - r * (std::sin(kOmega * x[i] + th) - 1.0);
-      rss += e * e;
-    }
-    return rss;
+    const double ct = std::cos(th), st = std::sin(th);
+    const double sz = ct * ss + st * sc - dn;  // sum z, z = sin(.) - 1
+    const double szz = ct * ct * sss + st * st * scc + 2 * ct * st * ssc - 2 * (sz + dn) + dn;
+    const double syz = ct * sys + st * syc - sy - peakMax * sz;  // sum (y - P) z
+    const double r = szz > 0 ? std::max(0.0, syz / szz) : 0.0;
+    const double yy = syy - 2 * peakMax * sy + dn * peakMax * peakMax;  // sum (y - P)^2
+    (void)d;
+    return std::max(0.0, yy - 2 * r * syz + r * r * szz);
   };
   constexpr int kPhases = 36;
   constexpr double kStep = 2 * std::numbers::pi / kPhases;
@@ -245,24 +250,24 @@ double fitDaily(std::span<const double> x, std::span<const double> y, double pea
   // Golden-section refinement around the best grid phase.
   const double g = (std::sqrt(5.0) - 1) / 2;
   double lo = (bestK - 1) * kStep, hi = (bestK + 1) * kStep;
-  double c = hi - g * (hi - lo), d = lo + g * (hi - lo);
-  double fc = boundary(c), fd = boundary(d);
+  double c = hi - g * (hi - lo), e = lo + g * (hi - lo);
+  double fc = boundary(c), fe = boundary(e);
   for (int it = 0; it < 20; ++it) {
-    if (fc < fd) {
-      hi = d;
-      d = c;
-      fd = fc;
+    if (fc < fe) {
+      hi = e;
+      e = c;
+      fe = fc;
       c = hi - g * (hi - lo);
       fc = boundary(c);
     } else {
       lo = c;
-      c = d;
-      fc = fd;
-      d = lo + g * (hi - lo);
-      fd = boundary(d);
+      c = e;
+      fc = fe;
+      e = lo + g * (hi - lo);
+      fe = boundary(e);
     }
   }
-  return std::min({bestRss, fc, fd});
+  return std::min({bestRss, fc, fe});
 }
 
 LineDailyFit fitLineDaily(std::span<const double> x, std::span<const double> y) {

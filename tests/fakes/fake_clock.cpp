@@ -79,7 +79,12 @@ std::size_t FakeClock::waiters() const {
 
 bool FakeClock::blockUntilWaiters(std::size_t n, std::chrono::milliseconds realTimeout) const {
   std::unique_lock g(mu_);
-  return changed_.wait_for(g, realTimeout, [&] { return waiters_.size() >= n; });
+  return changed_.wait_for(g, realTimeout, [&] {
+    std::size_t blocked = 0;
+    for (const Waiter* w : waiters_)
+      if (w->deadline > steady_) ++blocked;
+    return blocked >= n;
+  });
 }
 
 Clock::steady_time_point FakeClock::nextDeadline() const {

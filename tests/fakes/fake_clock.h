@@ -35,10 +35,13 @@ class FakeClock final : public Clock {
   // Sets the wall clock only (the steady clock never goes back).
   void setWall(time_point t);
 
-  // Threads currently blocked in waitUntil().
+  // Threads currently registered in waitUntil() (including ones whose deadline has passed and
+  // that are about to return).
   std::size_t waiters() const;
   // Blocks (in real time, up to `realTimeout` as a guard against a hung test) until at least n
-  // threads are blocked in waitUntil(). Returns false on timeout.
+  // threads are blocked in waitUntil() with a deadline still in the future (or none): after an
+  // advance(), a thread woken by it counts again only once it waits anew. Returns false on
+  // timeout.
   bool blockUntilWaiters(std::size_t n,
                          std::chrono::milliseconds realTimeout = std::chrono::seconds(10)) const;
   // The earliest deadline any waiter is waiting for; steady_time_point::max() if none.
