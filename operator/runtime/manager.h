@@ -1,0 +1,117 @@
+#pragma once
+// Manager: wires the runtime together and runs it; main() only registers things and calls
+// run().
+//
+//   Manager mgr(api, SystemClock::instance(), {.health = {.bindAddress = ":8080"},
+//                                              .leaderElection = LeaderElectorOptions{...},
+//                                              .signals = &signals});
+//   auto& pods = mgr.addInformer<PodProjection>({.resource = podsRef}, projectPod);
+//   auto& ctl = mgr.addController(reconciler, {.name = "leakpolicy", .workers = 4});
+//   pods.addEventHandler(enqueueMapped<PodProjection>(ctl.queue(), policiesSelecting));
+//   return mgr.run().ok() ? 0 : 1;
+//
+// run():
+//   1. starts the health server (/readyz waits for every informer's first list) and every
+//      informer (all replicas keep warm caches, so a new leader starts at once);
+//   2. campaigns for the Lease (or leads at once without leader election);
+//   3. once leading and every cache has synced (within cacheSyncTimeout), starts controllers;
+//   4. blocks until requestShutdown() (a signal) or leadership is lost, then stops in this
+//      order: controllers (queue shut down, in-flight reconciles finish), leader election
+//      (Lease released, so a successor takes over without waiting for expiry; releasing only
+//      after the drain keeps two replicas from acting at once), informers, health server.
+// Returns an error if leadership was lost, a cache did not sync in time or the health server
+// could not listen; the process should then exit non-zero and be restarted fresh.
+//
+// Thread safety: add*() before run(), from one thread. requestShutdown(), leading() and
+// healthPort() are thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operator/kube/api_client.h"
+#include "operator/runtime/controller.h"
+#include "operator/runtime/health_server.h"
+#include "operator/runtime/informer.h"
+#include "operator/runtime/leader_elector.h"
+#include "operator/runtime/metrics_registry.h"
+#include "operator/runtime/runtime_metrics.h"
+#include "operator/runtime/signal_handler.h"
+#include "operator/util/clock.h"
+#include "operator/util/result.h"
+
+namespace lg::runtime {
+
+struct ManagerOptions {
+  HealthServerOptions health;
+  bool enableHealthServer = true;
+  // std::nullopt: this replica always leads (single replica, tests, `leakguard agent`).
+  std::optional<LeaderElectorOptions> leaderElection;
+  std::chrono::seconds cacheSyncTimeout{120};
+  // Made by main() before any thread; run() starts it and shuts down on the first signal.
+  SignalHandler* signals = nullptr;
+};
+
+class Manager {
+ public:
+  Manager(kube::ApiClient& api, Clock& clock, ManagerOptions opts = {});
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  kube::ApiClient& api() { return api_; }
+  Clock& clock() { return clock_; }
+  MetricsRegistry& metrics() { return registry_; }
+  RuntimeMetrics& runtimeMetrics() { return runtimeMetrics_; }
+  HealthServer& healthServer() { return health_; }
+
+  // An informer owned by the manager; its reflector reports restarts to the runtime metrics
+  // and its first list gates /readyz and the controllers.
+  template <class T>
+  Informer<T>& addInformer(ReflectorOptions opts, typename Informer<T>::Projector projector) {
+    opts.metrics = &runtimeMetrics_;
+    opts.onSynced = [this] { notify(); };
+    auto informer =
+        std::make_unique<Informer<T>>(api_, clock_, std::move(opts), std::move(projector));
+    Informer<T>& ref = *informer;
+    informers_.push_back(std::move(informer));
+    return ref;
+  }
+  // A controller owned by the manager; started once leading and synced. `reconciler` must
+  // outlive the manager.
+  Controller& addController(Reconciler& reconciler, ControllerOptions opts);
+
+  Status run();
+  void requestShutdown();
+  bool leading() const;
+  std::uint16_t healthPort() const { return health_.port(); }
+
+ private:
+  void notify();
+  bool allSynced() const;
+  void startControllers();
+  void shutdownAll();
+
+  kube::ApiClient& api_;
+  Clock& clock_;
+  ManagerOptions opts_;
+  MetricsRegistry registry_;
+  RuntimeMetrics runtimeMetrics_;
+  HealthServer health_;
+  std::vector<std::unique_ptr<InformerBase>> informers_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+  std::unique_ptr<LeaderElector> elector_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool shutdown_ = false;
+  bool leading_ = false;
+  bool lostLeadership_ = false;
+  bool controllersStarted_ = false;
+};
+
+}  // namespace lg::runtime

@@ -1,0 +1,279 @@
+#include "operator/runtime/reflector.h"
+
+#include <utility>
+
+#include "operator/runtime/runtime_metrics.h"
+#include "operator/util/logger.h"
+
+namespace lg::runtime {
+
+namespace {
+
+const nlohmann::json* metadata(const nlohmann::json& object) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find("metadata");
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
+std::string stringField(const nlohmann::json* obj, const char* field) {
+  if (!obj) return {};
+  auto it = obj->find(field);
+  return it != obj->end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The HTTP status inside an ERROR event's Status object (0 if absent).
+int statusCode(const nlohmann::json& status) {
+  if (!status.is_object()) return 0;
+  auto it = status.find("code");
+  return it != status.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+constexpr int kMaxContinueRestarts = 3;
+
+}  // namespace
+
+std::string objectKey(const nlohmann::json& object) {
+  const auto* meta = metadata(object);
+  std::string name = stringField(meta, "name");
+  if (name.empty()) return {};
+  std::string ns = stringField(meta, "namespace");
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+std::string objectResourceVersion(const nlohmann::json& object) {
+  return stringField(metadata(object), "resourceVersion");
+}
+
+Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink,
+                     ReflectorOptions opts)
+    : api_(api), clock_(clock), sink_(sink), opts_(std::move(opts)), backoff_(opts_.backoff) {
+  if (opts_.name.empty()) opts_.name = opts_.resource.resource;
+  if (opts_.metrics) {
+    restartsMetric_ = &opts_.metrics->watchRestarts.labels({opts_.name});
+    relistsMetric_ = &opts_.metrics->watchRelists.labels({opts_.name});
+  }
+}
+
+Reflector::~Reflector() { stop(); }
+
+void Reflector::start() {
+  std::lock_guard g(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Reflector::stop() {
+  {
+    std::lock_guard g(mu_);
+    stopping_ = true;
+    if (current_) current_->cancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+bool Reflector::stopping() const {
+  std::lock_guard g(mu_);
+  return stopping_;
+}
+
+bool Reflector::sleepFor(std::chrono::nanoseconds d) {
+  std::unique_lock lock(mu_);
+  clock_.waitFor(lock, cv_, d, [&] { return stopping_; });
+  return !stopping_;
+}
+
+bool Reflector::waitForSync(std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(mu_);
+  clock_.waitFor(lock, cv_, timeout, [&] { return stopping_ || synced_.load(); });
+  return synced_.load();
+}
+
+std::string Reflector::lastResourceVersion() const {
+  std::lock_guard g(mu_);
+  return lastRV_;
+}
+
+void Reflector::setResourceVersion(std::string rv) {
+  if (rv.empty()) return;
+  std::lock_guard g(mu_);
+  lastRV_ = std::move(rv);
+}
+
+void Reflector::run() {
+  bool needList = true;
+  bool firstList = true;
+  bool firstWatch = true;
+  while (!stopping()) {
+    if (needList) {
+      if (!firstList) {
+        relists_.fetch_add(1);
+        if (relistsMetric_) relistsMetric_->inc();
+      }
+      firstList = false;
+      const Status s = listAndReplace();
+      if (!s.ok()) {
+        if (stopping()) break;
+        const auto delay = backoff_.next();
+        LG_LOG(warn, "list failed, retrying",
+               {{"resource", opts_.name},
+                {"code", s.error().code},
+                {"error", s.error().message},
+                {"retryInMs", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
+        if (!sleepFor(delay)) break;
+        continue;
+      }
+      needList = false;
+      backoff_.reset();
+    }
+    if (!firstWatch) {
+      watchRestarts_.fetch_add(1);
+      if (restartsMetric_) restartsMetric_->inc();
+    }
+    firstWatch = false;
+    switch (watchOnce()) {
+      case WatchEnd::kStopped:
+        return;
+      case WatchEnd::kClean:
+        break;
+      case WatchEnd::kGone:
+        needList = true;
+        break;
+      case WatchEnd::kError:
+        if (!sleepFor(backoff_.next())) return;
+        break;
+    }
+  }
+}
+
+Status Reflector::listAndReplace() {
+  kube::ListOptions lo;
+  lo.labelSelector = opts_.labelSelector;
+  lo.fieldSelector = opts_.fieldSelector;
+  lo.limit = opts_.pageSize;
+  std::string listRV;
+  std::size_t count = 0;
+  int continueRestarts = 0;
+  sink_.beginList();
+  while (true) {
+    if (stopping()) {
+      sink_.endList(false);
+      return makeError("stopped");
+    }
+    auto page = api_.list(opts_.resource, lo);
+    if (!page.ok()) {
+      if (page.error().code == 410 && !lo.continueToken.empty() &&
+          continueRestarts++ < kMaxContinueRestarts) {
+        // The continue token expired between pages: start over with a fresh snapshot.
+        LG_LOG(info, "list continue token expired, listing again", {{"resource", opts_.name}});
+        sink_.endList(false);
+        sink_.beginList();
+        lo.continueToken.clear();
+        count = 0;
+        continue;
+      }
+      sink_.endList(false);
+      return page.error();
+    }
+    if (page->items.is_array()) {
+      for (const auto& item : page->items) sink_.listed(item);
+      count += page->items.size();
+    }
+    if (!page->resourceVersion.empty()) listRV = page->resourceVersion;
+    if (page->continueToken.empty()) break;
+    lo.continueToken = page->continueToken;
+  }
+  sink_.endList(true);
+  bool first;
+  {
+    std::lock_guard g(mu_);
+    lastRV_ = listRV;
+    first = !synced_.exchange(true);
+  }
+  if (first) {
+    cv_.notify_all();
+    if (opts_.onSynced) opts_.onSynced();
+  }
+  LG_LOG(debug, "listed", {{"resource", opts_.name}, {"count", count}, {"rv", listRV}});
+  return okStatus();
+}
+
+Reflector::WatchEnd Reflector::watchOnce() {
+  kube::WatchOptions wo;
+  wo.labelSelector = opts_.labelSelector;
+  wo.fieldSelector = opts_.fieldSelector;
+  wo.resourceVersion = lastResourceVersion();
+  wo.timeoutSeconds = opts_.watchTimeoutSeconds;
+  wo.allowBookmarks = true;
+  wo.idleTimeout = std::chrono::seconds(opts_.watchTimeoutSeconds) + opts_.idleGrace;
+
+  const auto started = clock_.steadyNow();
+  auto opened = api_.watch(opts_.resource, wo);
+  if (!opened.ok()) {
+    if (stopping()) return WatchEnd::kStopped;
+    const Error& e = opened.error();
+    LG_LOG(warn, "watch failed", {{"resource", opts_.name}, {"code", e.code}, {"error", e.message},
+                                  {"rv", wo.resourceVersion}});
+    return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+  }
+  watchesStarted_.fetch_add(1);
+  std::unique_ptr<kube::WatchStream> stream = std::move(opened).value();
+  {
+    std::lock_guard g(mu_);
+    if (stopping_) return WatchEnd::kStopped;
+    current_ = stream.get();
+  }
+  struct Detach {
+    Reflector* r;
+    ~Detach() {
+      std::lock_guard g(r->mu_);
+      r->current_ = nullptr;
+    }
+  } detach{this};
+
+  std::size_t events = 0;
+  while (true) {
+    auto next = stream->next();
+    if (!next.ok()) {
+      if (stopping()) return WatchEnd::kStopped;
+      const Error& e = next.error();
+      LG_LOG(info, "watch stream broke, resuming",
+             {{"resource", opts_.name}, {"code", e.code}, {"error", e.message},
+              {"rv", lastResourceVersion()}});
+      return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+    }
+    if (!next->has_value()) {
+      if (stopping()) return WatchEnd::kStopped;
+      if (events == 0 && clock_.steadyNow() - started < opts_.minWatchDuration) {
+        LG_LOG(warn, "watch ended at once without events", {{"resource", opts_.name}});
+        return WatchEnd::kError;
+      }
+      LG_LOG(debug, "watch ended, resuming",
+             {{"resource", opts_.name}, {"rv", lastResourceVersion()}});
+      return WatchEnd::kClean;
+    }
+    const kube::WatchEvent& ev = **next;
+    using Type = kube::WatchEvent::Type;
+    switch (ev.type) {
+      case Type::kBookmark:
+        setResourceVersion(objectResourceVersion(ev.object));
+        break;
+      case Type::kError: {
+        const int code = statusCode(ev.object);
+        const std::string msg = ev.object.is_object() ? ev.object.value("message", "") : "";
+        LG_LOG(info, "watch error event", {{"resource", opts_.name}, {"code", code},
+                                           {"error", msg}});
+        return code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+      }
+      case Type::kAdded:
+      case Type::kModified:
+      case Type::kDeleted:
+        sink_.watched(ev.type, ev.object);
+        setResourceVersion(objectResourceVersion(ev.object));
+        break;
+    }
+    if (events++ == 0) backoff_.reset();
+  }
+}
+
+}  // namespace lg::runtime
