@@ -1,0 +1,111 @@
+#pragma once
+// The LeakPolicy spec as the operator uses it, parsed from the object the API server stored.
+// The CRD's schema and CEL rules refuse most mistakes at `kubectl apply`; parseLeakPolicy checks
+// everything again (an older CRD, a hand-edited object, a field the schema cannot express) and
+// lists what it cannot use, field by field, instead of failing. Pure; thread-safe.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controllers/detect/resource.h"
+#include "controllers/policy/label_selector.h"
+
+namespace lg::policy {
+
+enum class Mode { kObserve, kEnforce };
+enum class ActionKind {
+  kCaptureDiagnostics,
+  kResizeLimits,
+  kRestart,
+  kReschedule,
+  kRollback,
+  kEnforceQuota,
+  kEvent,
+  kAnnotate,
+};
+std::string_view name(ActionKind a);
+std::optional<ActionKind> parseActionKind(std::string_view s);
+
+struct WorkloadRef {
+  std::string kind;  // Deployment, StatefulSet, DaemonSet, ReplicaSet
+  std::string name;
+};
+
+struct StepCondition {
+  std::optional<double> exhaustionWithinSeconds;
+  std::optional<double> confidenceAtLeast;
+  std::optional<int> restartsAtLeast;
+  std::optional<double> withinSeconds;
+  std::optional<bool> nodeMemoryPressure;
+};
+
+struct StepParams {
+  std::optional<int> port;
+  std::optional<std::string> path;
+  double timeoutSeconds = 10;
+  int64_t maxBytes = 512 * 1024;
+  double factor = 1.5;
+  std::optional<double> maxLimitBytes;
+  std::string strategy = "evict";  // evict | rolloutRestart
+  std::optional<std::string> defaultMemoryLimit;
+  std::optional<std::string> maxMemoryLimit;
+  std::optional<std::string> quotaMemoryLimits;
+  std::string reason;
+};
+
+struct PlaybookStep {
+  std::string name;  // as written, or "step-<index>"
+  ActionKind action = ActionKind::kEvent;
+  StepCondition when;
+  StepParams params;
+};
+
+struct Budgets {
+  int maxUnavailable = 1;                    // a count, or...
+  std::optional<int> maxUnavailablePercent;  // ...a percentage of the workload's pods
+  int maxActionsPerHour = 4;
+  double cooldownSeconds = 600;
+};
+
+struct Detection {
+  double margin = 10;
+  double horizonSeconds = 7 * 86400.0;
+  double minGrowthSeconds = 3600;
+};
+
+struct LeakPolicySpec {
+  std::optional<LabelSelector> selector;
+  std::optional<WorkloadRef> workloadRef;
+  std::vector<std::string> containers;
+  Mode mode = Mode::kObserve;
+  std::vector<detect::Resource> resources{detect::Resource::kMemory};
+  Detection detection;
+  std::vector<PlaybookStep> playbook;
+  Budgets budgets;
+  int keepIncidents = 20;
+
+  bool watches(detect::Resource r) const;
+  bool watchesContainer(const std::string& container) const;
+};
+
+struct ValidationIssue {
+  std::string field;  // "spec.playbook[1].when.exhaustionWithin"
+  std::string message;
+};
+
+struct ParsedPolicy {
+  LeakPolicySpec spec;
+  // What could not be used. A policy with issues is not Ready and LeakGuard does not act on it.
+  std::vector<ValidationIssue> issues;
+  bool usable() const { return issues.empty(); }
+  // "spec.mode: must be Observe or Enforce; spec.playbook[0].params.port: required"
+  std::string summary() const;
+};
+
+// `object` is the whole LeakPolicy as the API server returned it.
+ParsedPolicy parseLeakPolicy(const nlohmann::json& object);
+
+}  // namespace lg::policy
