@@ -15,7 +15,8 @@ std::string printable(std::string_view text, size_t max) {
   for (char& c : s) {
     if (static_cast<unsigned char>(c) < 0x20 && c != ' ') c = ' ';
   }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
+  while (!s.empty() && s.back() == ' ')
+    s.pop_back();
   return text.size() > max ? s + "..." : s;
 }
 
@@ -53,8 +54,10 @@ Error statusError(int httpCode, std::string_view body) {
 }
 
 std::optional<int> parseRetryAfter(std::string_view value) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ')
+    value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ')
+    value.remove_suffix(1);
   if (value.empty() || value.size() > 9) return std::nullopt;
   int n = 0;
   for (char c : value) {

@@ -10,8 +10,10 @@ constexpr std::string_view kAlphabet =
 
 constexpr std::array<int, 256> decodeTable() {
   std::array<int, 256> t{};
-  for (int& v : t) v = -1;
-  for (size_t i = 0; i < kAlphabet.size(); ++i) t[static_cast<unsigned char>(kAlphabet[i])] = i;
+  for (int& v : t)
+    v = -1;
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    t[static_cast<unsigned char>(kAlphabet[i])] = i;
   return t;
 }
 

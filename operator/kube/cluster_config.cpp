@@ -17,7 +17,9 @@ EnvLookup processEnv() {
 }
 
 Result<ClusterConfig> loadConfig(const ConfigSources& sources) {
-  const KubeconfigOptions kopts{.context = sources.context, .clock = sources.clock};
+  KubeconfigOptions kopts;
+  kopts.context = sources.context;
+  kopts.clock = sources.clock;
   if (!sources.kubeconfigFlag.empty()) return loadKubeconfigFiles({sources.kubeconfigFlag}, kopts);
 
   std::string tried;
@@ -50,7 +52,10 @@ Result<ClusterConfig> loadConfig(const ConfigSources& sources) {
 }
 
 Result<ClusterConfig> loadConfig(const std::string& kubeconfigFlag, const EnvLookup& env) {
-  return loadConfig(ConfigSources{.kubeconfigFlag = kubeconfigFlag, .env = env});
+  ConfigSources sources;
+  sources.kubeconfigFlag = kubeconfigFlag;
+  sources.env = env;
+  return loadConfig(sources);
 }
 
 }  // namespace lg::kube

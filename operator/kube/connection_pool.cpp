@@ -2,8 +2,7 @@
 
 namespace lg::kube {
 
-ConnectionPool::ConnectionPool(const Clock& clock, size_t maxIdle,
-                               std::chrono::seconds idleTimeout)
+ConnectionPool::ConnectionPool(const Clock& clock, size_t maxIdle, std::chrono::seconds idleTimeout)
     : clock_(clock), maxIdle_(maxIdle), idleTimeout_(idleTimeout) {}
 
 std::unique_ptr<HttpConnection> ConnectionPool::take(uint64_t generation) {

@@ -22,7 +22,8 @@ std::string stringField(const nlohmann::json& obj, const char* key) {
 // The first line(s) of stderr, short enough for an error message.
 std::string stderrExcerpt(const std::string& err) {
   std::string s = err.substr(0, 512);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+    s.pop_back();
   return s;
 }
 
@@ -113,9 +114,12 @@ Result<ExecCredential> ExecCredentialPlugin::run() {
     }
     info["spec"]["cluster"] = cluster;
   }
-  ProcessOptions opts{.argv = {config_.command}, .timeout = timeout_};
+  ProcessOptions opts;
+  opts.argv = {config_.command};
+  opts.timeout = timeout_;
   opts.argv.insert(opts.argv.end(), config_.args.begin(), config_.args.end());
-  for (const auto& [k, v] : config_.env) opts.extraEnv.push_back(k + "=" + v);
+  for (const auto& [k, v] : config_.env)
+    opts.extraEnv.push_back(k + "=" + v);
   opts.extraEnv.push_back("KUBERNETES_EXEC_INFO=" + info.dump());
 
   auto proc = runProcess(opts);
@@ -126,9 +130,9 @@ Result<ExecCredential> ExecCredentialPlugin::run() {
     return makeError(msg);
   }
   if (proc->exitCode != 0) {
-    std::string msg = name + (proc->termSignal ? ": killed by signal " +
-                                                     std::to_string(proc->termSignal)
-                                               : ": exit status " + std::to_string(proc->exitCode));
+    std::string msg =
+        name + (proc->termSignal ? ": killed by signal " + std::to_string(proc->termSignal)
+                                 : ": exit status " + std::to_string(proc->exitCode));
     const std::string err = stderrExcerpt(proc->err);
     if (!err.empty()) msg += ": " + err;
     LG_LOG(warn, "exec credential plugin failed",

@@ -21,8 +21,7 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-FileTokenSource::FileTokenSource(std::string path, const Clock& clock,
-                                 std::chrono::seconds maxAge)
+FileTokenSource::FileTokenSource(std::string path, const Clock& clock, std::chrono::seconds maxAge)
     : path_(std::move(path)), clock_(clock), maxAge_(maxAge) {}
 
 Result<std::string> FileTokenSource::token() {

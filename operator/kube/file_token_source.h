@@ -5,10 +5,11 @@
 // is older than maxAge, whichever comes first; a failed re-read keeps the last good token
 // (kubelet's swap is atomic, so a failure is transient) and is logged.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <mutex>
 #include <string>
-#include <sys/types.h>
 
 #include "operator/util/clock.h"
 #include "operator/util/result.h"

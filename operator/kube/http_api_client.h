@@ -48,8 +48,8 @@ struct HttpApiClientOptions {
   size_t maxWatchEventBytes = 16u << 20;
   RetryOptions retry;
   // Deadlines and backoff run on this clock; it must outlive the client.
-  const Clock* clock = &SystemClock::instance();
-  // Waits between retries; tests pass one that advances a fake clock. Default: sleep_for.
+  Clock* clock = &SystemClock::instance();
+  // Waits between retries. Default: Clock::waitFor on `clock`, so a FakeClock drives it.
   std::function<void(std::chrono::milliseconds)> sleep;
   // Uniform in [0, 1), for backoff jitter; must be thread-safe. Default: a per-thread PRNG.
   std::function<double()> random;
@@ -70,8 +70,7 @@ class HttpApiClient final : public ApiClient {
                                 const WriteOptions& opts = {}) override;
   Result<nlohmann::json> replace(const ResourceRef& ref, const nlohmann::json& body,
                                  const WriteOptions& opts = {}) override;
-  Result<nlohmann::json> patch(const ResourceRef& ref, PatchType type,
-                               const nlohmann::json& body,
+  Result<nlohmann::json> patch(const ResourceRef& ref, PatchType type, const nlohmann::json& body,
                                const WriteOptions& opts = {}) override;
   Status remove(const ResourceRef& ref, const DeleteOptions& opts = {}) override;
 
@@ -80,10 +79,10 @@ class HttpApiClient final : public ApiClient {
                                  std::optional<std::chrono::milliseconds> timeout = {});
 
   struct Stats {
-    uint64_t requests = 0;            // HTTP requests sent, retries included
-    uint64_t retries = 0;             // attempts after a retryable failure
-    uint64_t connectionsOpened = 0;   // new TCP (+TLS) connections
-    size_t idleConnections = 0;       // in the pool now
+    uint64_t requests = 0;           // HTTP requests sent, retries included
+    uint64_t retries = 0;            // attempts after a retryable failure
+    uint64_t connectionsOpened = 0;  // new TCP (+TLS) connections
+    size_t idleConnections = 0;      // in the pool now
   };
   Stats stats() const;
   const ClusterConfig& config() const { return config_; }
@@ -109,7 +108,7 @@ class HttpApiClient final : public ApiClient {
   const ServerUrl url_;
   const HttpApiClientOptions options_;
   const RetryPolicy retry_;
-  const Clock& clock_;
+  Clock& clock_;
   ConnectionPool pool_;
 
   std::mutex tlsMu_;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -25,7 +26,8 @@ Result<std::vector<tcp::endpoint>> resolve(const std::string& host, const std::s
                                            HttpConnection::TimePoint deadline) {
   beast::error_code ec;
   const auto ip = asio::ip::make_address(host, ec);
-  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(ip, static_cast<uint16_t>(std::stoi(port)))};
+  if (!ec)
+    return std::vector<tcp::endpoint>{tcp::endpoint(ip, static_cast<uint16_t>(std::stoi(port)))};
 
   struct Lookup {
     std::mutex mu;
@@ -103,10 +105,11 @@ std::string HttpConnection::describe(const beast::error_code& ec, std::string_vi
   if (cancelled_) return s + ": cancelled";
   if (ec == beast::error::timeout) return s + ": timed out";
   if (secure_) {
-    const long verify = SSL_get_verify_result(const_cast<SSL*>(secure_->native_handle()));
+    const long verify =
+        SSL_get_verify_result(const_cast<HttpConnection*>(this)->secure_->native_handle());
     if (verify != X509_V_OK) {
-      return s + ": server certificate verification failed: " +
-             X509_verify_cert_error_string(verify);
+      return s +
+             ": server certificate verification failed: " + X509_verify_cert_error_string(verify);
     }
   }
   return s + ": " + ec.message();
@@ -122,16 +125,19 @@ Result<std::unique_ptr<HttpConnection>> HttpConnection::open(const ServerUrl& ur
     if (auto s = c->tls_->prepare(c->secure_->native_handle()); !s) return s.error();
   }
   const std::string where = url.host + ":" + url.port;
-  beast::error_code ec = c->run(deadline, [&](auto handler) {
-    c->lowest().async_connect(*endpoints, std::move(handler));
-  });
+  beast::error_code ec = c->run(
+      deadline, [&](auto handler) { c->lowest().async_connect(*endpoints, std::move(handler)); });
   if (ec) return makeError(c->describe(ec, "connecting to " + where));
   c->lowest().socket().set_option(tcp::no_delay(true), ec);
   if (c->secure_) {
     ec = c->run(deadline, [&](auto handler) {
       c->secure_->async_handshake(asio::ssl::stream_base::client, std::move(handler));
     });
-    if (ec) return makeError(c->describe(ec, "TLS handshake with " + where));
+    if (ec) {
+      const bool rejected = SSL_get_verify_result(c->secure_->native_handle()) != X509_V_OK;
+      return makeError(c->describe(ec, "TLS handshake with " + where),
+                       rejected ? kCertificateRejected : 0);
+    }
   }
   return c;
 }
@@ -148,8 +154,7 @@ Status HttpConnection::write(http::request<http::string_body>& request, TimePoin
   return okStatus();
 }
 
-Status HttpConnection::read(http::response_parser<http::string_body>& parser,
-                            TimePoint deadline) {
+Status HttpConnection::read(http::response_parser<http::string_body>& parser, TimePoint deadline) {
   beast::error_code ec = run(deadline, [&](auto handler) {
     if (secure_) {
       http::async_read(*secure_, buffer_, parser, std::move(handler));
@@ -174,8 +179,8 @@ Status HttpConnection::readHeader(http::response_parser<http::buffer_body>& pars
   return okStatus();
 }
 
-Result<size_t> HttpConnection::readSome(http::response_parser<http::buffer_body>& parser,
-                                        char* buf, size_t size, TimePoint deadline) {
+Result<size_t> HttpConnection::readSome(http::response_parser<http::buffer_body>& parser, char* buf,
+                                        size_t size, TimePoint deadline) {
   parser.get().body().data = buf;
   parser.get().body().size = size;
   beast::error_code ec = run(deadline, [&](auto handler) {

@@ -23,13 +23,18 @@ namespace lg::kube {
 
 namespace http = boost::beast::http;
 
+// Error::code of an open() that failed because the server's certificate was not trusted or did
+// not match: a configuration problem that retrying cannot fix. Never leaves HttpApiClient.
+inline constexpr int kCertificateRejected = -1;
+
 class HttpConnection {
  public:
   // Deadlines are real steady time: sockets live in it, whatever clock the caller injects.
   using TimePoint = std::chrono::steady_clock::time_point;
 
   // Resolves, connects and (tls non-null) completes the TLS handshake by the deadline. Errors
-  // (code 0) say which step failed and, for TLS, why verification failed.
+  // (code 0, or kCertificateRejected) say which step failed and, for TLS, why verification
+  // failed.
   static Result<std::unique_ptr<HttpConnection>> open(const ServerUrl& url,
                                                       std::shared_ptr<TlsContext> tls,
                                                       TimePoint deadline);
@@ -44,8 +49,8 @@ class HttpConnection {
   Status readHeader(http::response_parser<http::buffer_body>& parser, TimePoint deadline);
   // Reads at least some of the body (chunk framing decoded) into buf; returns the bytes stored,
   // possibly 0 (only framing arrived). parser.is_done() tells the end of the body.
-  Result<size_t> readSome(http::response_parser<http::buffer_body>& parser, char* buf,
-                          size_t size, TimePoint deadline);
+  Result<size_t> readSome(http::response_parser<http::buffer_body>& parser, char* buf, size_t size,
+                          TimePoint deadline);
 
   // Thread-safe: makes the operation in progress (or the next one) fail promptly.
   void cancel();
@@ -54,9 +59,9 @@ class HttpConnection {
   // or sent bytes nobody asked for).
   bool unusable() const;
 
-  uint64_t generation = 0;                        // of the TLS settings it was opened with
+  uint64_t generation = 0;                          // of the TLS settings it was opened with
   std::chrono::steady_clock::time_point idleSince;  // set by the pool (injected clock)
-  int requests = 0;                               // how many requests it carried
+  int requests = 0;                                 // how many requests it carried
 
  private:
   explicit HttpConnection(std::shared_ptr<TlsContext> tls);

@@ -13,9 +13,9 @@ namespace lg::kube {
 
 // Errors say which variable or file is missing. `clock` must outlive the returned config's
 // token source.
-Result<ClusterConfig> loadInClusterConfig(const std::string& root = kServiceAccountRoot,
-                                          const EnvLookup& env = processEnv(),
-                                          const Clock& clock = SystemClock::instance(),
-                                          std::chrono::seconds tokenMaxAge = std::chrono::seconds(60));
+Result<ClusterConfig> loadInClusterConfig(
+    const std::string& root = kServiceAccountRoot, const EnvLookup& env = processEnv(),
+    const Clock& clock = SystemClock::instance(),
+    std::chrono::seconds tokenMaxAge = std::chrono::seconds(60));
 
 }  // namespace lg::kube

@@ -83,7 +83,8 @@ Result<Entry> findEntry(const std::vector<File>& files, const char* section, con
 
 std::string fileList(const std::vector<File>& files) {
   std::string s;
-  for (const File& f : files) s += (s.empty() ? "" : ":") + f.path;
+  for (const File& f : files)
+    s += (s.empty() ? "" : ":") + f.path;
   return s;
 }
 
@@ -179,8 +180,8 @@ Result<ExecConfig> execConfig(const Entry& u, const ClusterConfig& cluster) {
 }
 
 Status applyUser(const Entry& u, const KubeconfigOptions& options, ClusterConfig& config) {
-  for (const char* key : {"auth-provider", "username", "password", "as", "as-groups",
-                          "as-uid", "as-user-extra"}) {
+  for (const char* key :
+       {"auth-provider", "username", "password", "as", "as-groups", "as-uid", "as-user-extra"}) {
     if (present(u.body, key)) {
       return makeError(u.where + "." + key +
                        ": not supported (use client certificates, a token or an exec plugin)");
@@ -191,8 +192,9 @@ Status applyUser(const Entry& u, const KubeconfigOptions& options, ClusterConfig
   auto key = dataOrFile(u, "client-key-data", "client-key");
   if (!key) return key.error();
   if (cert->empty() != key->empty()) {
-    return makeError(u.where + ": a client certificate needs a client key, and a key a "
-                               "certificate (client-certificate(-data), client-key(-data))");
+    return makeError(u.where +
+                     ": a client certificate needs a client key, and a key a "
+                     "certificate (client-certificate(-data), client-key(-data))");
   }
   config.clientCertData = *cert;
   config.clientKeyData = *key;
@@ -226,8 +228,8 @@ Status applyUser(const Entry& u, const KubeconfigOptions& options, ClusterConfig
       return c->token;
     };
     // An exec certificate, when the plugin gives one, replaces a static one.
-    config.certificateSource = [plugin, staticCert = ClientCertificate{*cert, *key}]()
-        -> Result<ClientCertificate> {
+    config.certificateSource =
+        [plugin, staticCert = ClientCertificate{*cert, *key}]() -> Result<ClientCertificate> {
       auto c = plugin->get();
       if (!c) return c.error();
       if (c->clientCertificateData.empty()) return staticCert;
@@ -297,8 +299,8 @@ Result<ClusterConfig> loadKubeconfigFiles(const std::vector<std::string>& paths,
       if (ctx.error().message != "not found") return ctx.error();
       return makeError(fileList(files) + ": context \"" + contextName + "\" is not defined");
     }
-    if (!ctx->body.IsMap()) return makeError(fileList(files) + ": context \"" + contextName +
-                                             "\" is empty");
+    if (!ctx->body.IsMap())
+      return makeError(fileList(files) + ": context \"" + contextName + "\" is empty");
     ClusterConfig config;
     config.origin = "kubeconfig " + fileList(files) + " context " + contextName;
     auto clusterName = getString(ctx->body, "cluster", ctx->where);

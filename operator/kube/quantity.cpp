@@ -7,7 +7,7 @@
 namespace lg::kube {
 namespace {
 
-using u128 = unsigned __int128;
+__extension__ typedef unsigned __int128 u128;
 
 struct Suffix {
   std::string_view text;
@@ -34,7 +34,8 @@ Error quantityError(std::string_view text, std::string_view why) {
 
 u128 pow10(int n) {
   u128 v = 1;
-  for (int i = 0; i < n; ++i) v *= 10;
+  for (int i = 0; i < n; ++i)
+    v *= 10;
   return v;
 }
 
@@ -52,12 +53,14 @@ Result<Quantity> Quantity::parse(std::string_view text) {
     ++pos;
   }
   const size_t intStart = pos;
-  while (pos < text.size() && isDigit(text[pos])) ++pos;
+  while (pos < text.size() && isDigit(text[pos]))
+    ++pos;
   const std::string_view intDigits = text.substr(intStart, pos - intStart);
   std::string_view fracDigits;
   if (pos < text.size() && text[pos] == '.') {
     const size_t fracStart = ++pos;
-    while (pos < text.size() && isDigit(text[pos])) ++pos;
+    while (pos < text.size() && isDigit(text[pos]))
+      ++pos;
     fracDigits = text.substr(fracStart, pos - fracStart);
   }
   if (intDigits.empty() && fracDigits.empty()) return quantityError(text, "no digits");
@@ -121,7 +124,8 @@ Result<Quantity> Quantity::parse(std::string_view text) {
     return quantityError(text, "more than 19 significant digits");
   }
   uint64_t m = 0;
-  for (char c : digits) m = m * 10 + static_cast<uint64_t>(c - '0');
+  for (char c : digits)
+    m = m * 10 + static_cast<uint64_t>(c - '0');
   q.mantissa_ = m;
   q.exp10_ = exp10;
   q.exp2_ = exp2;
@@ -199,8 +203,8 @@ std::optional<int64_t> Quantity::exactInt64() const {
 
 int64_t Quantity::ceilScaled(int scale10) const {
   Scaled s = scale(mantissa_, exp10_, exp2_, scale10);
-  if (s.overflow) return negative_ ? std::numeric_limits<int64_t>::min()
-                                   : std::numeric_limits<int64_t>::max();
+  if (s.overflow)
+    return negative_ ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
   // Away from zero, as apimachinery rounds.
   if (s.inexact) ++s.magnitude;
   return toSigned(s.magnitude, negative_);

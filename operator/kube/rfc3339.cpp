@@ -60,13 +60,12 @@ Result<Clock::time_point> parseRfc3339(std::string_view text) {
   using namespace std::chrono;
   size_t pos = 0;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  const bool ok = readDigits(text, pos, 4, y) && expect(text, pos, '-') &&
-                  readDigits(text, pos, 2, mo) && expect(text, pos, '-') &&
-                  readDigits(text, pos, 2, d) &&
-                  (expect(text, pos, 'T') || expect(text, pos, 't')) &&
-                  readDigits(text, pos, 2, h) && expect(text, pos, ':') &&
-                  readDigits(text, pos, 2, mi) && expect(text, pos, ':') &&
-                  readDigits(text, pos, 2, s);
+  const bool ok =
+      readDigits(text, pos, 4, y) && expect(text, pos, '-') && readDigits(text, pos, 2, mo) &&
+      expect(text, pos, '-') && readDigits(text, pos, 2, d) &&
+      (expect(text, pos, 'T') || expect(text, pos, 't')) && readDigits(text, pos, 2, h) &&
+      expect(text, pos, ':') && readDigits(text, pos, 2, mi) && expect(text, pos, ':') &&
+      readDigits(text, pos, 2, s);
   if (!ok) return timeError(text, "want YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm)");
   int64_t micros = 0;
   if (pos < text.size() && text[pos] == '.') {
@@ -78,7 +77,8 @@ Result<Clock::time_point> parseRfc3339(std::string_view text) {
       ++pos;
     }
     if (digits == 0) return timeError(text, "empty fraction");
-    for (int i = digits; i < 6; ++i) micros *= 10;
+    for (int i = digits; i < 6; ++i)
+      micros *= 10;
   }
   int offsetMinutes = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {

@@ -56,8 +56,8 @@ Result<ServerUrl> parseServerUrl(std::string_view url) {
   }
   if (u.host.empty()) return bad("no host");
   if (!portText.empty()) {
-    if (portText.find_first_not_of("0123456789") != std::string_view::npos ||
-        portText.size() > 5 || std::stoi(std::string(portText)) > 65535) {
+    if (portText.find_first_not_of("0123456789") != std::string_view::npos || portText.size() > 5 ||
+        std::stoi(std::string(portText)) > 65535) {
       return bad("bad port");
     }
     u.port = std::string(portText);
@@ -65,7 +65,8 @@ Result<ServerUrl> parseServerUrl(std::string_view url) {
     u.port = u.tls ? "443" : "80";
   }
   if (path.find_first_of("?#") != std::string_view::npos) return bad("query or fragment");
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  while (!path.empty() && path.back() == '/')
+    path.remove_suffix(1);
   u.basePath = std::string(path);
   u.hostIsIp = isIpLiteral(u.host);
   return u;

@@ -32,7 +32,8 @@ std::vector<std::string> mergedEnv(const std::vector<std::string>& extra) {
   for (char** e = environ; e && *e; ++e) {
     const std::string kv = *e;
     bool overridden = false;
-    for (const std::string& x : extra) overridden = overridden || nameOf(x) == nameOf(kv);
+    for (const std::string& x : extra)
+      overridden = overridden || nameOf(x) == nameOf(kv);
     if (!overridden) env.push_back(kv);
   }
   env.insert(env.end(), extra.begin(), extra.end());
@@ -41,7 +42,8 @@ std::vector<std::string> mergedEnv(const std::vector<std::string>& extra) {
 
 std::vector<char*> cStrings(std::vector<std::string>& v) {
   std::vector<char*> out;
-  for (std::string& s : v) out.push_back(s.data());
+  for (std::string& s : v)
+    out.push_back(s.data());
   out.push_back(nullptr);
   return out;
 }
@@ -73,8 +75,8 @@ Result<ProcessResult> runProcess(const ProcessOptions& options) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   std::vector<std::string> argvStrings = options.argv;
   std::vector<std::string> envStrings = mergedEnv(options.extraEnv);
   std::vector<char*> argv = cStrings(argvStrings);
@@ -100,7 +102,8 @@ Result<ProcessResult> runProcess(const ProcessOptions& options) {
       break;
     }
     pollfd pfds[2];
-    for (int i = 0; i < 2; ++i) pfds[i] = {fds[i]->fd, POLLIN, 0};
+    for (int i = 0; i < 2; ++i)
+      pfds[i] = {fds[i]->fd, POLLIN, 0};
     const int n = ::poll(pfds, 2, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (n < 0 && errno != EINTR) {
       failure = "poll: " + std::string(strerror(errno));

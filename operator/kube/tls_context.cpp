@@ -1,10 +1,9 @@
 #include "operator/kube/tls_context.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
 
 namespace lg::kube {
 namespace {

@@ -31,8 +31,10 @@ Result<WatchEvent> parseWatchEvent(std::string_view line) {
     return makeError("watch: event without type or object: " + excerpt(line));
   }
   static constexpr std::pair<std::string_view, WatchEvent::Type> kTypes[] = {
-      {"ADDED", WatchEvent::Type::kAdded},       {"MODIFIED", WatchEvent::Type::kModified},
-      {"DELETED", WatchEvent::Type::kDeleted},   {"BOOKMARK", WatchEvent::Type::kBookmark},
+      {"ADDED", WatchEvent::Type::kAdded},
+      {"MODIFIED", WatchEvent::Type::kModified},
+      {"DELETED", WatchEvent::Type::kDeleted},
+      {"BOOKMARK", WatchEvent::Type::kBookmark},
       {"ERROR", WatchEvent::Type::kError}};
   const std::string& name = type->get_ref<const std::string&>();
   for (const auto& [text, t] : kTypes) {
@@ -75,7 +77,7 @@ Result<std::optional<WatchEvent>> WatchDecoder::next() {
 Result<std::optional<WatchEvent>> WatchDecoder::finish() {
   auto event = next();
   if (!event || *event) return event;
-  const std::string_view rest = trim(std::string_view(buf_).substr(start_));
+  const std::string rest(trim(std::string_view(buf_).substr(start_)));
   start_ = scan_ = buf_.size();
   compact();
   if (rest.empty()) return std::optional<WatchEvent>();
