@@ -33,12 +33,15 @@ Controller::Controller(Clock& clock, Reconciler& reconciler, ControllerOptions o
   }
 }
 
-Controller::~Controller() { stop(); }
+Controller::~Controller() {
+  stop();
+}
 
 void Controller::start() {
   if (queue_.shuttingDown() || running_.exchange(true)) return;
   LG_LOG(info, "controller starting", {{"controller", opts_.name}, {"workers", opts_.workers}});
-  for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { worker(); });
+  for (int i = 0; i < opts_.workers; ++i)
+    workers_.emplace_back([this] { worker(); });
 }
 
 void Controller::stop() {

@@ -43,15 +43,16 @@ EventHandler<T> enqueueMapped(WorkQueue& queue,
   using Ptr = std::shared_ptr<const T>;
   auto addAll = [&queue, map](const Ptr& obj) {
     if (!obj) return;
-    for (const auto& k : map(*obj)) queue.add(k);
+    for (const auto& k : map(*obj))
+      queue.add(k);
   };
   return EventHandler<T>{
       .onAdd = [addAll](const std::string&, const Ptr& obj) { addAll(obj); },
-      .onUpdate = [addAll](const std::string&, const Ptr& old,
-                           const Ptr& cur) {
-        addAll(old);
-        addAll(cur);
-      },
+      .onUpdate =
+          [addAll](const std::string&, const Ptr& old, const Ptr& cur) {
+            addAll(old);
+            addAll(cur);
+          },
       .onDelete = [addAll](const std::string&, const Ptr& old) { addAll(old); },
   };
 }

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -30,7 +31,8 @@ Result<std::pair<std::string, std::uint16_t>> parseBindAddress(const std::string
     port = address.substr(close + 2);
   } else {
     const auto colon = address.rfind(':');
-    if (colon == std::string::npos) return makeError("bad bind address (want host:port): " + address);
+    if (colon == std::string::npos)
+      return makeError("bad bind address (want host:port): " + address);
     host = address.substr(0, colon);
     port = address.substr(colon + 1);
   }
@@ -63,6 +65,8 @@ struct HealthServer::Impl {
   std::vector<Check> liveness;
   bool started = false;
   bool stopped = false;
+  class Session;
+  std::set<Session*> sessions;  // touched on the I/O thread only (or after it ended)
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
   std::thread thread;
@@ -130,18 +134,23 @@ struct HealthServer::Impl {
   class Session : public std::enable_shared_from_this<Session> {
    public:
     Session(Impl* server, tcp::socket socket)
-        : server_(server), stream_(std::move(socket)), buffer_(server->opts.maxRequestBytes) {}
-    ~Session() { server_->connections.fetch_sub(1); }
+        : server_(server), stream_(std::move(socket)), buffer_(server->opts.maxRequestBytes) {
+      server_->sessions.insert(this);
+    }
+    ~Session() {
+      server_->sessions.erase(this);
+      server_->connections.fetch_sub(1);
+    }
 
     void read() {
+      if (!stream_.socket().is_open()) return;
       parser_.emplace();
       parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxRequestBytes));
       parser_->body_limit(server_->opts.maxRequestBytes);
       stream_.expires_after(server_->opts.readTimeout);
-      http::async_read(stream_, buffer_, *parser_,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->onRead(ec);
-                       });
+      http::async_read(
+          stream_, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
 
    private:
@@ -185,12 +194,14 @@ struct HealthServer::Impl {
                         });
     }
 
+   public:
     void close() {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       stream_.socket().close(ignored);
     }
 
+   private:
     Impl* server_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
@@ -200,18 +211,18 @@ struct HealthServer::Impl {
 
   void accept() {
     acceptor->async_accept(ioc, [self = this](beast::error_code ec, tcp::socket s) {
-          if (ec) {
-            if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
-            LG_LOG(warn, "health server accept failed", {{"error", ec.message()}});
-          } else if (self->connections.fetch_add(1) >= self->opts.maxConnections) {
-            self->connections.fetch_sub(1);
-            beast::error_code ignored;
-            s.close(ignored);
-          } else {
-            std::make_shared<Session>(self, std::move(s))->read();
-          }
-          self->accept();
-        });
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
+        LG_LOG(warn, "health server accept failed", {{"error", ec.message()}});
+      } else if (self->connections.fetch_add(1) >= self->opts.maxConnections) {
+        self->connections.fetch_sub(1);
+        beast::error_code ignored;
+        s.close(ignored);
+      } else {
+        std::make_shared<Session>(self, std::move(s))->read();
+      }
+      self->accept();
+    });
   }
 };
 
@@ -221,7 +232,9 @@ HealthServer::HealthServer(MetricsRegistry* metrics, HealthServerOptions opts)
   impl_->opts = std::move(opts);
 }
 
-HealthServer::~HealthServer() { stop(); }
+HealthServer::~HealthServer() {
+  stop();
+}
 
 void HealthServer::addReadinessCheck(std::string name, std::function<bool()> check) {
   std::lock_guard g(impl_->mu);
@@ -269,14 +282,19 @@ void HealthServer::stop() {
     if (!impl_->started || impl_->stopped) return;
     impl_->stopped = true;
   }
+  // Closing the listener and every socket fails their pending operations; the handlers end
+  // without re-arming, the sessions are released, and run() returns for lack of work.
   asio::post(impl_->ioc, [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor->close(ignored);
-    impl->ioc.stop();
+    for (auto* session : std::set<Impl::Session*>(impl->sessions))
+      session->close();
   });
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::uint16_t HealthServer::port() const { return impl_->port.load(); }
+std::uint16_t HealthServer::port() const {
+  return impl_->port.load();
+}
 
 }  // namespace lg::runtime

@@ -9,8 +9,8 @@
 // deletes for vanished objects and updates for changed ones, never duplicate adds.
 //
 // Thread safety: store() is thread-safe. addEventHandler() and addIndex() must be called before
-// start(). Handlers run on the reflector's thread. hasSynced()/waitForSync()/stop() are
-// thread-safe.
+// start(). Handlers run on the reflector's thread, in event order; one that throws is logged and
+// the others still run. hasSynced()/waitForSync()/stop() are thread-safe.
 
 #include <functional>
 #include <memory>
@@ -65,7 +65,8 @@ class Informer final : public ReflectorSink, public InformerBase {
     std::vector<typename Store<T>::Item> items;
     items.swap(staged_);
     if (!complete) return;
-    for (const auto& change : store_.replace(std::move(items))) dispatch(change);
+    for (const auto& change : store_.replace(std::move(items)))
+      dispatch(change);
   }
   void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
     const std::string key = objectKey(object);
@@ -91,24 +92,30 @@ class Informer final : public ReflectorSink, public InformerBase {
       return std::make_shared<const T>(std::move(*p));
     } catch (const std::exception& e) {
       // A projector that throws on odd JSON must not take the watch down: skip the object.
-      LG_LOG(warn, "projector failed", {{"resource", name()}, {"key", objectKey(object)},
-                                        {"error", e.what()}});
+      LG_LOG(warn, "projector failed",
+             {{"resource", name()}, {"key", objectKey(object)}, {"error", e.what()}});
       return nullptr;
     }
   }
   void dispatch(const StoreChange<T>& c) {
     using Kind = typename StoreChange<T>::Kind;
     for (const auto& h : handlers_) {
-      switch (c.kind) {
-        case Kind::kAdded:
-          if (h.onAdd) h.onAdd(c.key, c.cur);
-          break;
-        case Kind::kUpdated:
-          if (h.onUpdate) h.onUpdate(c.key, c.old, c.cur);
-          break;
-        case Kind::kDeleted:
-          if (h.onDelete) h.onDelete(c.key, c.old);
-          break;
+      try {
+        switch (c.kind) {
+          case Kind::kAdded:
+            if (h.onAdd) h.onAdd(c.key, c.cur);
+            break;
+          case Kind::kUpdated:
+            if (h.onUpdate) h.onUpdate(c.key, c.old, c.cur);
+            break;
+          case Kind::kDeleted:
+            if (h.onDelete) h.onDelete(c.key, c.old);
+            break;
+        }
+      } catch (const std::exception& e) {
+        // A failing handler must not end the watch (nor the process, from this thread).
+        LG_LOG(error, "event handler failed",
+               {{"resource", name()}, {"key", c.key}, {"error", e.what()}});
       }
     }
   }

@@ -45,10 +45,10 @@ std::string formatMicroTime(Clock::time_point t) {
   const year_month_day ymd{day};
   const hh_mm_ss hms{us - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buf;
 }
@@ -61,8 +61,7 @@ std::optional<Clock::time_point> parseRfc3339(std::string_view s) {
       !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, m) || s[16] != ':' ||
       !digits(s, 17, 2, sec))
     return std::nullopt;
-  const year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)},
-                           day{static_cast<unsigned>(D)}};
+  const year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
   if (!ymd.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
   std::size_t pos = 19;
   nanoseconds frac{0};
@@ -142,11 +141,14 @@ LeaderElector::LeaderElector(kube::ApiClient& api, Clock& clock, LeaderElectorOp
                            .version = "v1",
                            .resource = "leases",
                            .ns = opts_.ns,
-                           .name = opts_.name};
+                           .name = opts_.name,
+                           .subresource = ""};
   if (opts_.metrics) opts_.metrics->leader.set(0);
 }
 
-LeaderElector::~LeaderElector() { stop(); }
+LeaderElector::~LeaderElector() {
+  stop();
+}
 
 void LeaderElector::start() {
   std::lock_guard g(mu_);
@@ -183,12 +185,12 @@ void LeaderElector::setLeader(bool leading) {
   if (leader_.exchange(leading) == leading) return;
   if (opts_.metrics) opts_.metrics->leader.set(leading ? 1 : 0);
   if (leading) {
-    LG_LOG(info, "became leader", {{"lease", opts_.ns + "/" + opts_.name},
-                                   {"identity", opts_.identity}});
+    LG_LOG(info, "became leader",
+           {{"lease", opts_.ns + "/" + opts_.name}, {"identity", opts_.identity}});
     if (opts_.onStartedLeading) opts_.onStartedLeading();
   } else {
-    LG_LOG(info, "stopped leading", {{"lease", opts_.ns + "/" + opts_.name},
-                                     {"identity", opts_.identity}});
+    LG_LOG(info, "stopped leading",
+           {{"lease", opts_.ns + "/" + opts_.name}, {"identity", opts_.identity}});
     if (opts_.onStoppedLeading) opts_.onStoppedLeading();
   }
 }
@@ -214,9 +216,10 @@ bool LeaderElector::tryAcquireOrRenew() {
     auto got = api_.get(ref_);
     if (!got.ok()) {
       if (got.error().code != 404) {
-        LG_LOG(warn, "reading the lease failed", {{"lease", opts_.ns + "/" + opts_.name},
-                                                 {"code", got.error().code},
-                                                 {"error", got.error().message}});
+        LG_LOG(warn, "reading the lease failed",
+               {{"lease", opts_.ns + "/" + opts_.name},
+                {"code", got.error().code},
+                {"error", got.error().message}});
         return false;
       }
       nlohmann::json lease = {{"apiVersion", "coordination.k8s.io/v1"},
@@ -234,9 +237,10 @@ bool LeaderElector::tryAcquireOrRenew() {
         return true;
       }
       if (created.error().code == 409) continue;  // created by someone else meanwhile: re-read
-      LG_LOG(warn, "creating the lease failed", {{"lease", opts_.ns + "/" + opts_.name},
-                                                {"code", created.error().code},
-                                                {"error", created.error().message}});
+      LG_LOG(warn, "creating the lease failed",
+             {{"lease", opts_.ns + "/" + opts_.name},
+              {"code", created.error().code},
+              {"error", created.error().message}});
       return false;
     }
 
@@ -272,9 +276,10 @@ bool LeaderElector::tryAcquireOrRenew() {
       return true;
     }
     if (replaced.error().code == 409) continue;  // someone wrote in between: re-read
-    LG_LOG(warn, "updating the lease failed", {{"lease", opts_.ns + "/" + opts_.name},
-                                              {"code", replaced.error().code},
-                                              {"error", replaced.error().message}});
+    LG_LOG(warn, "updating the lease failed",
+           {{"lease", opts_.ns + "/" + opts_.name},
+            {"code", replaced.error().code},
+            {"error", replaced.error().message}});
     return false;
   }
   return false;
@@ -296,9 +301,10 @@ bool LeaderElector::release() {
   released.toLease(lease);
   auto replaced = api_.replace(ref_, lease);
   if (!replaced.ok()) {
-    LG_LOG(warn, "releasing the lease failed", {{"lease", opts_.ns + "/" + opts_.name},
-                                               {"code", replaced.error().code},
-                                               {"error", replaced.error().message}});
+    LG_LOG(warn, "releasing the lease failed",
+           {{"lease", opts_.ns + "/" + opts_.name},
+            {"code", replaced.error().code},
+            {"error", replaced.error().message}});
     return false;
   }
   std::lock_guard g(mu_);

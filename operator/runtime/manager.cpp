@@ -11,7 +11,9 @@ Manager::Manager(kube::ApiClient& api, Clock& clock, ManagerOptions opts)
       runtimeMetrics_(registry_),
       health_(&registry_, opts_.health) {}
 
-Manager::~Manager() { shutdownAll(); }
+Manager::~Manager() {
+  shutdownAll();
+}
 
 Controller& Manager::addController(Reconciler& reconciler, ControllerOptions opts) {
   opts.metrics = &runtimeMetrics_;
@@ -45,7 +47,8 @@ bool Manager::allSynced() const {
 }
 
 void Manager::startControllers() {
-  for (auto& c : controllers_) c->start();
+  for (auto& c : controllers_)
+    c->start();
 }
 
 Status Manager::run() {
@@ -58,7 +61,8 @@ Status Manager::run() {
     if (Status s = health_.start(); !s.ok()) return s;
   }
   if (opts_.signals) opts_.signals->start([this](int) { requestShutdown(); });
-  for (auto& i : informers_) i->start();
+  for (auto& i : informers_)
+    i->start();
 
   if (opts_.leaderElection) {
     LeaderElectorOptions le = *opts_.leaderElection;
@@ -94,7 +98,8 @@ Status Manager::run() {
   std::unique_lock lock(mu_);
   while (true) {
     const bool wantControllers = leading_ && !controllersStarted_;
-    if (wantControllers && !syncDeadline) syncDeadline = clock_.deadlineAfter(opts_.cacheSyncTimeout);
+    if (wantControllers && !syncDeadline)
+      syncDeadline = clock_.deadlineAfter(opts_.cacheSyncTimeout);
     const auto deadline = wantControllers ? *syncDeadline : Clock::steady_time_point::max();
     clock_.waitUntil(lock, cv_, deadline, [&] {
       return shutdown_ || lostLeadership_ || (leading_ && !controllersStarted_ && allSynced());
@@ -102,7 +107,7 @@ Status Manager::run() {
     if (shutdown_) break;
     if (lostLeadership_) {
       result = makeError("lost leadership of the lease");
-      LG_LOG(error, "lost leadership, shutting down", {});
+      LG_LOG(error, "lost leadership, shutting down");
       break;
     }
     if (leading_ && !controllersStarted_) {
@@ -131,9 +136,11 @@ Status Manager::run() {
 
 void Manager::shutdownAll() {
   // Order matters, see the header: drain workers before giving the Lease away.
-  for (auto& c : controllers_) c->stop();
+  for (auto& c : controllers_)
+    c->stop();
   if (elector_) elector_->stop();
-  for (auto& i : informers_) i->stop();
+  for (auto& i : informers_)
+    i->stop();
   health_.stop();
   if (opts_.signals) opts_.signals->stop();
 }

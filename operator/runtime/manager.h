@@ -2,10 +2,14 @@
 // Manager: wires the runtime together and runs it; main() only registers things and calls
 // run().
 //
-//   Manager mgr(api, SystemClock::instance(), {.health = {.bindAddress = ":8080"},
-//                                              .leaderElection = LeaderElectorOptions{...},
-//                                              .signals = &signals});
-//   auto& pods = mgr.addInformer<PodProjection>({.resource = podsRef}, projectPod);
+//   SignalHandler signals;  // first, before any thread
+//   Manager mgr(api, SystemClock::instance(),
+//               {.health = {.bindAddress = ":8080"},
+//                .leaderElection = LeaderElectorOptions{.ns = "leakguard-system"},
+//                .signals = &signals});
+//   auto& pods = mgr.addInformer<PodProjection>(
+//       podsOptions, [](const nlohmann::json& j) { return projectPod(j); });
+//   pods.addIndex("namespace", podNamespaceIndex);
 //   auto& ctl = mgr.addController(reconciler, {.name = "leakpolicy", .workers = 4});
 //   pods.addEventHandler(enqueueMapped<PodProjection>(ctl.queue(), policiesSelecting));
 //   return mgr.run().ok() ? 0 : 1;

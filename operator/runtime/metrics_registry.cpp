@@ -213,7 +213,8 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
 std::string MetricsRegistry::render() const {
   std::string out;
   std::lock_guard g(mu_);
-  for (const auto& [name, family] : families_) family->render(out);
+  for (const auto& [name, family] : families_)
+    family->render(out);
   return out;
 }
 

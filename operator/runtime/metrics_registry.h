@@ -142,7 +142,8 @@ class Family final : public MetricFamilyBase {
   void render(std::string& out) const override {
     renderHeader(out, M::kType);
     std::lock_guard g(mu_);
-    for (const auto& [values, metric] : series_) metric->render(out, name_, labelString(values));
+    for (const auto& [values, metric] : series_)
+      metric->render(out, name_, labelString(values));
   }
 
  private:
@@ -187,8 +188,7 @@ class MetricsRegistry {
 
  private:
   template <class F, class... Args>
-  F& getOrAdd(const std::string& name, const std::vector<std::string>& labelNames,
-              Args&&... args);
+  F& getOrAdd(const std::string& name, const std::vector<std::string>& labelNames, Args&&... args);
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<MetricFamilyBase>> families_;

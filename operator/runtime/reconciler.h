@@ -22,9 +22,7 @@ struct ReconcileResult {
   Error error;                                           // the error kinds only
 
   static ReconcileResult done() { return {}; }
-  static ReconcileResult after(std::chrono::nanoseconds d) {
-    return {Kind::kOk, d, Error{}};
-  }
+  static ReconcileResult after(std::chrono::nanoseconds d) { return {Kind::kOk, d, Error{}}; }
   static ReconcileResult retry(Error e) { return {Kind::kRetryableError, std::nullopt, e}; }
   static ReconcileResult terminal(Error e) { return {Kind::kTerminalError, std::nullopt, e}; }
   bool ok() const { return kind == Kind::kOk; }

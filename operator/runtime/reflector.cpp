@@ -44,8 +44,7 @@ std::string objectResourceVersion(const nlohmann::json& object) {
   return stringField(metadata(object), "resourceVersion");
 }
 
-Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink,
-                     ReflectorOptions opts)
+Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink, ReflectorOptions opts)
     : api_(api), clock_(clock), sink_(sink), opts_(std::move(opts)), backoff_(opts_.backoff) {
   if (opts_.name.empty()) opts_.name = opts_.resource.resource;
   if (opts_.metrics) {
@@ -54,7 +53,9 @@ Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink,
   }
 }
 
-Reflector::~Reflector() { stop(); }
+Reflector::~Reflector() {
+  stop();
+}
 
 void Reflector::start() {
   std::lock_guard g(mu_);
@@ -115,16 +116,18 @@ void Reflector::run() {
       if (!s.ok()) {
         if (stopping()) break;
         const auto delay = backoff_.next();
-        LG_LOG(warn, "list failed, retrying",
-               {{"resource", opts_.name},
-                {"code", s.error().code},
-                {"error", s.error().message},
-                {"retryInMs", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
+        LG_LOG(
+            warn, "list failed, retrying",
+            {{"resource", opts_.name},
+             {"code", s.error().code},
+             {"error", s.error().message},
+             {"retryInMs", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
         if (!sleepFor(delay)) break;
         continue;
       }
+      // The backoff is reset by watch events, not by the list: a server that answers every
+      // list and then refuses every watch must still see us slow down.
       needList = false;
-      backoff_.reset();
     }
     if (!firstWatch) {
       watchRestarts_.fetch_add(1);
@@ -138,6 +141,7 @@ void Reflector::run() {
         break;
       case WatchEnd::kGone:
         needList = true;
+        if (watchesSinceList_ == 1 && eventsSinceList_ == 0 && !sleepFor(backoff_.next())) return;
         break;
       case WatchEnd::kError:
         if (!sleepFor(backoff_.next())) return;
@@ -176,7 +180,8 @@ Status Reflector::listAndReplace() {
       return page.error();
     }
     if (page->items.is_array()) {
-      for (const auto& item : page->items) sink_.listed(item);
+      for (const auto& item : page->items)
+        sink_.listed(item);
       count += page->items.size();
     }
     if (!page->resourceVersion.empty()) listRV = page->resourceVersion;
@@ -184,6 +189,8 @@ Status Reflector::listAndReplace() {
     lo.continueToken = page->continueToken;
   }
   sink_.endList(true);
+  eventsSinceList_ = 0;
+  watchesSinceList_ = 0;
   bool first;
   {
     std::lock_guard g(mu_);
@@ -208,12 +215,16 @@ Reflector::WatchEnd Reflector::watchOnce() {
   wo.idleTimeout = std::chrono::seconds(opts_.watchTimeoutSeconds) + opts_.idleGrace;
 
   const auto started = clock_.steadyNow();
+  ++watchesSinceList_;
   auto opened = api_.watch(opts_.resource, wo);
   if (!opened.ok()) {
     if (stopping()) return WatchEnd::kStopped;
     const Error& e = opened.error();
-    LG_LOG(warn, "watch failed", {{"resource", opts_.name}, {"code", e.code}, {"error", e.message},
-                                  {"rv", wo.resourceVersion}});
+    LG_LOG(warn, "watch failed",
+           {{"resource", opts_.name},
+            {"code", e.code},
+            {"error", e.message},
+            {"rv", wo.resourceVersion}});
     return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
   }
   watchesStarted_.fetch_add(1);
@@ -238,7 +249,9 @@ Reflector::WatchEnd Reflector::watchOnce() {
       if (stopping()) return WatchEnd::kStopped;
       const Error& e = next.error();
       LG_LOG(info, "watch stream broke, resuming",
-             {{"resource", opts_.name}, {"code", e.code}, {"error", e.message},
+             {{"resource", opts_.name},
+              {"code", e.code},
+              {"error", e.message},
               {"rv", lastResourceVersion()}});
       return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
     }
@@ -261,8 +274,8 @@ Reflector::WatchEnd Reflector::watchOnce() {
       case Type::kError: {
         const int code = statusCode(ev.object);
         const std::string msg = ev.object.is_object() ? ev.object.value("message", "") : "";
-        LG_LOG(info, "watch error event", {{"resource", opts_.name}, {"code", code},
-                                           {"error", msg}});
+        LG_LOG(info, "watch error event",
+               {{"resource", opts_.name}, {"code", code}, {"error", msg}});
         return code == 410 ? WatchEnd::kGone : WatchEnd::kError;
       }
       case Type::kAdded:
@@ -272,6 +285,7 @@ Reflector::WatchEnd Reflector::watchOnce() {
         setResourceVersion(objectResourceVersion(ev.object));
         break;
     }
+    ++eventsSinceList_;
     if (events++ == 0) backoff_.reset();
   }
 }

@@ -12,10 +12,13 @@
 //          broken / idle (code 0) or other errors -> back off, watch again from the resume point
 //          410 Gone (as the watch's HTTP status or an ERROR event with Status code 410)
 //                                 -> LIST again; the sink replaces its contents (deletes for
-//                                    vanished objects, updates for changed ones)
-// Backoff is exponential (BackoffOptions), reset once a watch delivers an event or a list
-// succeeds. Every re-watch after the first counts as a restart
-// (leakguard_watch_restarts_total{resource}); every LIST after the first as a relist.
+//                                    vanished objects, updates for changed ones). At once,
+//                                    unless the 410 came on the first watch after a LIST before
+//                                    any event: then after a backoff, so a server that keeps
+//                                    answering 410 cannot make us re-list in a tight loop.
+// Backoff is exponential (BackoffOptions), reset once a watch delivers an event. Every re-watch
+// after the first counts as a restart (leakguard_watch_restarts_total{resource}); every LIST after
+// the first as a relist.
 //
 // Thread safety: start()/stop()/hasSynced()/waitForSync()/counters are thread-safe. The sink
 // is called from the reflector's thread only. stop() must not be called from the sink.
@@ -113,6 +116,8 @@ class Reflector {
   std::string lastRV_;
   std::thread thread_;
 
+  std::size_t eventsSinceList_ = 0;   // the run() thread's
+  std::size_t watchesSinceList_ = 0;  // the run() thread's
   std::atomic<bool> synced_{false};
   std::atomic<std::uint64_t> watchRestarts_{0};
   std::atomic<std::uint64_t> relists_{0};

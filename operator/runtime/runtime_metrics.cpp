@@ -17,19 +17,18 @@ RuntimeMetrics::RuntimeMetrics(MetricsRegistry& r)
       watchRelists(r.counter("leakguard_watch_relists_total",
                              "Full re-lists after the first (410 Gone or a failed list).",
                              {"resource"})),
-      workqueueDepth(r.gauge("leakguard_workqueue_depth", "Keys waiting in the work queue.",
-                             {"name"})),
+      workqueueDepth(
+          r.gauge("leakguard_workqueue_depth", "Keys waiting in the work queue.", {"name"})),
       workqueueAdds(r.counter("leakguard_workqueue_adds_total",
                               "Keys added to the work queue (after de-duplication).", {"name"})),
       workqueueRetries(r.counter("leakguard_workqueue_retries_total",
-                                 "Rate-limited re-adds of keys whose reconcile failed.",
-                                 {"name"})),
+                                 "Rate-limited re-adds of keys whose reconcile failed.", {"name"})),
       workqueueQueueDuration(r.histogram("leakguard_workqueue_queue_duration_seconds",
                                          "Time a key waited in the queue before a worker took it.",
                                          {"name"})),
       workqueueWorkDuration(r.histogram("leakguard_workqueue_work_duration_seconds",
                                         "Time from a worker taking a key to done().", {"name"})),
-      leader(r.gauge("leakguard_leader", "1 while this replica holds the leader lease.")
-                 .labels({})) {}
+      leader(
+          r.gauge("leakguard_leader", "1 while this replica holds the leader lease.").labels({})) {}
 
 }  // namespace lg::runtime

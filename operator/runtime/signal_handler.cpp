@@ -31,7 +31,9 @@ SignalHandler::SignalHandler() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-SignalHandler::~SignalHandler() { stop(); }
+SignalHandler::~SignalHandler() {
+  stop();
+}
 
 bool SignalHandler::start(std::function<void(int)> onShutdown) {
   if (thread_.joinable()) return true;

@@ -117,8 +117,7 @@ std::optional<std::string> WorkQueue::get() {
       updateDepthLocked();
       return key;
     }
-    const auto deadline =
-        delayed_.empty() ? Clock::steady_time_point::max() : delayed_.top().at;
+    const auto deadline = delayed_.empty() ? Clock::steady_time_point::max() : delayed_.top().at;
     const std::uint64_t seq = delayedSeq_;
     clock_.waitUntil(lock, cv_, deadline,
                      [&] { return shutdown_ || !queue_.empty() || delayedSeq_ != seq; });

@@ -29,7 +29,8 @@ bool FakeClock::waitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
   changed_.notify_all();
   // Registered before the first check: an advance() after this point either is seen by the
   // check below or notifies cv after we block (it needs our mutex to notify).
-  while (!pred() && steadyNow() < deadline) cv.wait(lock);
+  while (!pred() && steadyNow() < deadline)
+    cv.wait(lock);
   // Unregister without holding the owner's mutex: a concurrent advance() may need it to finish
   // notifying us, and must be done with `w` before it goes out of scope.
   lock.unlock();
@@ -87,10 +88,21 @@ bool FakeClock::blockUntilWaiters(std::size_t n, std::chrono::milliseconds realT
   });
 }
 
+bool FakeClock::blockUntilWaiterWithDeadline(steady_time_point deadline,
+                                             std::chrono::milliseconds realTimeout) const {
+  std::unique_lock g(mu_);
+  return changed_.wait_for(g, realTimeout, [&] {
+    for (const Waiter* w : waiters_)
+      if (w->deadline == deadline) return true;
+    return false;
+  });
+}
+
 Clock::steady_time_point FakeClock::nextDeadline() const {
   std::lock_guard g(mu_);
   steady_time_point next = steady_time_point::max();
-  for (const Waiter* w : waiters_) next = std::min(next, w->deadline);
+  for (const Waiter* w : waiters_)
+    next = std::min(next, w->deadline);
   return next;
 }
 

@@ -44,6 +44,10 @@ class FakeClock final : public Clock {
   // timeout.
   bool blockUntilWaiters(std::size_t n,
                          std::chrono::milliseconds realTimeout = std::chrono::seconds(10)) const;
+  // Blocks (real time, bounded) until some thread waits with exactly `deadline`.
+  bool blockUntilWaiterWithDeadline(
+      steady_time_point deadline,
+      std::chrono::milliseconds realTimeout = std::chrono::seconds(10)) const;
   // The earliest deadline any waiter is waiting for; steady_time_point::max() if none.
   steady_time_point nextDeadline() const;
   // Advances to the earliest waiter's deadline (if any is finite and in the future).

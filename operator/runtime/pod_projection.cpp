@@ -1,0 +1,301 @@
+#include "operator/runtime/pod_projection.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace lg::runtime {
+
+namespace {
+
+using json = nlohmann::json;
+
+const json* field(const json& obj, const char* name) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(name);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string_view stringAt(const json& obj, const char* name) {
+  const json* f = field(obj, name);
+  return f && f->is_string() ? std::string_view(f->get_ref<const std::string&>())
+                             : std::string_view();
+}
+
+const json& objectAt(const json& obj, const char* name) {
+  static const json kEmpty = json::object();
+  const json* f = field(obj, name);
+  return f && f->is_object() ? *f : kEmpty;
+}
+
+const json& arrayAt(const json& obj, const char* name) {
+  static const json kEmpty = json::array();
+  const json* f = field(obj, name);
+  return f && f->is_array() ? *f : kEmpty;
+}
+
+PodPhase parsePhase(std::string_view s) {
+  if (s == "Pending") return PodPhase::kPending;
+  if (s == "Running") return PodPhase::kRunning;
+  if (s == "Succeeded") return PodPhase::kSucceeded;
+  if (s == "Failed") return PodPhase::kFailed;
+  return PodPhase::kUnknown;
+}
+
+QosClass parseQos(std::string_view s) {
+  if (s == "Guaranteed") return QosClass::kGuaranteed;
+  if (s == "Burstable") return QosClass::kBurstable;
+  if (s == "BestEffort") return QosClass::kBestEffort;
+  return QosClass::kUnknown;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parseQuantityBytes(std::string_view q) {
+  // <sign><digits>[.<digits>][suffix] where suffix is a binary SI (Ki..Ei), a decimal SI
+  // (n u m k M G T P E) or an exponent (e3, E-2).
+  if (q.empty()) return std::nullopt;
+  std::size_t i = 0;
+  bool negative = false;
+  if (q[i] == '+' || q[i] == '-') negative = q[i++] == '-';
+  const std::size_t numStart = i;
+  while (i < q.size() && ((q[i] >= '0' && q[i] <= '9') || q[i] == '.'))
+    ++i;
+  const std::string_view num = q.substr(numStart, i - numStart);
+  if (num.empty() || num == "." || std::count(num.begin(), num.end(), '.') > 1) return std::nullopt;
+  long double value = 0;
+  {
+    long double frac = 0, scale = 1;
+    bool afterDot = false;
+    for (char c : num) {
+      if (c == '.') {
+        afterDot = true;
+        continue;
+      }
+      if (afterDot) {
+        scale /= 10;
+        frac += (c - '0') * scale;
+      } else {
+        value = value * 10 + (c - '0');
+      }
+    }
+    value += frac;
+  }
+  const std::string_view suffix = q.substr(i);
+  long double mult = 1;
+  if (suffix.empty()) {
+  } else if (suffix == "Ki") {
+    mult = 1024.0L;
+  } else if (suffix == "Mi") {
+    mult = 1024.0L * 1024;
+  } else if (suffix == "Gi") {
+    mult = 1024.0L * 1024 * 1024;
+  } else if (suffix == "Ti") {
+    mult = 1024.0L * 1024 * 1024 * 1024;
+  } else if (suffix == "Pi") {
+    mult = 1024.0L * 1024 * 1024 * 1024 * 1024;
+  } else if (suffix == "Ei") {
+    mult = 1024.0L * 1024 * 1024 * 1024 * 1024 * 1024;
+  } else if (suffix == "n") {
+    mult = 1e-9L;
+  } else if (suffix == "u") {
+    mult = 1e-6L;
+  } else if (suffix == "m") {
+    mult = 1e-3L;
+  } else if (suffix == "k") {
+    mult = 1e3L;
+  } else if (suffix == "M") {
+    mult = 1e6L;
+  } else if (suffix == "G") {
+    mult = 1e9L;
+  } else if (suffix == "T") {
+    mult = 1e12L;
+  } else if (suffix == "P") {
+    mult = 1e15L;
+  } else if (suffix == "E") {
+    mult = 1e18L;
+  } else if (suffix[0] == 'e' || suffix[0] == 'E') {
+    int exp = 0;
+    const char* b = suffix.data() + 1;
+    const char* e = suffix.data() + suffix.size();
+    if (b < e && *b == '+') ++b;
+    auto [p, ec] = std::from_chars(b, e, exp);
+    if (ec != std::errc() || p != e || b == e || exp > 30 || exp < -30) return std::nullopt;
+    mult = std::pow(10.0L, exp);
+  } else {
+    return std::nullopt;
+  }
+  long double bytes = std::ceil(value * mult);
+  if (negative) bytes = -bytes;
+  if (bytes > static_cast<long double>(std::numeric_limits<std::int64_t>::max()) ||
+      bytes < static_cast<long double>(std::numeric_limits<std::int64_t>::min()))
+    return std::nullopt;
+  return static_cast<std::int64_t>(bytes);
+}
+
+std::optional<PodProjection> projectPod(const json& pod, StringInterner& interner) {
+  const json& meta = objectAt(pod, "metadata");
+  const std::string_view name = stringAt(meta, "name");
+  if (name.empty()) return std::nullopt;
+
+  PodProjection p;
+  p.name = CompactString(name);
+  p.ns = interner.intern(stringAt(meta, "namespace"));
+  p.uid = Uid::parse(stringAt(meta, "uid"), interner);
+  p.terminating =
+      field(meta, "deletionTimestamp") && !(*field(meta, "deletionTimestamp")).is_null();
+
+  const json& labels = objectAt(meta, "labels");
+  p.labels.reserve(labels.size());
+  for (auto it = labels.begin(); it != labels.end(); ++it) {
+    if (!it.value().is_string()) continue;
+    p.labels.emplace_back(interner.intern(it.key()),
+                          interner.intern(it.value().get_ref<const std::string&>()));
+  }
+  // nlohmann's object is a std::map: keys already sorted; sort anyway for other containers.
+  std::sort(p.labels.begin(), p.labels.end(),
+            [](const auto& a, const auto& b) { return a.first.view() < b.first.view(); });
+
+  const json& owners = arrayAt(meta, "ownerReferences");
+  p.owners.reserve(owners.size());
+  for (const json& o : owners) {
+    if (!o.is_object()) continue;
+    OwnerRef r;
+    r.kind = interner.intern(stringAt(o, "kind"));
+    r.name = interner.intern(stringAt(o, "name"));
+    r.uid = Uid::parse(stringAt(o, "uid"), interner);
+    const json* c = field(o, "controller");
+    r.controller = c && c->is_boolean() && c->get<bool>();
+    p.owners.push_back(std::move(r));
+  }
+
+  const json& spec = objectAt(pod, "spec");
+  p.nodeName = interner.intern(stringAt(spec, "nodeName"));
+  const json& status = objectAt(pod, "status");
+  p.phase = parsePhase(stringAt(status, "phase"));
+  p.qos = parseQos(stringAt(status, "qosClass"));
+
+  const json& containers = arrayAt(spec, "containers");
+  const json& statuses = arrayAt(status, "containerStatuses");
+  p.containers.reserve(containers.size());
+  for (const json& c : containers) {
+    if (!c.is_object()) continue;
+    ContainerProjection cp;
+    const std::string_view cname = stringAt(c, "name");
+    cp.name = interner.intern(cname);
+    const std::string_view limit = stringAt(objectAt(objectAt(c, "resources"), "limits"), "memory");
+    if (!limit.empty()) cp.memoryLimitBytes = parseQuantityBytes(limit).value_or(0);
+    for (const json& s : statuses) {
+      if (stringAt(s, "name") != cname) continue;
+      cp.id = ContainerId::parse(stringAt(s, "containerID"), interner);
+      const json* rc = field(s, "restartCount");
+      if (rc && rc->is_number_integer()) cp.restartCount = rc->get<std::int32_t>();
+      cp.lastTerminationReason =
+          interner.intern(stringAt(objectAt(objectAt(s, "lastState"), "terminated"), "reason"));
+      break;
+    }
+    p.containers.push_back(std::move(cp));
+  }
+  p.labels.shrink_to_fit();
+  p.owners.shrink_to_fit();
+  p.containers.shrink_to_fit();
+  return p;
+}
+
+std::string PodProjection::key() const {
+  std::string k(ns.view());
+  if (!k.empty()) k += '/';
+  k += name.view();
+  return k;
+}
+
+std::optional<std::string_view> PodProjection::label(std::string_view k) const {
+  auto it =
+      std::lower_bound(labels.begin(), labels.end(), k,
+                       [](const auto& l, std::string_view key) { return l.first.view() < key; });
+  if (it == labels.end() || it->first.view() != k) return std::nullopt;
+  return it->second.view();
+}
+
+const OwnerRef* PodProjection::controllerRef() const {
+  for (const auto& o : owners)
+    if (o.controller) return &o;
+  return nullptr;
+}
+
+const ContainerProjection* PodProjection::container(std::string_view n) const {
+  for (const auto& c : containers)
+    if (c.name.view() == n) return &c;
+  return nullptr;
+}
+
+std::size_t PodProjection::memoryBytes() const {
+  std::size_t n = sizeof(*this) + name.heapBytes();
+  n += labels.capacity() * sizeof(labels[0]);
+  n += owners.capacity() * sizeof(OwnerRef);
+  n += containers.capacity() * sizeof(ContainerProjection);
+  for (const auto& c : containers)
+    n += c.id.heapBytes();
+  return n;
+}
+
+std::string_view toString(PodPhase p) {
+  switch (p) {
+    case PodPhase::kPending:
+      return "Pending";
+    case PodPhase::kRunning:
+      return "Running";
+    case PodPhase::kSucceeded:
+      return "Succeeded";
+    case PodPhase::kFailed:
+      return "Failed";
+    case PodPhase::kUnknown:
+      break;
+  }
+  return "Unknown";
+}
+
+std::string_view toString(QosClass q) {
+  switch (q) {
+    case QosClass::kGuaranteed:
+      return "Guaranteed";
+    case QosClass::kBurstable:
+      return "Burstable";
+    case QosClass::kBestEffort:
+      return "BestEffort";
+    case QosClass::kUnknown:
+      break;
+  }
+  return "";
+}
+
+std::vector<std::string> podNamespaceIndex(const PodProjection& p) {
+  return {p.ns.str()};
+}
+
+std::vector<std::string> podNodeIndex(const PodProjection& p) {
+  if (p.nodeName.empty()) return {};
+  return {p.nodeName.str()};
+}
+
+std::vector<std::string> podOwnerUidIndex(const PodProjection& p) {
+  std::vector<std::string> out;
+  for (const auto& o : p.owners)
+    if (!o.uid.empty()) out.push_back(o.uid.str());
+  return out;
+}
+
+std::vector<std::string> podLabelIndex(const PodProjection& p) {
+  std::vector<std::string> out;
+  out.reserve(p.labels.size());
+  for (const auto& [k, v] : p.labels) {
+    std::string s(k.view());
+    s += '=';
+    s += v.view();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace lg::runtime

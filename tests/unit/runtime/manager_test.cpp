@@ -1,0 +1,235 @@
+// The Manager wiring informers, controllers, leader election and the health server, against the
+// in-memory API and the fake clock.
+
+#include "operator/runtime/manager.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <set>
+
+#include "tests/fakes/fake_api_client.h"
+#include "tests/fakes/fake_clock.h"
+
+namespace lg::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+using lg::testing::FakeApiClient;
+using lg::testing::FakeClock;
+using nlohmann::json;
+
+struct Cm {
+  std::string name;
+};
+
+std::optional<Cm> projectCm(const json& j) {
+  return Cm{j["metadata"].value("name", "")};
+}
+
+json cm(const std::string& name) {
+  return {{"metadata", {{"name", name}, {"namespace", "shop"}}}, {"data", {{"k", "v"}}}};
+}
+
+class RecordingReconciler final : public Reconciler {
+ public:
+  ReconcileResult reconcile(const std::string& key) override {
+    {
+      std::lock_guard g(mu_);
+      keys_.insert(key);
+    }
+    cv_.notify_all();
+    return ReconcileResult::done();
+  }
+  bool waitFor(const std::string& key) {
+    std::unique_lock g(mu_);
+    return cv_.wait_for(g, 10s, [&] { return keys_.contains(key); });
+  }
+  std::size_t count() {
+    std::lock_guard g(mu_);
+    return keys_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> keys_;
+};
+
+// GET over a real socket; returns the status code.
+int httpStatus(std::uint16_t port, const std::string& path) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::socket s(ioc);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  asio::write(s, asio::buffer(req));
+  std::string resp;
+  boost::system::error_code ec;
+  asio::read(s, asio::dynamic_buffer(resp), ec);
+  return resp.size() > 12 ? std::stoi(resp.substr(9, 3)) : 0;
+}
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  ManagerOptions options() {
+    ManagerOptions o;
+    o.health.bindAddress = "127.0.0.1:0";
+    o.cacheSyncTimeout = 60s;
+    return o;
+  }
+  ReflectorOptions cmOptions() {
+    ReflectorOptions r;
+    r.resource = lg::testing::configMapsRef();
+    r.backoff = BackoffOptions{.initial = 1s, .max = 1s, .factor = 2.0, .jitter = 0.0};
+    return r;
+  }
+  void wire(Manager& m) {
+    auto& informer = m.addInformer<Cm>(cmOptions(), projectCm);
+    ControllerOptions co;
+    co.name = "cm";
+    co.workers = 2;
+    auto& controller = m.addController(reconciler_, co);
+    informer.addEventHandler(enqueueOwnKey<Cm>(controller.queue()));
+  }
+
+  FakeApiClient api_;
+  FakeClock clock_;
+  RecordingReconciler reconciler_;
+};
+
+TEST_F(ManagerTest, RunsControllersOnceSyncedAndShutsDownOnRequest) {
+  api_.put(lg::testing::configMapsRef(), cm("a"));
+  Manager m(api_, clock_, options());
+  wire(m);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  ASSERT_TRUE(reconciler_.waitFor("shop/a"));
+  EXPECT_TRUE(m.leading());
+  EXPECT_EQ(httpStatus(m.healthPort(), "/readyz"), 200);
+  EXPECT_EQ(httpStatus(m.healthPort(), "/healthz"), 200);
+  EXPECT_EQ(httpStatus(m.healthPort(), "/metrics"), 200);
+  api_.put(lg::testing::configMapsRef(), cm("b"));
+  ASSERT_TRUE(reconciler_.waitFor("shop/b"));
+  m.requestShutdown();
+  const Status s = run.get();
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(api_.openWatches(), 0u);
+  const std::string metrics = m.metrics().render();
+  EXPECT_NE(metrics.find("leakguard_reconcile_total{controller=\"cm\",result=\"success\"} 2"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(ManagerTest, ControllersWaitForTheCachesAndReadyzFollows) {
+  api_.put(lg::testing::configMapsRef(), cm("a"));
+  api_.fail("list", Error{"apiserver starting", 503}, 1);
+  Manager m(api_, clock_, options());
+  wire(m);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  // The reflector backs off (1 s) after the failed list; the manager waits for the sync.
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 1s));
+  EXPECT_EQ(httpStatus(m.healthPort(), "/readyz"), 503);
+  EXPECT_EQ(reconciler_.count(), 0u);
+  clock_.advance(1s);
+  ASSERT_TRUE(reconciler_.waitFor("shop/a"));
+  EXPECT_EQ(httpStatus(m.healthPort(), "/readyz"), 200);
+  m.requestShutdown();
+  EXPECT_TRUE(run.get().ok());
+}
+
+TEST_F(ManagerTest, CacheSyncTimeoutFailsTheRun) {
+  api_.fail("list", Error{"forbidden", 403}, 1000);
+  ManagerOptions o = options();
+  o.enableHealthServer = false;
+  o.cacheSyncTimeout = 30s;
+  Manager m(api_, clock_, o);
+  wire(m);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  // Two waiters: the reflector's backoff and the manager's sync deadline.
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 30s));
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(clock_.blockUntilWaiters(2));
+    clock_.advance(1s);
+  }
+  const Status s = run.get();
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(reconciler_.count(), 0u);
+}
+
+TEST_F(ManagerTest, LeaderElectionGatesControllersAndReleasesOnShutdown) {
+  api_.put(lg::testing::configMapsRef(), cm("a"));
+  // Someone else holds a fresh lease.
+  json lease = {{"metadata", {{"name", "lg"}, {"namespace", "leakguard-system"}}},
+                {"spec",
+                 {{"holderIdentity", "other"},
+                  {"leaseDurationSeconds", 15},
+                  {"renewTime", formatMicroTime(clock_.now())}}}};
+  api_.put(lg::testing::leasesRef("leakguard-system"), lease);
+  ManagerOptions o = options();
+  o.enableHealthServer = false;
+  LeaderElectorOptions le;
+  le.ns = "leakguard-system";
+  le.name = "lg";
+  le.identity = "me";
+  o.leaderElection = le;
+  Manager m(api_, clock_, o);
+  wire(m);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  // Follower: caches warm, no reconciles.
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
+  EXPECT_FALSE(m.leading());
+  EXPECT_EQ(reconciler_.count(), 0u);
+  // The other holder vanished; after the lease duration we take over.
+  for (int i = 0; i < 8 && !m.leading(); ++i) {
+    clock_.advance(2s);
+    ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
+  }
+  ASSERT_TRUE(reconciler_.waitFor("shop/a"));
+  EXPECT_TRUE(m.leading());
+  m.requestShutdown();
+  EXPECT_TRUE(run.get().ok());
+  const auto after =
+      api_.object(lg::testing::leasesRef("leakguard-system"), "leakguard-system", "lg");
+  ASSERT_TRUE(after);
+  EXPECT_EQ((*after)["spec"]["holderIdentity"], "");
+  EXPECT_EQ(m.runtimeMetrics().leader.value(), 0);
+}
+
+TEST_F(ManagerTest, LostLeadershipEndsTheRunWithAnError) {
+  api_.put(lg::testing::configMapsRef(), cm("a"));
+  ManagerOptions o = options();
+  o.enableHealthServer = false;
+  LeaderElectorOptions le;
+  le.ns = "leakguard-system";
+  le.name = "lg";
+  le.identity = "me";
+  o.leaderElection = le;
+  Manager m(api_, clock_, o);
+  wire(m);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  ASSERT_TRUE(reconciler_.waitFor("shop/a"));
+  // Another replica grabs the lease (say, after a partition): we must stop.
+  json lease = *api_.object(lg::testing::leasesRef("leakguard-system"), "leakguard-system", "lg");
+  lease["spec"]["holderIdentity"] = "usurper";
+  lease["spec"]["renewTime"] = formatMicroTime(clock_.now());
+  api_.put(lg::testing::leasesRef("leakguard-system"), lease);
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
+  clock_.advance(2s);
+  const Status s = run.get();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("leadership"), std::string::npos);
+}
+
+TEST_F(ManagerTest, HealthServerBindFailureFailsTheRun) {
+  ManagerOptions o = options();
+  o.health.bindAddress = "not-an-address";
+  Manager m(api_, clock_, o);
+  wire(m);
+  EXPECT_FALSE(m.run().ok());
+}
+
+}  // namespace
+}  // namespace lg::runtime
