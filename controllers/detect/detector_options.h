@@ -43,6 +43,18 @@ struct DetectorOptions {
   // means the container restarted or released its memory: the series starts again.
   double resetDropFraction = 0.2;
   double resetRatio = 0.8;
+
+  // The settings a LeakPolicy controls. The block pyramid scales with minGrowth (a thirtieth
+  // of it, at least 10 s), so a policy that calls 10 minutes of growth a leak is judged on
+  // 20-second blocks; the default hour gives the 2-minute blocks the traces were scored with.
+  static DetectorOptions forPolicy(double margin, double horizonSeconds, double minGrowthSeconds) {
+    DetectorOptions o;
+    o.margin = margin;
+    o.horizonSeconds = horizonSeconds;
+    o.minGrowthSeconds = minGrowthSeconds;
+    o.baseBlockSeconds = minGrowthSeconds / 30 < 10 ? 10 : minGrowthSeconds / 30;
+    return o;
+  }
 };
 
 }  // namespace lg::detect

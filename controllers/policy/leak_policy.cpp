@@ -139,6 +139,13 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
     return;
   }
   step.action = *kind;
+  if (const auto* dr = r.get("dryRun")) {
+    if (dr->is_boolean()) {
+      step.dryRun = dr->get<bool>();
+    } else {
+      r.issue(r.at("dryRun"), "must be true or false");
+    }
+  }
 
   if (const auto* w = r.get("when")) {
     Reader c(*w, path + ".when", issues);

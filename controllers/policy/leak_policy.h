@@ -59,6 +59,7 @@ struct StepParams {
 struct PlaybookStep {
   std::string name;  // as written, or "step-<index>"
   ActionKind action = ActionKind::kEvent;
+  bool dryRun = false;  // record what would be done, change nothing
   StepCondition when;
   StepParams params;
 };

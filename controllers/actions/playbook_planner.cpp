@@ -1,0 +1,164 @@
+#include "controllers/actions/playbook_planner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "controllers/policy/duration.h"
+
+namespace lg::actions {
+namespace {
+
+using policy::ActionKind;
+
+constexpr int kMaxAttempts = 3;
+
+bool holds(const policy::StepCondition& w, const PlanInput& in, std::string& why) {
+  std::string parts;
+  auto add = [&](const std::string& s) { parts += (parts.empty() ? "" : ", ") + s; };
+  if (w.exhaustionWithinSeconds) {
+    if (in.exhaustionSeconds > *w.exhaustionWithinSeconds) return false;
+    add("limit reached in " + policy::formatDuration(in.exhaustionSeconds) + " (within " +
+        policy::formatDuration(*w.exhaustionWithinSeconds) + ")");
+  }
+  if (w.confidenceAtLeast) {
+    if (in.confidence < *w.confidenceAtLeast) return false;
+  }
+  if (w.restartsAtLeast) {
+    const double window = w.withinSeconds.value_or(3600);
+    const auto n = std::count_if(in.restartTimes.begin(), in.restartTimes.end(),
+                                 [&](double t) { return in.now - t <= window; });
+    if (n < *w.restartsAtLeast) return false;
+    add(std::to_string(n) + " restarts within " + policy::formatDuration(window));
+  }
+  if (w.nodeMemoryPressure) {
+    if (in.nodeMemoryPressure != *w.nodeMemoryPressure) return false;
+    if (*w.nodeMemoryPressure) add("node under memory pressure");
+  }
+  why = parts.empty() ? "leak confirmed" : parts;
+  return true;
+}
+
+struct StepState {
+  bool done = false;  // Started, Succeeded or Observed
+  int failures = 0;
+  double lastFailure = 0;
+};
+
+StepState stateOf(const std::string& name, const std::vector<JournalEntry>& journal) {
+  StepState s;
+  for (const auto& e : journal) {
+    if (e.step != name) continue;
+    if (e.outcome == "Started" || e.outcome == "Succeeded" || e.outcome == "Observed") {
+      s.done = true;
+    } else if (e.outcome == "Failed") {
+      ++s.failures;
+      s.lastFailure = std::max(s.lastFailure, e.time);
+    }
+  }
+  return s;
+}
+
+std::size_t countSince(const std::vector<double>& times, double since) {
+  return static_cast<std::size_t>(
+      std::count_if(times.begin(), times.end(), [&](double t) { return t > since; }));
+}
+
+}  // namespace
+
+bool isEscalation(ActionKind a) {
+  return a == ActionKind::kResizeLimits || a == ActionKind::kRestart ||
+         a == ActionKind::kReschedule || a == ActionKind::kRollback;
+}
+
+bool takesPodAway(ActionKind a) { return a == ActionKind::kRestart || a == ActionKind::kReschedule; }
+
+int maxUnavailable(const policy::Budgets& b, int pods) {
+  if (b.maxUnavailablePercent)
+    return std::max(1, static_cast<int>(std::floor(pods * *b.maxUnavailablePercent / 100.0)));
+  return std::max(1, b.maxUnavailable);
+}
+
+std::vector<Decision> planPlaybook(const PlanInput& in) {
+  std::vector<Decision> out;
+  const auto& spec = *in.spec;
+  const bool observe = spec.mode == policy::Mode::kObserve;
+  const double cooldown = spec.budgets.cooldownSeconds;
+
+  // The highest eligible escalation not yet done.
+  std::optional<Decision> escalation;
+  for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
+    const auto& step = spec.playbook[i];
+    if (!isEscalation(step.action)) continue;
+    std::string why;
+    if (!holds(step.when, in, why)) continue;
+    const StepState st = stateOf(step.name, in.journal);
+    if (st.done) continue;
+    if (st.failures >= kMaxAttempts) continue;
+    escalation = Decision{.step = i, .stepName = step.name, .action = step.action,
+                          .verdict = Decision::Verdict::kRun,
+                          .dryRun = observe || step.dryRun, .reason = why};
+    if (st.failures > 0 && in.now - st.lastFailure < cooldown) {
+      escalation->verdict = Decision::Verdict::kSkip;
+      escalation->reason = "failed " + std::to_string(st.failures) + " time(s); next attempt in " +
+                           policy::formatDuration(cooldown - (in.now - st.lastFailure));
+    }
+  }
+  if (escalation && escalation->verdict == Decision::Verdict::kRun && !escalation->dryRun) {
+    // Budgets. Dry runs spend none: they change nothing.
+    const auto perHour = countSince(in.policyActionTimes, in.now - 3600);
+    const double lastWorkload =
+        in.workloadActionTimes.empty()
+            ? -1e300
+            : *std::max_element(in.workloadActionTimes.begin(), in.workloadActionTimes.end());
+    const int maxUn = maxUnavailable(spec.budgets, in.workloadPods);
+    std::string skip;
+    if (static_cast<int>(perHour) >= spec.budgets.maxActionsPerHour) {
+      skip = "budget spent: " + std::to_string(perHour) + "/" +
+             std::to_string(spec.budgets.maxActionsPerHour) + " actions this hour";
+    } else if (in.now - lastWorkload < cooldown) {
+      skip = "cooldown: the workload was acted on " +
+             policy::formatDuration(in.now - lastWorkload) + " ago (cooldown " +
+             policy::formatDuration(cooldown) + ")";
+    } else if (takesPodAway(escalation->action) && in.workloadUnavailable >= maxUn) {
+      skip = "maxUnavailable " + std::to_string(maxUn) + ": " +
+             std::to_string(in.workloadUnavailable) + " of " + std::to_string(in.workloadPods) +
+             " pods are unavailable";
+    } else if (!in.globalRateAllows) {
+      skip = "the operator's global action rate is spent";
+    }
+    if (!skip.empty()) {
+      escalation->verdict = Decision::Verdict::kSkip;
+      escalation->reason = skip;
+    } else {
+      escalation->reason += "; budget " + std::to_string(perHour + 1) + "/" +
+                            std::to_string(spec.budgets.maxActionsPerHour) + " this hour";
+    }
+  }
+  const bool escalating = escalation && escalation->verdict == Decision::Verdict::kRun;
+
+  // Record steps, in order; evidence first when an escalation is about to run.
+  for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
+    const auto& step = spec.playbook[i];
+    if (isEscalation(step.action)) continue;
+    const StepState st = stateOf(step.name, in.journal);
+    if (st.done || st.failures >= kMaxAttempts) continue;
+    if (st.failures > 0 && in.now - st.lastFailure < cooldown) continue;
+    std::string why;
+    const bool eligible = holds(step.when, in, why);
+    const bool evidenceBeforeEscalation =
+        step.action == ActionKind::kCaptureDiagnostics && escalating;
+    if (!eligible && !evidenceBeforeEscalation) continue;
+    if (!eligible) why = "before " + std::string(policy::name(escalation->action));
+    out.push_back(Decision{.step = i, .stepName = step.name, .action = step.action,
+                           .verdict = Decision::Verdict::kRun,
+                           .dryRun = observe || step.dryRun, .reason = why});
+  }
+  // captureDiagnostics first among the record steps.
+  std::stable_partition(out.begin(), out.end(), [](const Decision& d) {
+    return d.action == ActionKind::kCaptureDiagnostics;
+  });
+  if (escalation) out.push_back(*escalation);
+  return out;
+}
+
+}  // namespace lg::actions

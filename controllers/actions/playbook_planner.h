@@ -1,0 +1,75 @@
+#pragma once
+// Chooses what a playbook does for one open incident, now. A pure function of (the policy, the
+// finding, the incident's journal, the workload's history and budgets, now): no I/O, unit-tested
+// on its own; the reconciler carries the decisions out and journals them.
+//
+// The ladder: steps whose condition holds are eligible.
+//  - Escalation steps (resizeLimits, restart, reschedule, rollback) change the workload; of the
+//    eligible ones not yet done in this incident, only the highest (latest in the list) is taken,
+//    and only if the budgets allow it: the policy's actions per hour, the workload's cooldown,
+//    maxUnavailable for steps that take a pod away, the operator's global rate. A step whose
+//    budget is spent is skipped, with the reason.
+//  - Record steps (captureDiagnostics, event, annotate, enforceQuota) run once per incident when
+//    eligible; captureDiagnostics also runs, first, whenever an escalation is about to run, so
+//    the evidence is kept before the pod goes.
+// A step is done once the journal holds it as Started, Succeeded or Observed (at most once:
+// an action cut short by a crash is not repeated); a Failed step is tried again after the
+// cooldown, at most three times.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controllers/policy/leak_policy.h"
+
+namespace lg::actions {
+
+struct JournalEntry {
+  std::string step;  // the step's name
+  policy::ActionKind action = policy::ActionKind::kEvent;
+  std::string outcome;  // Started, Succeeded, Failed, Skipped, Observed
+  double time = 0;
+};
+
+struct PlanInput {
+  const policy::LeakPolicySpec* spec = nullptr;
+  double now = 0;
+  // The current forecast (already counted down to `now`) and its confidence.
+  double exhaustionSeconds = 0;
+  double confidence = 0;
+  bool nodeMemoryPressure = false;
+  // Restarts of this workload for this leak (LeakGuard's or OOM kills), any order.
+  std::vector<double> restartTimes;
+  // This incident's journal.
+  std::vector<JournalEntry> journal;
+  // Budgets: pods of the workload and how many are unavailable (not Ready or going away).
+  int workloadPods = 1;
+  int workloadUnavailable = 0;
+  // Times of escalation actions (Started/Succeeded) of this policy across its incidents, and of
+  // this workload.
+  std::vector<double> policyActionTimes;
+  std::vector<double> workloadActionTimes;
+  bool globalRateAllows = true;
+};
+
+struct Decision {
+  enum class Verdict { kRun, kSkip };
+  std::size_t step = 0;
+  std::string stepName;
+  policy::ActionKind action = policy::ActionKind::kEvent;
+  Verdict verdict = Verdict::kRun;
+  bool dryRun = false;  // Observe mode or the step's dryRun: record what would be done
+  std::string reason;   // why it runs, or why it is skipped
+};
+
+bool isEscalation(policy::ActionKind a);
+// Escalations that take a pod away (and so count against maxUnavailable).
+bool takesPodAway(policy::ActionKind a);
+
+std::vector<Decision> planPlaybook(const PlanInput& in);
+
+// maxUnavailable of the policy for a workload of `pods` pods (a percentage rounds down, at
+// least 1).
+int maxUnavailable(const policy::Budgets& b, int pods);
+
+}  // namespace lg::actions

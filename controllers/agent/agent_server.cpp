@@ -1,0 +1,331 @@
+#include "controllers/agent/agent_server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "operator/runtime/health_server.h"
+#include "operator/util/logger.h"
+
+namespace lg::agent {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hexValue(s[i + 1]);
+      const int lo = hexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+HttpResponse textResponse(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.contentType = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::string> queryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (percentDecode(pair.substr(0, eq)) == name)
+      return eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+AgentServer::Handler requireAuthentication(
+    std::function<AuthResult(std::string_view)> authenticate, AgentServer::Handler next,
+    std::function<void(const HttpRequest&, const AuthResult&)> observe) {
+  return [authenticate = std::move(authenticate), next = std::move(next),
+          observe = std::move(observe)](const HttpRequest& req) -> HttpResponse {
+    AuthResult result;
+    if (auto token = bearerToken(req.authorization)) {
+      result = authenticate(*token);
+    } else {
+      result = {AuthResult::Outcome::kUnauthenticated, "", "no bearer token"};
+    }
+    if (observe) observe(req, result);
+    switch (result.outcome) {
+      case AuthResult::Outcome::kAllowed:
+        return next(req);
+      case AuthResult::Outcome::kUnauthenticated: {
+        auto r = textResponse(401, "unauthorized: " + result.reason + "\n");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+      }
+      case AuthResult::Outcome::kForbidden:
+        return textResponse(403, "forbidden: " + result.reason + "\n");
+      case AuthResult::Outcome::kUnavailable:
+        break;
+    }
+    auto r = textResponse(503, "authentication unavailable, retry later\n");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  };
+}
+
+// Sessions point at Impl with raw pointers: Impl owns the io_context (destroyed before the
+// members above it, and with it every pending handler and Session) and joins the workers in
+// stop() before anything goes away.
+struct AgentServer::Impl {
+  AgentServerOptions opts;
+  std::map<std::string, Handler, std::less<>> routes;
+  std::atomic<std::uint16_t> port{0};
+  std::atomic<int> connections{0};
+  std::atomic<std::size_t> pending{0};
+  std::mutex mu;
+  bool started = false;
+  bool stopped = false;
+  ssl::context ctx{ssl::context::tls_server};
+  std::unique_ptr<asio::thread_pool> workers;
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+
+  HttpResponse dispatch(const HttpRequest& req) {
+    if (req.method != "GET") {
+      auto r = textResponse(405, "method not allowed\n");
+      r.headers.emplace_back("Allow", "GET");
+      return r;
+    }
+    auto it = routes.find(req.path);
+    if (it == routes.end()) return textResponse(404, "not found\n");
+    try {
+      return it->second(req);
+    } catch (const std::exception& e) {
+      LG_LOG(error, "agent handler failed", {{"path", req.path}, {"error", e.what()}});
+      return textResponse(500, "internal error\n");
+    }
+  }
+
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(Impl* server, tcp::socket socket, std::string remote)
+        : server_(server), stream_(std::move(socket), server->ctx), remote_(std::move(remote)) {}
+    ~Session() { server_->connections.fetch_sub(1); }
+
+    void start() {
+      lowest().expires_after(server_->opts.handshakeTimeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close();
+                                self->read();
+                              });
+    }
+
+   private:
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void read() {
+      parser_.emplace();
+      parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxRequestBytes));
+      parser_->body_limit(server_->opts.maxRequestBytes);
+      lowest().expires_after(server_->opts.readTimeout);
+      http::async_read(stream_, buffer_, *parser_,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         self->onRead(ec);
+                       });
+    }
+
+    void onRead(beast::error_code ec) {
+      if (ec == http::error::end_of_stream) return shutdown();
+      if (ec) {
+        if (ec == http::error::body_limit || ec == http::error::header_limit ||
+            ec == http::error::buffer_overflow)
+          return reply(textResponse(413, "request too large\n"), false);
+        if (ec == http::error::bad_method || ec == http::error::bad_target ||
+            ec == http::error::bad_version || ec == http::error::bad_field ||
+            ec == http::error::bad_value || ec == http::error::bad_line_ending)
+          return reply(textResponse(400, "bad request\n"), false);
+        return close();  // timeout, reset, TLS error
+      }
+      auto req = parser_->release();
+      HttpRequest hr;
+      hr.method = std::string(req.method_string());
+      const std::string_view target = req.target();
+      const auto q = target.find('?');
+      hr.path = std::string(target.substr(0, q));
+      if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
+      if (auto a = req.find(http::field::authorization); a != req.end())
+        hr.authorization = std::string(a->value());
+      hr.remote = remote_;
+      const bool keep = req.keep_alive();
+      if (server_->pending.fetch_add(1) >= server_->opts.maxPendingRequests) {
+        server_->pending.fetch_sub(1);
+        return reply(textResponse(503, "busy\n"), false);
+      }
+      // Nothing times out while the handler runs; the write deadline starts after it.
+      lowest().expires_never();
+      asio::post(*server_->workers, [self = shared_from_this(), hr = std::move(hr), keep] {
+        HttpResponse res = self->server_->dispatch(hr);
+        self->server_->pending.fetch_sub(1);
+        auto& ioc = self->server_->ioc;
+        asio::post(ioc, [self, res = std::move(res), keep]() mutable {
+          self->reply(std::move(res), keep);
+        });
+      });
+    }
+
+    void reply(HttpResponse r, bool keepAlive) {
+      res_ = std::make_shared<http::response<http::string_body>>(
+          static_cast<http::status>(r.status), 11);
+      res_->set(http::field::server, "leakguard-agent");
+      res_->set(http::field::content_type, r.contentType);
+      res_->set(http::field::cache_control, "no-store");
+      for (const auto& [k, v] : r.headers) res_->set(k, v);
+      res_->body() = std::move(r.body);
+      res_->keep_alive(keepAlive);
+      res_->prepare_payload();
+      lowest().expires_after(server_->opts.writeTimeout);
+      http::async_write(stream_, *res_,
+                        [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
+                          self->res_.reset();
+                          if (ec) return self->close();
+                          if (!keepAlive) return self->shutdown();
+                          self->read();
+                        });
+    }
+
+    void shutdown() {
+      lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
+    }
+
+    void close() {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      lowest().socket().close(ignored);
+    }
+
+    Impl* server_;
+    beast::ssl_stream<beast::tcp_stream> stream_;
+    std::string remote_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<http::response<http::string_body>> res_;
+  };
+
+  void accept() {
+    acceptor->async_accept(ioc, [self = this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
+        LG_LOG(warn, "agent accept failed", {{"error", ec.message()}});
+      } else if (self->connections.fetch_add(1) >= self->opts.maxConnections) {
+        self->connections.fetch_sub(1);
+        beast::error_code ignored;
+        s.close(ignored);
+      } else {
+        beast::error_code rec;
+        const auto ep = s.remote_endpoint(rec);
+        std::string remote = rec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+        std::make_shared<Session>(self, std::move(s), std::move(remote))->start();
+      }
+      self->accept();
+    });
+  }
+};
+
+AgentServer::AgentServer(AgentServerOptions opts) : impl_(std::make_unique<Impl>()) {
+  impl_->opts = std::move(opts);
+}
+
+AgentServer::~AgentServer() { stop(); }
+
+void AgentServer::route(std::string path, Handler handler) {
+  impl_->routes.insert_or_assign(std::move(path), std::move(handler));
+}
+
+Status AgentServer::start() {
+  std::lock_guard g(impl_->mu);
+  if (impl_->started) return makeError("agent server already started");
+  auto& ctx = impl_->ctx;
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                  ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain(asio::buffer(impl_->opts.certificate.certPem), ec);
+  if (ec) return makeError("serving certificate: " + ec.message());
+  ctx.use_private_key(asio::buffer(impl_->opts.certificate.keyPem), ssl::context::pem, ec);
+  if (ec) return makeError("serving key: " + ec.message());
+
+  auto parsed = runtime::parseBindAddress(impl_->opts.bindAddress);
+  if (!parsed.ok()) return parsed.error();
+  auto [host, port] = *parsed;
+  if (host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  const auto addr = asio::ip::make_address(host, ec);
+  if (ec) return makeError("bad bind host " + host + ": " + ec.message());
+  const tcp::endpoint ep{addr, port};
+  tcp::acceptor acc(impl_->ioc);
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return makeError("cannot listen on " + impl_->opts.bindAddress + ": " + ec.message(),
+                     ec.value());
+  impl_->port = acc.local_endpoint().port();
+  impl_->acceptor.emplace(std::move(acc));
+  impl_->workers =
+      std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, impl_->opts.workers)));
+  impl_->started = true;
+  impl_->accept();
+  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
+  return okStatus();
+}
+
+void AgentServer::stop() {
+  {
+    std::lock_guard g(impl_->mu);
+    if (!impl_->started || impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  asio::post(impl_->ioc, [impl = impl_.get()] {
+    beast::error_code ignored;
+    impl->acceptor->close(ignored);
+    impl->ioc.stop();
+  });
+  if (impl_->thread.joinable()) impl_->thread.join();
+  // Running handlers finish; what they post to the stopped io_context is destroyed with it.
+  impl_->workers->join();
+}
+
+std::uint16_t AgentServer::port() const { return impl_->port.load(); }
+
+}  // namespace lg::agent

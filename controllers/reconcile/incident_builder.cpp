@@ -1,0 +1,133 @@
+#include "controllers/reconcile/incident_builder.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "controllers/policy/duration.h"
+#include "operator/kube/quantity.h"
+#include "operator/kube/rfc3339.h"
+
+namespace lg::reconcile {
+namespace {
+
+std::string oneDecimal(double v) {
+  char buf[32];
+  if (std::abs(v) >= 10 || std::abs(v - std::round(v)) < 0.05) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  }
+  return buf;
+}
+
+std::string timeString(double seconds) {
+  return kube::formatRfc3339(Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
+      std::chrono::duration<double>(seconds))));
+}
+
+}  // namespace
+
+std::string formatRate(detect::Resource r, double perSecond) {
+  // Pick the time unit that gives a number a person can read.
+  double perMin = perSecond * 60;
+  if (r == detect::Resource::kMemory) {
+    if (std::abs(perMin) >= 1024) return "+" + kube::formatBytes(perMin) + "/min";
+    return "+" + kube::formatBytes(perMin * 60) + "/h";
+  }
+  if (std::abs(perMin) >= 1) return "+" + oneDecimal(perMin) + "/min";
+  return "+" + oneDecimal(perMin * 60) + "/h";
+}
+
+std::string formatExhaustion(double seconds) {
+  if (!std::isfinite(seconds)) return "never";
+  if (seconds < 60) return "now";
+  return "in " + policy::formatDuration(seconds);
+}
+
+std::string signalName(detect::Resource r, Source s) {
+  switch (r) {
+    case detect::Resource::kMemory:
+      return s == Source::kAgent ? "anon+shmem" : "working set";
+    case detect::Resource::kFds:
+      return "open fds";
+    case detect::Resource::kThreads:
+      return "threads";
+  }
+  return "?";
+}
+
+std::string incidentName(const std::string& podName, detect::Resource r, double time) {
+  const auto tt = static_cast<std::time_t>(time);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char date[40];
+  std::snprintf(date, sizeof date, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  std::string suffix = r == detect::Resource::kMemory ? "" : "-" + std::string(detect::name(r));
+  suffix += "-" + std::string(date);
+  std::string base = podName.substr(0, 63 - suffix.size());
+  while (!base.empty() && (base.back() == '-' || base.back() == '.')) base.pop_back();
+  return base + suffix;
+}
+
+nlohmann::json incidentEvidence(const IncidentInput& in) {
+  const detect::Finding& f = in.finding;
+  const bool memory = in.resource == detect::Resource::kMemory;
+  auto amount = [&](double v) {
+    return memory ? kube::formatBytes(v) : oneDecimal(v);
+  };
+  return {
+      {"signal", signalName(in.resource, in.source)},
+      {"rate", formatRate(in.resource, f.slopePerSecond)},
+      {"ratePerSecond", f.slopePerSecond},
+      {"rateInterval", formatRate(in.resource, f.slopeLowPerSecond) + " to " +
+                           formatRate(in.resource, f.slopeHighPerSecond)},
+      {"exhaustion", formatExhaustion(f.exhaustionSeconds)},
+      {"exhaustionAt", timeString(f.time + f.exhaustionSeconds)},
+      {"exhaustionInterval", policy::formatDuration(f.exhaustionLowSeconds) + "-" +
+                                 policy::formatDuration(f.exhaustionHighSeconds)},
+      {"confidence", std::round(f.confidence * 1000) / 1000},
+      {"value", amount(f.value)},
+      {"limit", amount(f.limit)},
+      {"window", policy::formatDuration(f.windowSeconds)},
+      {"growthModel", std::string(detect::name(f.growth))},
+      {"rejectedExplanation", std::string(detect::name(f.benign))},
+  };
+}
+
+nlohmann::json incidentObject(const IncidentInput& in, const std::string& name) {
+  const PolicyObject& p = *in.policy;
+  nlohmann::json o = {
+      {"apiVersion", "leakguard.io/v1alpha1"},
+      {"kind", "LeakIncident"},
+      {"metadata",
+       {{"name", name},
+        {"namespace", p.ns},
+        {"labels",
+         {{"app.kubernetes.io/managed-by", "leakguard"},
+          {kLabelPolicy, p.name},
+          {kLabelPodUid, in.podUid},
+          {kLabelContainer, in.container},
+          {kLabelResource, std::string(detect::name(in.resource))}}},
+        {"ownerReferences",
+         {{{"apiVersion", "leakguard.io/v1alpha1"},
+           {"kind", "LeakPolicy"},
+           {"name", p.name},
+           {"uid", p.uid},
+           {"controller", true},
+           {"blockOwnerDeletion", false}}}}}},
+      {"spec",
+       {{"policy", p.name},
+        {"pod", {{"name", in.podName}, {"uid", in.podUid}, {"node", in.node}}},
+        {"container", in.container},
+        {"resource", std::string(detect::name(in.resource))}}},
+  };
+  if (!in.workload.kind.empty()) {
+    o["spec"]["workload"] = {{"kind", in.workload.kind}, {"name", in.workload.name}};
+    if (!in.workload.revision.empty()) o["spec"]["workload"]["revision"] = in.workload.revision;
+  }
+  return o;
+}
+
+}  // namespace lg::reconcile

@@ -1,0 +1,43 @@
+#pragma once
+// Builds LeakIncident objects and their human-readable strings from a finding. Pure; the
+// reconciler does the writing. Names are deterministic for a (pod, container, resource, day), so
+// a reconcile that runs twice finds the incident it made instead of making another.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "controllers/detect/finding.h"
+#include "controllers/detect/resource.h"
+#include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/pod_selection.h"
+#include "controllers/reconcile/usage_hub.h"
+
+namespace lg::reconcile {
+
+// "+3.1Mi/min", "+12/h", "+0.4/min": the growth rate in the unit a person reads.
+std::string formatRate(detect::Resource r, double perSecond);
+// "in 41m", "in 3h25m", "now".
+std::string formatExhaustion(double seconds);
+// What was measured: "anon+shmem", "working set", "open fds", "threads".
+std::string signalName(detect::Resource r, Source s);
+
+// <pod name, trimmed>-<resource unless memory>-<YYYYMMDD>; at most 63 characters.
+std::string incidentName(const std::string& podName, detect::Resource r, double time);
+
+struct IncidentInput {
+  const PolicyObject* policy = nullptr;
+  std::string podName, podUid, node, container;
+  Workload workload;
+  detect::Resource resource = detect::Resource::kMemory;
+  Source source = Source::kMetricsServer;
+  detect::Finding finding;
+  double firstSuspected = 0;
+};
+
+// The whole object to create (metadata with labels and the policy as controlling owner, spec).
+nlohmann::json incidentObject(const IncidentInput& in, const std::string& name);
+// The evidence block of the status.
+nlohmann::json incidentEvidence(const IncidentInput& in);
+
+}  // namespace lg::reconcile

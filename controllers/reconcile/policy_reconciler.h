@@ -1,0 +1,65 @@
+#pragma once
+// Reconciles one LeakPolicy (key "ns/name"), level-triggered and idempotent:
+//   1. reads the policy, the pods of its namespace and the detectors' current findings from
+//      the caches (never from an event's payload);
+//   2. opens a LeakIncident for each current finding on a covered container that has none
+//      (deterministic names: a second run finds the first run's incident), refreshes the
+//      evidence of open ones, resolves those whose container is gone or healthy again, and
+//      prunes the oldest resolved ones beyond spec.incidents.keep;
+//   3. writes status (observedGeneration, matchedPods, leakingPods, Ready and
+//      MetricsAvailable conditions) only when it changed.
+// Acting on incidents (the playbook) is the ActionPlanner's, called for open incidents.
+// Thread-safe as Reconciler requires (never two reconciles of the same key at once).
+
+#include <functional>
+#include <string>
+
+#include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/pod_selection.h"
+#include "controllers/reconcile/usage_hub.h"
+#include "controllers/sources/metrics_server_source.h"
+#include "operator/kube/api_client.h"
+#include "operator/kube/events.h"
+#include "operator/runtime/pod_projection.h"
+#include "operator/runtime/reconciler.h"
+#include "operator/runtime/store.h"
+
+namespace lg::reconcile {
+
+struct PolicyReconcilerDeps {
+  kube::ApiClient* api = nullptr;
+  Clock* clock = nullptr;
+  UsageHub* hub = nullptr;
+  runtime::Store<PolicyObject>* policies = nullptr;
+  runtime::Store<runtime::PodProjection>* pods = nullptr;  // index "namespace"
+  runtime::Store<ReplicaSetObject>* replicaSets = nullptr;
+  runtime::Store<IncidentObject>* incidents = nullptr;  // index "policy" ("ns/policy")
+  kube::EventRecorder* events = nullptr;                // optional
+  std::function<sources::MetricsServerStatus()> metricsStatus;  // optional
+  std::chrono::seconds resync{30};
+  // How long after its last confirmation an open incident with no finding is resolved.
+  double resolveAfterSeconds = 3600;
+};
+
+class PolicyReconciler : public runtime::Reconciler {
+ public:
+  explicit PolicyReconciler(PolicyReconcilerDeps deps);
+  runtime::ReconcileResult reconcile(const std::string& key) override;
+
+  // Keys of the policies that cover a pod (for event handlers and finding callbacks).
+  std::vector<std::string> policiesCovering(const runtime::PodProjection& pod) const;
+
+ private:
+  struct Counts {
+    int matched = 0;
+    int leaking = 0;
+  };
+  Status syncIncidents(const PolicyObject& p, const std::vector<const runtime::PodProjection*>& pods,
+                       double now, Counts& counts);
+  Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
+  ReplicaSetLookup rsLookup() const;
+
+  PolicyReconcilerDeps d_;
+};
+
+}  // namespace lg::reconcile

@@ -1,0 +1,123 @@
+#pragma once
+// UsageHub: one detector and one compressed history per (pod, container, resource), fed by the
+// usage sources (metrics-server, node agents) and read by the reconcilers.
+//
+// - Memory prefers the node agent's anon+shmem signal: once agent samples arrive for a
+//   container, metrics-server's working set is ignored for it until the agent has been silent
+//   for agentStaleSeconds (then the detector starts afresh on the working set).
+// - A new container id (the container restarted) resets the detector: a new process starts
+//   from nothing. The restart is remembered (restartTimes) for playbook conditions such as
+//   "restartsAtLeast 3 within 2h", and so is the last finding before it.
+// - A sample older than the last one of its series is ignored (sources re-deliver).
+//
+// Thread-safe: one mutex; sources and reconcilers call from their own threads. Callbacks are
+// invoked without the lock held.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controllers/detect/compressed_series.h"
+#include "controllers/detect/detector_options.h"
+#include "controllers/detect/finding.h"
+#include "controllers/detect/leak_detector.h"
+#include "controllers/detect/resource.h"
+
+namespace lg::reconcile {
+
+enum class Source { kMetricsServer, kAgent };
+
+struct UsageSample {
+  std::string podUid;
+  std::string ns;
+  std::string pod;
+  std::string container;
+  std::string containerId;  // "" when the source does not know it
+  double time = 0;          // seconds since the epoch, when the usage was measured
+  detect::Resource resource = detect::Resource::kMemory;
+  double value = 0;
+  double limit = 0;  // <= 0: unknown (no detection without a limit)
+  Source source = Source::kMetricsServer;
+};
+
+struct SeriesKey {
+  std::string podUid;
+  std::string container;
+  detect::Resource resource;
+  auto operator<=>(const SeriesKey&) const = default;
+};
+
+struct SeriesView {
+  std::string ns, pod, container, containerId;
+  detect::Resource resource = detect::Resource::kMemory;
+  Source source = Source::kMetricsServer;
+  std::optional<detect::Finding> finding;  // latest, if any, for the current container
+  double lastSampleTime = 0;
+  double lastValue = 0;
+  double limit = 0;
+  std::vector<double> restartTimes;  // container restarts seen, oldest first (last 32)
+};
+
+struct UsageHubOptions {
+  // Detector settings for a sample's series; nullptr: no policy covers the pod, do not track
+  // it (only covered pods cost memory). The same settings must come back as the same pointer;
+  // a different pointer (the policy's detection settings changed) starts the series afresh.
+  std::function<std::shared_ptr<const detect::DetectorOptions>(const UsageSample&)> optionsFor;
+  double agentStaleSeconds = 300;
+  double historySeconds = 6 * 3600.0;
+  // A finding counts as current until this long after its last confirmation.
+  double findingTtlSeconds = 1800;
+};
+
+class UsageHub {
+ public:
+  using FindingCallback =
+      std::function<void(const SeriesKey&, const SeriesView&, const detect::Finding&)>;
+
+  explicit UsageHub(UsageHubOptions opts = {});
+
+  // Called (outside the lock) whenever a sample raises a finding.
+  void onFinding(FindingCallback cb);
+
+  // Feeds one sample; returns true if it was stored (not stale, not superseded by the agent).
+  bool ingest(const UsageSample& s);
+
+  // The series, if known.
+  std::optional<SeriesView> view(const SeriesKey& key) const;
+  // Current findings (confirmed within findingTtlSeconds of `now`) for a pod.
+  std::vector<std::pair<SeriesKey, SeriesView>> currentFindings(const std::string& podUid,
+                                                                double now) const;
+  // Samples of a series' history (for incidents' evidence and `explain`).
+  std::vector<std::pair<double, double>> history(const SeriesKey& key) const;
+
+  // Drops every series of a pod (it was deleted).
+  void forgetPod(const std::string& podUid);
+  // Drops series that saw no sample since `before` (pods gone without a delete event).
+  std::size_t forgetIdle(double before);
+
+  std::size_t seriesCount() const;
+  std::size_t memoryBytes() const;
+
+ private:
+  struct Series {
+    explicit Series(std::shared_ptr<const detect::DetectorOptions> o, double quantum,
+                    double history)
+        : opts(std::move(o)), detector(opts), samples({.quantum = quantum, .retentionSeconds = history}) {}
+    std::shared_ptr<const detect::DetectorOptions> opts;
+    detect::LeakDetector detector;
+    detect::CompressedSeries samples;
+    SeriesView view;
+    double lastAgentTime = 0;
+  };
+
+  UsageHubOptions opts_;
+  mutable std::mutex mu_;
+  std::map<SeriesKey, std::unique_ptr<Series>> series_;
+  std::vector<FindingCallback> callbacks_;
+};
+
+}  // namespace lg::reconcile

@@ -1,0 +1,71 @@
+#pragma once
+// AgentClient: the controller's HTTPS client of the node agents (GET /v1/samples).
+//
+// Trust model of the channel (see also controllers/agent/token_authenticator.h):
+// - The controller authenticates to an agent with a bearer token: by default a projected
+//   ServiceAccount token with audience "leakguard-agent", which the agent verifies with a
+//   TokenReview and accepts only for the allowed ServiceAccount. Such a token is useless against
+//   the API server, so an impostor that receives it gains nothing beyond reading other agents.
+// - The controller authenticates the agent by its TLS certificate when given a CA file
+//   (caFile): the certificate must chain to that CA and carry serverName (default
+//   "leakguard-agent") as a DNS name, or, with an empty serverName, the endpoint's IP. Without
+//   a CA file the channel is encrypted but the agent is not verified: anyone who can answer at
+//   an agent pod's IP could feed the controller false samples (not steal a usable token).
+// - Endpoints come only from pods in the agent's namespace (see AgentSource), not from any
+//   pod that carries the agent's label.
+//
+// Deadlines: one per request covering connect, TLS, sending and the whole response. Responses
+// over maxResponseBytes are errors. Keeps one idle keep-alive connection per agent.
+// Thread-safe: concurrent fetches (to the same or different agents) each use a connection of
+// their own.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "controllers/agent/agent_sample.h"
+#include "operator/kube/http_connection.h"
+#include "operator/kube/tls_context.h"
+#include "operator/util/result.h"
+
+namespace lg::sources {
+
+struct AgentClientOptions {
+  std::string caFile;                       // PEM bundle; "" : do not verify agents
+  std::string serverName = "leakguard-agent";  // "" : verify the endpoint's IP instead
+  std::chrono::milliseconds timeout{10000};
+  std::size_t maxResponseBytes = 64u << 20;
+};
+
+class AgentClient {
+ public:
+  // Error: the CA file cannot be read or parsed.
+  static Result<std::unique_ptr<AgentClient>> create(AgentClientOptions opts);
+
+  // One page of samples from the agent at host:port. Error::code is the HTTP status when the
+  // agent answered (401, 403, 503, ...), 0 when it could not be reached or its answer was not
+  // a samples page.
+  Result<agent::SamplesPage> fetchSamples(const std::string& host, std::uint16_t port,
+                                          std::uint64_t since, const std::string& token,
+                                          std::size_t limit = 0);
+  // GET of any path; the body on 2xx.
+  Result<std::string> get(const std::string& host, std::uint16_t port, const std::string& target,
+                          const std::string& token);
+
+  bool verifiesAgents() const { return !opts_.caFile.empty(); }
+
+ private:
+  explicit AgentClient(AgentClientOptions opts, std::string caPem);
+  Result<std::shared_ptr<kube::TlsContext>> tlsFor(const kube::ServerUrl& url);
+
+  const AgentClientOptions opts_;
+  const std::string caPem_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<kube::TlsContext>> tls_;            // by verify name
+  std::map<std::string, std::unique_ptr<kube::HttpConnection>> idle_;       // by host:port
+};
+
+}  // namespace lg::sources

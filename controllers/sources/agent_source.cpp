@@ -1,0 +1,187 @@
+#include "controllers/sources/agent_source.h"
+
+#include <atomic>
+
+#include "operator/kube/file_token_source.h"
+#include "operator/util/logger.h"
+
+namespace lg::sources {
+
+std::vector<reconcile::UsageSample> toUsageSamples(const agent::AgentSample& s) {
+  std::vector<reconcile::UsageSample> out;
+  if (!s.running || !s.id) return out;
+  const auto& id = *s.id;
+  auto base = [&](detect::Resource r, double value, double limit) {
+    return reconcile::UsageSample{.podUid = id.podUid,
+                                  .ns = id.ns,
+                                  .pod = id.pod,
+                                  .container = id.container,
+                                  .containerId = id.containerId,
+                                  .time = s.time,
+                                  .resource = r,
+                                  .value = value,
+                                  .limit = limit,
+                                  .source = reconcile::Source::kAgent};
+  };
+  const auto& m = s.data.memory;
+  if (m.anon && m.shmem)
+    out.push_back(base(detect::Resource::kMemory, static_cast<double>(*m.anon + *m.shmem),
+                       static_cast<double>(m.limit.value_or(0))));
+  const auto& p = s.data.processes;
+  if (p.fdsMax && p.processes && *p.processes > 0)
+    out.push_back(base(detect::Resource::kFds, static_cast<double>(*p.fdsMax),
+                       static_cast<double>(p.fdsSoftLimit.value_or(0))));
+  const auto threads = p.threads ? p.threads : s.data.pids.current;
+  if (threads)
+    out.push_back(base(detect::Resource::kThreads, static_cast<double>(*threads),
+                       static_cast<double>(s.data.pids.max.value_or(0))));
+  return out;
+}
+
+AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, Sink sink)
+    : clock_(clock), opts_(std::move(opts)), sink_(std::move(sink)) {
+  if (!opts_.token && !opts_.tokenFile.empty()) {
+    auto file = std::make_shared<kube::FileTokenSource>(opts_.tokenFile, clock_);
+    opts_.token = [file] { return file->token(); };
+  }
+}
+
+AgentSource::~AgentSource() { stop(); }
+
+Status AgentSource::init() {
+  auto c = AgentClient::create(opts_.client);
+  if (!c) return c.error();
+  client_ = std::move(*c);
+  if (!client_->verifiesAgents())
+    LG_LOG(warn, "node agents' TLS certificates are not verified (no agent CA file)", {});
+  return okStatus();
+}
+
+std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& token,
+                                   AgentState& state, std::uint64_t& samples,
+                                   std::uint64_t& dropped) {
+  for (int page = 0; page < opts_.maxPagesPerPoll; ++page) {
+    auto res = client_->fetchSamples(ep.host, ep.port, state.next, token, opts_.pageSize);
+    if (!res) return res.error().message;
+    if (res->epoch != state.epoch) {
+      const bool first = state.epoch.empty();
+      state.epoch = res->epoch;
+      if (!first && state.next != 0) {
+        // The agent restarted: its sequence numbers start over. Read it from its oldest sample.
+        state.next = 0;
+        continue;
+      }
+    }
+    for (const auto& s : res->samples)
+      for (const auto& u : toUsageSamples(s)) sink_(u);
+    samples += res->samples.size();
+    dropped += res->dropped;
+    state.next = res->next;
+    if (!res->more) break;
+  }
+  return "";
+}
+
+void AgentSource::pollOnce() {
+  if (!client_) return;
+  std::vector<AgentEndpoint> eps = opts_.endpoints ? opts_.endpoints() : std::vector<AgentEndpoint>{};
+  AgentSourceStatus st;
+  {
+    std::lock_guard g(mu_);
+    st.samples = status_.samples;
+    st.dropped = status_.dropped;
+  }
+  st.agents = eps.size();
+  // Forget agents that went away (their pod IP may come back for another pod).
+  std::map<std::string, AgentState> kept;
+  std::vector<AgentState*> states;
+  for (const auto& ep : eps) {
+    const std::string key = ep.host + ":" + std::to_string(ep.port);
+    auto it = agents_.find(key);
+    kept[key] = it != agents_.end() ? it->second : AgentState{};
+  }
+  agents_ = std::move(kept);
+  for (const auto& ep : eps) states.push_back(&agents_[ep.host + ":" + std::to_string(ep.port)]);
+  if (eps.empty()) {
+    std::lock_guard g(mu_);
+    status_ = st;
+    return;
+  }
+  std::string token;
+  if (opts_.token) {
+    auto t = opts_.token();
+    if (!t) {
+      st.lastError = "no token for the node agents: " + t.error().message;
+      LG_LOG(warn, "cannot poll node agents", {{"error", st.lastError}});
+      std::lock_guard g(mu_);
+      status_ = st;
+      return;
+    }
+    token = *t;
+  }
+
+  std::atomic<std::size_t> nextIndex{0}, reachable{0};
+  std::atomic<std::uint64_t> samples{0}, dropped{0};
+  std::mutex errMu;
+  std::string lastError;
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t i = nextIndex.fetch_add(1);
+      if (i >= eps.size()) return;
+      std::uint64_t n = 0, d = 0;
+      const std::string err = pollAgent(eps[i], token, *states[i], n, d);
+      samples += n;
+      dropped += d;
+      if (err.empty()) {
+        ++reachable;
+      } else {
+        LG_LOG(warn, "node agent poll failed",
+               {{"agent", eps[i].name}, {"node", eps[i].node}, {"error", err}});
+        std::lock_guard g(errMu);
+        lastError = err;
+      }
+    }
+  };
+  const std::size_t n =
+      std::min<std::size_t>(eps.size(), static_cast<std::size_t>(std::max(1, opts_.parallelism)));
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+
+  st.reachable = reachable.load();
+  st.samples += samples.load();
+  st.dropped += dropped.load();
+  st.lastError = lastError;
+  std::lock_guard g(mu_);
+  status_ = st;
+}
+
+AgentSourceStatus AgentSource::status() const {
+  std::lock_guard g(mu_);
+  return status_;
+}
+
+void AgentSource::start() {
+  if (thread_.joinable() || !client_) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void AgentSource::loop() {
+  for (;;) {
+    pollOnce();
+    std::unique_lock lock(mu_);
+    if (clock_.waitFor(lock, cv_, opts_.interval, [this] { return stopping_; })) return;
+  }
+}
+
+void AgentSource::stop() {
+  {
+    std::lock_guard g(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace lg::sources

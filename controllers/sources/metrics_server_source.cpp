@@ -1,0 +1,68 @@
+#include "controllers/sources/metrics_server_source.h"
+
+#include "operator/util/logger.h"
+
+namespace lg::sources {
+
+MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
+                                         std::chrono::seconds interval, Sink sink)
+    : api_(api), clock_(clock), interval_(interval), sink_(std::move(sink)) {}
+
+MetricsServerSource::~MetricsServerSource() { stop(); }
+
+void MetricsServerSource::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void MetricsServerSource::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+MetricsServerStatus MetricsServerSource::status() const {
+  std::lock_guard lock(mu_);
+  return status_;
+}
+
+void MetricsServerSource::pollOnce() {
+  const kube::ResourceRef ref{.group = "metrics.k8s.io", .version = "v1beta1", .resource = "pods"};
+  // The metrics API does not paginate; a generous page limit is still a bound.
+  auto page = api_.list(ref, {.limit = 0, .timeout = std::chrono::seconds(20)});
+  MetricsServerStatus st;
+  st.everPolled = true;
+  if (!page) {
+    st.available = false;
+    st.message = "metrics.k8s.io answered " +
+                 (page.error().code ? std::to_string(page.error().code) : std::string("nothing")) +
+                 ": " + page.error().message;
+    LG_LOG(warn, "metrics-server unavailable", {{"error", st.message}});
+  } else {
+    nlohmann::json list = {{"items", std::move(page->items)}};
+    const PodMetricsParse parsed = parsePodMetrics(list);
+    if (parsed.skipped > 0)
+      LG_LOG(debug, "skipped malformed pod metrics", {{"count", parsed.skipped}});
+    for (const auto& u : parsed.usages) sink_(u);
+    st.available = true;
+    st.lastSuccess = toSeconds(clock_.now());
+    st.lastSamples = parsed.usages.size();
+  }
+  std::lock_guard lock(mu_);
+  // When it last worked survives any number of failed polls.
+  if (!st.available) st.lastSuccess = status_.lastSuccess;
+  status_ = st;
+}
+
+void MetricsServerSource::loop() {
+  for (;;) {
+    pollOnce();
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+  }
+}
+
+}  // namespace lg::sources

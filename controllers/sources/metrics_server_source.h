@@ -1,0 +1,60 @@
+#pragma once
+// MetricsServerSource: polls metrics.k8s.io/v1beta1 PodMetrics for the whole cluster every
+// interval and feeds each container's working set to a sink (the UsageHub, through a mapping
+// that adds the pod uid and the container's memory limit from the pod cache).
+//
+// When the metrics API is missing (404) or unavailable (503, no APIService, metrics-server
+// down), it says so through status() and keeps polling: the operator keeps working with the
+// node agents' samples, and the policies' conditions tell the user.
+//
+// Thread safety: start()/stop() from one thread; status() from any.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "controllers/sources/pod_metrics.h"
+#include "operator/kube/api_client.h"
+#include "operator/util/clock.h"
+
+namespace lg::sources {
+
+struct MetricsServerStatus {
+  bool available = false;
+  bool everPolled = false;
+  std::string message;  // why not, e.g. "metrics.k8s.io answered 503: service unavailable"
+  double lastSuccess = 0;
+  std::size_t lastSamples = 0;
+};
+
+class MetricsServerSource {
+ public:
+  using Sink = std::function<void(const ContainerUsage&)>;
+
+  MetricsServerSource(kube::ApiClient& api, Clock& clock, std::chrono::seconds interval, Sink sink);
+  ~MetricsServerSource();
+
+  void start();
+  void stop();
+  // One poll, synchronously (tests and the first poll at start).
+  void pollOnce();
+  MetricsServerStatus status() const;
+
+ private:
+  void loop();
+
+  kube::ApiClient& api_;
+  Clock& clock_;
+  std::chrono::seconds interval_;
+  Sink sink_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+  MetricsServerStatus status_;
+};
+
+}  // namespace lg::sources

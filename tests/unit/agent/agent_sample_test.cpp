@@ -1,0 +1,129 @@
+#include "controllers/agent/agent_sample.h"
+
+#include <gtest/gtest.h>
+
+namespace lg::agent {
+namespace {
+
+AgentSample full() {
+  AgentSample s;
+  s.seq = 42;
+  s.time = 1764097200.25;
+  s.id = std::make_shared<ContainerIdentity>(
+      ContainerIdentity{"uid-1", "shop", "checkout-1", "app", "containerd://abc"});
+  s.running = true;
+  s.data.version = 2;
+  s.data.cgroup = "/kubepods.slice/x";
+  auto& m = s.data.memory;
+  m.usage = 100;
+  m.workingSet = 80;
+  m.anon = 50;
+  m.file = 30;
+  m.shmem = 5;
+  m.inactiveFile = 20;
+  m.limit = 0;
+  m.oomEvents = 2;
+  m.oomKill = 1;
+  m.underOom = true;
+  m.pressure.some = PressureLine{1.5, 0.25, 0, 999};
+  s.data.pids.current = 7;
+  s.data.pids.max = 0;
+  s.data.processes.processes = 2;
+  s.data.processes.threads = 9;
+  s.data.processes.fdsMax = 33;
+  s.data.processes.fdsMaxPid = 1234;
+  s.data.processes.fdsSoftLimit = 1024;
+  s.data.processes.unreadable = 1;
+  s.oomKills = 3;
+  return s;
+}
+
+TEST(AgentSample, JsonRoundTrip) {
+  std::string out;
+  appendJson(out, full());
+  const auto j = nlohmann::json::parse(out);  // valid JSON
+  EXPECT_EQ(j["memory"]["activeFile"], nullptr);
+  EXPECT_EQ(j["memory"]["pressure"]["full"], nullptr);
+  EXPECT_EQ(j["podOomKill"], nullptr);
+  auto back = agentSampleFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  const AgentSample& b = *back;
+  EXPECT_EQ(b.seq, 42u);
+  EXPECT_DOUBLE_EQ(b.time, 1764097200.25);
+  EXPECT_EQ(b.id->podUid, "uid-1");
+  EXPECT_EQ(b.id->ns, "shop");
+  EXPECT_EQ(b.id->containerId, "containerd://abc");
+  EXPECT_TRUE(b.running);
+  EXPECT_EQ(b.data.version, 2);
+  EXPECT_EQ(b.data.cgroup, "/kubepods.slice/x");
+  EXPECT_EQ(*b.data.memory.anon, 50u);
+  EXPECT_EQ(*b.data.memory.limit, 0u);
+  EXPECT_FALSE(b.data.memory.activeFile.has_value());
+  EXPECT_TRUE(*b.data.memory.underOom);
+  ASSERT_TRUE(b.data.memory.pressure.some.has_value());
+  EXPECT_DOUBLE_EQ(b.data.memory.pressure.some->avg10, 1.5);
+  EXPECT_EQ(b.data.memory.pressure.some->totalUs, 999u);
+  EXPECT_FALSE(b.data.memory.pressure.full.has_value());
+  EXPECT_EQ(*b.data.pids.current, 7u);
+  EXPECT_EQ(*b.data.processes.fdsMax, 33u);
+  EXPECT_EQ(*b.data.processes.fdsMaxPid, 1234);
+  EXPECT_EQ(b.data.processes.unreadable, 1u);
+  EXPECT_EQ(*b.oomKills, 3u);
+  EXPECT_FALSE(b.podOomKill.has_value());
+}
+
+TEST(AgentSample, NotRunningHasNoCgroupFields) {
+  AgentSample s = full();
+  s.running = false;
+  std::string out;
+  appendJson(out, s);
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_FALSE(j.contains("memory"));
+  EXPECT_EQ(j["running"], false);
+  EXPECT_EQ(j["oomKills"], 3);
+  auto back = agentSampleFromJson(j);
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->running);
+  EXPECT_FALSE(back->data.memory.usage.has_value());
+}
+
+TEST(AgentSample, StringsAreEscaped) {
+  std::string out;
+  appendJsonString(out, "a\"b\\c\n\x01 \xc3\xa9 \xff end");
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j.get<std::string>(), "a\"b\\c\n\x01 \xc3\xa9 \xef\xbf\xbd end");
+}
+
+TEST(AgentSample, MalformedSamplesAreRejectedAndPagesSkipThem) {
+  EXPECT_FALSE(agentSampleFromJson(nlohmann::json::array()).ok());
+  EXPECT_FALSE(agentSampleFromJson({{"podUid", "u"}, {"pod", "p"}, {"container", "c"}}).ok());
+  EXPECT_FALSE(agentSampleFromJson({{"pod", "p"}, {"container", "c"}, {"time", 1}}).ok());
+  std::string good;
+  appendJson(good, full());
+  auto page = parseSamplesPage(R"({"node":"n1","epoch":"e1","next":43,"dropped":2,"more":true,
+                                  "samples":[)" + good + R"(,{"pod":"x"},17]})");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->node, "n1");
+  EXPECT_EQ(page->epoch, "e1");
+  EXPECT_EQ(page->next, 43u);
+  EXPECT_EQ(page->dropped, 2u);
+  EXPECT_TRUE(page->more);
+  EXPECT_EQ(page->samples.size(), 1u);
+  EXPECT_EQ(page->skipped, 2);
+  EXPECT_FALSE(parseSamplesPage("not json").ok());
+  EXPECT_FALSE(parseSamplesPage(R"({"node":"n"})").ok());
+}
+
+TEST(AgentSample, MistypedFieldsAreNull) {
+  const auto s = cgroupSampleFromJson(
+      {{"memory", {{"usage", "12"}, {"anon", -5}, {"shmem", 3}, {"underOom", 1}}},
+       {"pids", "nope"}});
+  EXPECT_FALSE(s.memory.usage.has_value());
+  EXPECT_FALSE(s.memory.anon.has_value());
+  EXPECT_EQ(*s.memory.shmem, 3u);
+  EXPECT_FALSE(s.memory.underOom.has_value());
+  EXPECT_FALSE(s.pids.current.has_value());
+}
+
+}  // namespace
+}  // namespace lg::agent

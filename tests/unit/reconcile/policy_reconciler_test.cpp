@@ -1,0 +1,185 @@
+// The LeakPolicy reconciler against the in-memory API: status, incidents, idempotency.
+
+#include "controllers/reconcile/policy_reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/fakes/fake_api_client.h"
+#include "tests/fakes/fake_clock.h"
+
+namespace lg::reconcile {
+namespace {
+
+const kube::ResourceRef kPolicies{.group = "leakguard.io", .version = "v1alpha1",
+                                  .resource = "leakpolicies"};
+const kube::ResourceRef kIncidents{.group = "leakguard.io", .version = "v1alpha1",
+                                   .resource = "leakincidents"};
+
+nlohmann::json podJson(const std::string& name, const std::string& uid, const std::string& app,
+                       const std::string& ns = "shop") {
+  return nlohmann::json::parse(R"({"metadata": {"name": ")" + name + R"(", "namespace": ")" + ns +
+                               R"(", "uid": ")" + uid + R"(", "labels": {"app": ")" + app +
+                               R"("}, "ownerReferences": [{"kind": "ReplicaSet",
+                               "name": "checkout-7d9f", "uid": "rs-1", "controller": true}]},
+    "spec": {"nodeName": "n1", "containers": [{"name": "app",
+             "resources": {"limits": {"memory": "1Gi"}}}]},
+    "status": {"phase": "Running", "containerStatuses": [{"name": "app",
+               "containerID": "containerd://c1", "restartCount": 0}]}})");
+}
+
+class PolicyReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pods_.addIndex("namespace", runtime::podNamespaceIndex);
+    policies_.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
+    incidents_.addIndex("policy", [](const IncidentObject& i) {
+      return std::vector{i.ns + "/" + i.policy};
+    });
+    addPod(podJson("checkout-1", "uid-1", "checkout"));
+    addPod(podJson("checkout-2", "uid-2", "checkout"));
+    addPod(podJson("cart-1", "uid-3", "cart"));
+    addPod(podJson("checkout-x", "uid-4", "checkout", "other-ns"));
+    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{
+        .api = &api_, .clock = &clock_, .hub = &hub_, .policies = &policies_, .pods = &pods_,
+        .replicaSets = &replicaSets_, .incidents = &incidents_});
+  }
+
+  void addPod(const nlohmann::json& j) {
+    auto p = runtime::projectPod(j);
+    pods_.upsert(p->key(), std::make_shared<const runtime::PodProjection>(*p), "1");
+  }
+  void applyPolicy(const std::string& specJson) {
+    auto stored = api_.put(kPolicies, nlohmann::json::parse(
+                                          R"({"apiVersion": "leakguard.io/v1alpha1",
+        "kind": "LeakPolicy", "metadata": {"name": "checkout", "namespace": "shop",
+        "generation": 1}, "spec": )" + specJson + "}"));
+    syncPolicy();
+  }
+  // What the informers would do: copy the API's objects into the caches.
+  void syncPolicy() {
+    auto obj = api_.object(kPolicies, "shop", "checkout");
+    auto p = projectPolicy(*obj);
+    policies_.upsert(p->key(), std::make_shared<const PolicyObject>(*p),
+                     (*obj)["metadata"]["resourceVersion"]);
+  }
+  void syncIncidents() {
+    auto page = api_.list(kIncidents, {});
+    for (const auto& o : page->items) {
+      auto i = projectIncident(o);
+      incidents_.upsert(i->key(), std::make_shared<const IncidentObject>(*i),
+                        o["metadata"]["resourceVersion"]);
+    }
+  }
+  nlohmann::json policyStatus() { return (*api_.object(kPolicies, "shop", "checkout"))["status"]; }
+
+  // A leak on checkout-1: flat for an hour, then +200 MB/h towards 1 GiB.
+  void leak() {
+    const double start = toSeconds(clock_.now()) - 8 * 3600;
+    for (int i = 0; i < 8 * 240; ++i) {
+      const double v = 2e8 + (i > 240 ? (i - 240) * 15.0 / 3600 * 2e8 : 0) + 1e6 * std::sin(i);
+      hub_.ingest({.podUid = "uid-1", .ns = "shop", .pod = "checkout-1", .container = "app",
+                   .containerId = "containerd://c1", .time = start + i * 15.0,
+                   .resource = detect::Resource::kMemory, .value = std::min(v, 1.07e9),
+                   .limit = 1073741824.0});
+    }
+  }
+
+  testing::FakeApiClient api_;
+  testing::FakeClock clock_;
+  UsageHub hub_{{.findingTtlSeconds = 1e9}};
+  runtime::Store<PolicyObject> policies_;
+  runtime::Store<runtime::PodProjection> pods_;
+  runtime::Store<ReplicaSetObject> replicaSets_;
+  runtime::Store<IncidentObject> incidents_;
+  std::unique_ptr<PolicyReconciler> rec_;
+};
+
+TEST_F(PolicyReconcilerTest, ReadyWithTheMatchedPodCount) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Observe"})");
+  auto r = rec_->reconcile("shop/checkout");
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.requeueAfter.has_value());
+  const auto st = policyStatus();
+  EXPECT_EQ(st["matchedPods"], 2);  // not cart-1, not the other namespace's checkout-x
+  EXPECT_EQ(st["leakingPods"], 0);
+  EXPECT_EQ(st["observedGeneration"], 1);
+  EXPECT_EQ(st["conditions"][0]["type"], "Ready");
+  EXPECT_EQ(st["conditions"][0]["status"], "True");
+  EXPECT_EQ(st["conditions"][0]["message"], "watching 2 pods (memory) in Observe mode");
+}
+
+TEST_F(PolicyReconcilerTest, UnchangedStatusIsNotWrittenAgain) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  rec_->reconcile("shop/checkout");
+  syncPolicy();
+  const auto patches = api_.callCount("patch");
+  rec_->reconcile("shop/checkout");
+  EXPECT_EQ(api_.callCount("patch"), patches);
+}
+
+TEST_F(PolicyReconcilerTest, InvalidSpecIsReportedNotActedOn) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}},
+                  "playbook": [{"action": "restart", "when": {"exhaustionWithin": "30"}}]})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  const auto st = policyStatus();
+  EXPECT_EQ(st["conditions"][0]["status"], "False");
+  EXPECT_EQ(st["conditions"][0]["reason"], "InvalidSpec");
+  EXPECT_NE(st["conditions"][0]["message"].get<std::string>().find(
+                "spec.playbook[0].when.exhaustionWithin: must be a duration such as 30m"),
+            std::string::npos);
+  EXPECT_EQ(api_.count(kIncidents), 0u);
+}
+
+TEST_F(PolicyReconcilerTest, AFindingOpensOneIncidentAndReconcilingTwiceOpensNoOther) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce"})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  ASSERT_EQ(api_.count(kIncidents), 1u);
+  auto page = api_.list(kIncidents, {});
+  const auto& inc = page->items[0];
+  EXPECT_EQ(inc["spec"]["pod"]["name"], "checkout-1");
+  EXPECT_EQ(inc["status"]["state"], "Open");
+  EXPECT_EQ(inc["status"]["evidence"]["signal"], "working set");
+  EXPECT_EQ(inc["metadata"]["labels"][kLabelPodUid], "uid-1");
+  EXPECT_EQ(policyStatus()["leakingPods"], 1);
+
+  syncIncidents();
+  rec_->reconcile("shop/checkout");
+  rec_->reconcile("shop/checkout");
+  EXPECT_EQ(api_.count(kIncidents), 1u);
+  EXPECT_EQ(api_.callCount("create"), 1u);
+}
+
+TEST_F(PolicyReconcilerTest, IncidentOfAVanishedPodIsClosed) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  syncIncidents();
+  pods_.erase("shop/checkout-1");
+  hub_.forgetPod("uid-1");
+  rec_->reconcile("shop/checkout");
+  auto page = api_.list(kIncidents, {});
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0]["status"]["state"], "Abandoned");  // Observe: nothing was done
+  EXPECT_EQ(page->items[0]["status"]["after"], "pod checkout-1 is gone");
+  EXPECT_EQ(policyStatus()["matchedPods"], 1);
+}
+
+TEST_F(PolicyReconcilerTest, ApiErrorsAreRetried) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  api_.fail("patch", Error{"etcdserver: request timed out", 500});
+  auto r = rec_->reconcile("shop/checkout");
+  EXPECT_EQ(r.kind, runtime::ReconcileResult::Kind::kRetryableError);
+  EXPECT_TRUE(rec_->reconcile("shop/checkout").ok());
+}
+
+TEST_F(PolicyReconcilerTest, DeletedPolicyIsDone) {
+  EXPECT_TRUE(rec_->reconcile("shop/absent").ok());
+  EXPECT_EQ(api_.callCount("patch"), 0u);
+}
+
+}  // namespace
+}  // namespace lg::reconcile

@@ -1,0 +1,133 @@
+#include "controllers/reconcile/usage_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace lg::reconcile {
+namespace {
+
+UsageSample sample(double t, double v, Source src = Source::kMetricsServer,
+                   const std::string& cid = "containerd://a") {
+  return {.podUid = "uid-1", .ns = "shop", .pod = "checkout-1", .container = "app",
+          .containerId = cid, .time = t, .resource = detect::Resource::kMemory, .value = v,
+          .limit = 1e9, .source = src};
+}
+
+// Feeds a clean linear leak (flat for an hour, then +200 MB/h) until the first finding.
+std::optional<detect::Finding> feedLeak(UsageHub& hub, double start = 1.7e9,
+                                        const std::string& cid = "containerd://a") {
+  std::optional<detect::Finding> got;
+  hub.onFinding([&](const SeriesKey&, const SeriesView&, const detect::Finding& f) {
+    if (!got) got = f;
+  });
+  for (int i = 0; i < 8 * 240 && !got; ++i) {
+    const double t = start + i * 15.0;
+    const double v = 2e8 + (i > 240 ? (i - 240) * 15.0 / 3600 * 2e8 : 0) + 1e6 * std::sin(i);
+    hub.ingest(sample(t, v, Source::kMetricsServer, cid));
+  }
+  return got;
+}
+
+TEST(UsageHub, RaisesFindingsThroughTheCallback) {
+  UsageHub hub;
+  auto f = feedLeak(hub);
+  ASSERT_TRUE(f.has_value());
+  const SeriesKey key{"uid-1", "app", detect::Resource::kMemory};
+  auto v = hub.view(key);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_TRUE(v->finding.has_value());
+  EXPECT_EQ(v->ns, "shop");
+  EXPECT_EQ(hub.currentFindings("uid-1", f->time + 60).size(), 1u);
+  EXPECT_TRUE(hub.currentFindings("uid-1", f->time + 7200).empty());  // past the TTL
+  EXPECT_TRUE(hub.currentFindings("uid-2", f->time).empty());
+  EXPECT_GT(hub.history(key).size(), 100u);
+}
+
+TEST(UsageHub, StaleAndDuplicateSamplesAreIgnored) {
+  UsageHub hub;
+  EXPECT_TRUE(hub.ingest(sample(100, 1)));
+  EXPECT_FALSE(hub.ingest(sample(100, 2)));
+  EXPECT_FALSE(hub.ingest(sample(50, 2)));
+  EXPECT_FALSE(hub.ingest(sample(NAN, 2)));
+  EXPECT_TRUE(hub.ingest(sample(115, 2)));
+  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->lastValue, 2);
+}
+
+TEST(UsageHub, AgentSamplesTakePrecedenceUntilStale) {
+  UsageHub hub({.agentStaleSeconds = 300});
+  EXPECT_TRUE(hub.ingest(sample(100, 10, Source::kMetricsServer)));
+  EXPECT_TRUE(hub.ingest(sample(110, 20, Source::kAgent)));
+  EXPECT_FALSE(hub.ingest(sample(120, 30, Source::kMetricsServer)));  // agent is fresh
+  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->source, Source::kAgent);
+  EXPECT_TRUE(hub.ingest(sample(500, 40, Source::kMetricsServer)));  // agent silent 390 s
+  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->source,
+            Source::kMetricsServer);
+}
+
+TEST(UsageHub, ANewContainerIdStartsAfreshAndCountsARestart) {
+  UsageHub hub;
+  auto f = feedLeak(hub);
+  ASSERT_TRUE(f.has_value());
+  hub.ingest(sample(f->time + 15, 2e8, Source::kMetricsServer, "containerd://b"));
+  auto v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  EXPECT_FALSE(v->finding.has_value());
+  ASSERT_EQ(v->restartTimes.size(), 1u);
+  EXPECT_EQ(v->restartTimes[0], f->time + 15);
+  EXPECT_EQ(v->containerId, "containerd://b");
+}
+
+TEST(UsageHub, UncoveredPodsAreNotTracked) {
+  UsageHub hub({.optionsFor = [](const UsageSample& s) {
+    return s.pod == "covered" ? detect::LeakDetector::defaultOptions() : nullptr;
+  }});
+  auto s = sample(100, 1);
+  EXPECT_FALSE(hub.ingest(s));
+  s.pod = "covered";
+  EXPECT_TRUE(hub.ingest(s));
+  EXPECT_EQ(hub.seriesCount(), 1u);
+}
+
+TEST(UsageHub, NewDetectionSettingsStartTheSeriesAfresh) {
+  auto a = std::make_shared<const detect::DetectorOptions>();
+  auto b = std::make_shared<const detect::DetectorOptions>();
+  std::shared_ptr<const detect::DetectorOptions> current = a;
+  UsageHub hub({.optionsFor = [&](const UsageSample&) { return current; }});
+  for (int i = 0; i < 100; ++i) hub.ingest(sample(100 + i * 15.0, 1e8));
+  const SeriesKey key{"uid-1", "app", detect::Resource::kMemory};
+  EXPECT_EQ(hub.history(key).size(), 100u);
+  current = b;
+  hub.ingest(sample(100 + 100 * 15.0, 1e8));
+  EXPECT_EQ(hub.history(key).size(), 1u);
+}
+
+TEST(UsageHub, ForgetsPodsAndIdleSeries) {
+  UsageHub hub;
+  hub.ingest(sample(100, 1));
+  auto other = sample(100, 1);
+  other.podUid = "uid-2";
+  hub.ingest(other);
+  EXPECT_EQ(hub.seriesCount(), 2u);
+  hub.forgetPod("uid-1");
+  EXPECT_EQ(hub.seriesCount(), 1u);
+  EXPECT_EQ(hub.forgetIdle(101), 1u);
+  EXPECT_EQ(hub.seriesCount(), 0u);
+}
+
+TEST(UsageHub, MemoryPerSeriesIsBounded) {
+  UsageHub hub;
+  for (int c = 0; c < 100; ++c) {
+    auto s = sample(0, 1);
+    s.podUid = "uid-" + std::to_string(c);
+    for (int i = 0; i < 1440; ++i) {  // 6 hours at 15 s
+      s.time = 1.7e9 + i * 15.0;
+      s.value = 3e8 + (i % 17) * 1e6;
+      hub.ingest(s);
+    }
+  }
+  const double perSeries = static_cast<double>(hub.memoryBytes()) / 100;
+  EXPECT_LT(perSeries, 6000) << perSeries;  // detector ~1.9 KB + 6 h of history ~1-2 KB
+}
+
+}  // namespace
+}  // namespace lg::reconcile

@@ -1,0 +1,137 @@
+#include "controllers/sources/metrics_server_source.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "tests/fakes/fake_api_client.h"
+#include "tests/fakes/fake_clock.h"
+
+namespace lg::sources {
+namespace {
+
+const kube::ResourceRef kPodMetrics{
+    .group = "metrics.k8s.io", .version = "v1beta1", .resource = "pods"};
+
+nlohmann::json podMetrics(const std::string& ns, const std::string& name,
+                          const std::string& memory) {
+  return {{"apiVersion", "metrics.k8s.io/v1beta1"},
+          {"kind", "PodMetrics"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"timestamp", "2026-11-25T19:35:18Z"},
+          {"window", "15s"},
+          {"containers", {{{"name", "app"}, {"usage", {{"cpu", "10m"}, {"memory", memory}}}}}}};
+}
+
+class MetricsServerSourceTest : public ::testing::Test {
+ protected:
+  MetricsServerSource source{api, clock, std::chrono::seconds(15),
+                             [this](const ContainerUsage& u) {
+                               std::lock_guard g(mu);
+                               got.push_back(u);
+                             }};
+  std::vector<ContainerUsage> usages() {
+    std::lock_guard g(mu);
+    return got;
+  }
+  lg::testing::FakeApiClient api;
+  lg::testing::FakeClock clock;
+  std::mutex mu;
+  std::vector<ContainerUsage> got;
+};
+
+TEST_F(MetricsServerSourceTest, APodMetricsListBecomesSamples) {
+  api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
+  api.put(kPodMetrics, podMetrics("kube-system", "dns", "20Mi"));
+  EXPECT_FALSE(source.status().everPolled);
+  source.pollOnce();
+  const auto u = usages();
+  ASSERT_EQ(u.size(), 2u);
+  double total = 0;
+  for (const auto& x : u) {
+    EXPECT_EQ(x.container, "app");
+    EXPECT_DOUBLE_EQ(x.windowSeconds, 15);
+    EXPECT_DOUBLE_EQ(x.cpuCores, 0.01);
+    total += x.workingSetBytes;
+  }
+  EXPECT_DOUBLE_EQ(total, 120.0 * 1024 * 1024);
+  const auto st = source.status();
+  EXPECT_TRUE(st.everPolled);
+  EXPECT_TRUE(st.available);
+  EXPECT_EQ(st.lastSamples, 2u);
+  EXPECT_DOUBLE_EQ(st.lastSuccess, toSeconds(clock.now()));
+  EXPECT_EQ(st.message, "");
+  // One cluster-wide list of the metrics API per poll.
+  const auto calls = api.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].verb, "list");
+  EXPECT_EQ(calls[0].path, "/apis/metrics.k8s.io/v1beta1/pods");
+}
+
+TEST_F(MetricsServerSourceTest, MalformedItemsAreSkipped) {
+  api.put(kPodMetrics, podMetrics("shop", "good", "1Mi"));
+  api.put(kPodMetrics, podMetrics("shop", "bad", "lots"));
+  nlohmann::json noTime = podMetrics("shop", "no-time", "1Mi");
+  noTime.erase("timestamp");
+  api.put(kPodMetrics, noTime);
+  source.pollOnce();
+  const auto u = usages();
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].pod, "good");
+  EXPECT_TRUE(source.status().available);
+  EXPECT_EQ(source.status().lastSamples, 1u);
+}
+
+TEST_F(MetricsServerSourceTest, UnavailableSaysWhyAndRecovers) {
+  api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
+  source.pollOnce();
+  const double firstSuccess = source.status().lastSuccess;
+  ASSERT_GT(firstSuccess, 0);
+
+  clock.advance(std::chrono::seconds(15));
+  api.fail("list", Error{"the server is currently unable to handle the request", 503}, 2);
+  source.pollOnce();
+  auto st = source.status();
+  EXPECT_FALSE(st.available);
+  EXPECT_TRUE(st.everPolled);
+  EXPECT_NE(st.message.find("503"), std::string::npos) << st.message;
+  EXPECT_NE(st.message.find("unable to handle the request"), std::string::npos) << st.message;
+  EXPECT_DOUBLE_EQ(st.lastSuccess, firstSuccess);
+  EXPECT_EQ(usages().size(), 1u);  // nothing new
+
+  clock.advance(std::chrono::seconds(15));
+  source.pollOnce();  // still down: when it last worked is kept
+  st = source.status();
+  EXPECT_FALSE(st.available);
+  EXPECT_DOUBLE_EQ(st.lastSuccess, firstSuccess);
+
+  clock.advance(std::chrono::seconds(15));
+  source.pollOnce();  // back
+  st = source.status();
+  EXPECT_TRUE(st.available);
+  EXPECT_EQ(st.message, "");
+  EXPECT_DOUBLE_EQ(st.lastSuccess, toSeconds(clock.now()));
+  EXPECT_EQ(usages().size(), 2u);
+}
+
+TEST_F(MetricsServerSourceTest, AMissingMetricsApiIsReportedToo) {
+  api.fail("list", Error{"the server could not find the requested resource", 404});
+  source.pollOnce();
+  EXPECT_FALSE(source.status().available);
+  EXPECT_NE(source.status().message.find("404"), std::string::npos);
+  api.fail("list", Error{"connection refused", 0});
+  source.pollOnce();
+  EXPECT_NE(source.status().message.find("answered nothing"), std::string::npos)
+      << source.status().message;
+}
+
+TEST_F(MetricsServerSourceTest, StartPollsAndStopReturns) {
+  api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
+  source.start();
+  ASSERT_TRUE(api.waitForCalls("list", 1));
+  source.stop();
+  EXPECT_GE(usages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace lg::sources
