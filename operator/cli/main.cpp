@@ -4,7 +4,10 @@
 #include <iostream>
 
 #include "controllers/detect/detector_options.h"
+#include "operator/cli/agent_command.h"
 #include "operator/cli/analyze_command.h"
+#include "operator/cli/controller_command.h"
+#include "operator/cli/sample_command.h"
 #include "operator/cli/version.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +35,110 @@ int main(int argc, char** argv) {
                    "Seconds growth must last before it is called a leak")
       ->capture_default_str();
 
+  auto* controller = app.add_subcommand(
+      "controller", "Run the operator: watch policies and pods, detect leaks, act as declared");
+  lg::cli::ControllerFlags cf;
+  controller->add_option("--kubeconfig", cf.kubeconfig,
+                         "Kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)");
+  controller->add_option("--context", cf.context, "Kubeconfig context (default: current)");
+  controller->add_option("--health-address", cf.healthAddress,
+                         "Where /healthz, /readyz and /metrics listen")
+      ->capture_default_str();
+  controller->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
+                       "Take part in leader election (one active replica)")
+      ->capture_default_str();
+  controller->add_option("--lease-namespace", cf.leaseNamespace, "Namespace of the Lease")
+      ->capture_default_str();
+  controller->add_option("--lease-name", cf.leaseName, "Name of the Lease")->capture_default_str();
+  controller->add_option("--identity", cf.identity,
+                         "This replica's identity in the Lease (default: pod name + suffix)");
+  controller->add_option("--workers", cf.workers, "Concurrent policy reconciles")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  int metricsInterval = 15, resync = 30;
+  controller->add_option("--metrics-interval", metricsInterval,
+                         "Seconds between metrics.k8s.io polls")
+      ->check(CLI::Range(5, 600))
+      ->capture_default_str();
+  controller->add_option("--resync", resync, "Seconds between periodic policy reconciles")
+      ->check(CLI::Range(5, 3600))
+      ->capture_default_str();
+  controller->add_option("--log-level", cf.logLevel, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  // ---- node agents (issue 5) ----
+  controller->add_option("--agent-port", cf.agentPort, "Port the node agents serve on")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  controller->add_option("--agent-namespace", cf.agentNamespace,
+                         "Namespace of the node agent pods (label " 
+                         "app.kubernetes.io/name=leakguard-agent)")
+      ->capture_default_str();
+  controller->add_option("--agent-ca-file", cf.agentCaFile,
+                         "CA bundle the agents' serving certificates must chain to "
+                         "(default: agents are not verified)");
+  controller->add_option("--agent-server-name", cf.agentServerName,
+                         "Name the agents' certificates must carry (\"\": the pod IP)")
+      ->capture_default_str();
+  controller->add_option("--agent-token-file", cf.agentTokenFile,
+                         "Bearer token presented to the agents (a projected ServiceAccount "
+                         "token with audience leakguard-agent)")
+      ->capture_default_str();
+  // ---- end node agents ----
+
+
+  // ---- node agent and sampling (issue 5) ----
+  auto* sample = app.add_subcommand(
+      "sample", "Sample one cgroup as the node agent does; one JSON line per sample");
+  lg::cli::SampleFlags sf;
+  sample->add_option("--cgroup", sf.cgroup,
+                     "Cgroup path (/a/b as in /proc/PID/cgroup, or /sys/fs/cgroup/memory/a/b)")
+      ->required();
+  sample->add_option("--interval", sf.interval, "Time between samples (500ms, 1s, 1m)")
+      ->capture_default_str();
+  sample->add_option("--count", sf.count, "Samples to take (0: until interrupted)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sample->add_option("--cgroup-root", sf.cgroupRoot, "Where the cgroup hierarchies are mounted")
+      ->capture_default_str();
+  sample->add_option("--proc-root", sf.procRoot, "Where /proc is mounted")->capture_default_str();
+
+  auto* agentCmd = app.add_subcommand(
+      "agent", "Run the node agent: sample this node's containers, serve them over HTTPS");
+  lg::cli::AgentFlags af;
+  agentCmd->add_option("--kubeconfig", af.kubeconfig,
+                       "Kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)");
+  agentCmd->add_option("--context", af.context, "Kubeconfig context (default: current)");
+  agentCmd->add_option("--node-name", af.nodeName, "This node's name (default: $NODE_NAME)");
+  agentCmd->add_option("--listen", af.listen, "HTTPS address (host:port)")->capture_default_str();
+  agentCmd->add_option("--interval", af.interval, "Time between sampling passes")
+      ->capture_default_str();
+  agentCmd->add_option("--cgroup-root", af.cgroupRoot, "Where the cgroup hierarchies are mounted")
+      ->capture_default_str();
+  agentCmd->add_option("--proc-root", af.procRoot, "Where the host's /proc is mounted")
+      ->capture_default_str();
+  agentCmd->add_option("--kubepods-cgroup", af.kubepodsCgroup,
+                       "Cgroup path of kubepods (default: search the memory hierarchy)");
+  agentCmd->add_option("--kmsg", af.kmsg, "Kernel log for OOM kills (\"\": cgroup counters only)")
+      ->capture_default_str();
+  agentCmd->add_option("--tls-cert-file", af.tlsCertFile,
+                       "Serving certificate (PEM; default: a generated self-signed one)");
+  agentCmd->add_option("--tls-key-file", af.tlsKeyFile, "Serving key (PEM)");
+  agentCmd->add_option("--allowed-user", af.allowedUsers,
+                       "Username allowed to read (repeatable; default "
+                       "system:serviceaccount:leakguard-system:leakguard-controller)");
+  agentCmd->add_option("--token-audience", af.tokenAudiences,
+                       "Audience callers' tokens must have (repeatable; default "
+                       "leakguard-agent; \"\": the API server's)");
+  agentCmd->add_option("--buffer-samples", af.bufferSamples,
+                       "Samples kept for the controller (the oldest are overwritten)")
+      ->check(CLI::Range(16, 10000000))
+      ->capture_default_str();
+  agentCmd->add_option("--log-level", af.logLevel, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  // ---- end node agent and sampling ----
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -42,5 +149,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*analyze) return lg::cli::runAnalyze(files, opts, std::cout, std::cerr);
+  if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
+  if (*agentCmd) return lg::cli::runAgent(af);
+  if (*controller) {
+    cf.metricsInterval = std::chrono::seconds(metricsInterval);
+    cf.resync = std::chrono::seconds(resync);
+    return lg::cli::runController(cf);
+  }
   return 0;
 }

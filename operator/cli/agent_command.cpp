@@ -1,0 +1,138 @@
+#include "operator/cli/agent_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+
+#include "controllers/agent/agent_server.h"
+#include "controllers/agent/node_agent.h"
+#include "controllers/agent/serving_certificate.h"
+#include "controllers/agent/token_authenticator.h"
+#include "controllers/policy/duration.h"
+#include "operator/cli/version.h"
+#include "operator/kube/cluster_config.h"
+#include "operator/kube/http_api_client.h"
+#include "operator/runtime/health_server.h"
+#include "operator/runtime/signal_handler.h"
+#include "operator/util/logger.h"
+
+namespace lg::cli {
+namespace {
+
+std::string envOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+Result<agent::ServingCertificate> servingCertificate(const AgentFlags& flags,
+                                                     const std::string& node) {
+  if (!flags.tlsCertFile.empty() || !flags.tlsKeyFile.empty()) {
+    if (flags.tlsCertFile.empty() || flags.tlsKeyFile.empty())
+      return makeError("--tls-cert-file and --tls-key-file go together");
+    return agent::loadServingCertificate(flags.tlsCertFile, flags.tlsKeyFile);
+  }
+  std::vector<std::string> dns{"leakguard-agent", node};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && host[0] && node != host) dns.emplace_back(host);
+  std::vector<std::string> ips;
+  if (const std::string podIp = envOr("POD_IP", ""); !podIp.empty()) ips.push_back(podIp);
+  if (auto bind = runtime::parseBindAddress(flags.listen); bind && !bind->first.empty())
+    ips.push_back(bind->first);
+  if (std::find(ips.begin(), ips.end(), "127.0.0.1") == ips.end()) ips.emplace_back("127.0.0.1");
+  auto cert = agent::generateSelfSignedCertificate(dns, ips);
+  if (!cert) return cert;
+  auto fp = agent::certificateFingerprint(cert->certPem);
+  LG_LOG(info, "generated a self-signed serving certificate",
+         {{"sha256", fp ? *fp : fp.error().message}, {"dnsNames", dns}, {"ips", ips}});
+  return cert;
+}
+
+}  // namespace
+
+int runAgent(const AgentFlags& flags) {
+  if (auto level = parseLogLevel(flags.logLevel)) Logger::instance().setLevel(*level);
+  // Blocks SIGTERM/SIGINT before any thread starts, so the handler thread gets them.
+  runtime::SignalHandler signals;
+  Clock& clock = SystemClock::instance();
+
+  const std::string node = flags.nodeName.empty() ? envOr("NODE_NAME", "") : flags.nodeName;
+  if (node.empty()) {
+    LG_LOG(error, "no node name: pass --node-name or set NODE_NAME");
+    return 2;
+  }
+  auto interval = policy::parseDuration(flags.interval);
+  if (!interval || *interval < 0.1) {
+    LG_LOG(error, "bad --interval", {{"value", flags.interval}});
+    return 2;
+  }
+  std::vector<std::string> audiences = flags.tokenAudiences;
+  if (audiences.empty()) audiences.emplace_back(agent::kDefaultTokenAudience);
+  std::erase(audiences, std::string());
+  std::vector<std::string> allowed = flags.allowedUsers;
+  if (allowed.empty()) allowed.emplace_back(agent::kDefaultAllowedUser);
+
+  auto config = kube::loadConfig({.kubeconfigFlag = flags.kubeconfig, .context = flags.context});
+  if (!config) {
+    LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
+    return 1;
+  }
+  auto api = kube::HttpApiClient::create(std::move(*config));
+  if (!api) {
+    LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
+    return 1;
+  }
+  auto cert = servingCertificate(flags, node);
+  if (!cert) {
+    LG_LOG(error, "no serving certificate", {{"error", cert.error().message}});
+    return 1;
+  }
+
+  agent::NodeAgent nodeAgent(
+      **api, clock,
+      {.nodeName = node,
+       .cgroupRoot = flags.cgroupRoot,
+       .procRoot = flags.procRoot,
+       .kubepodsPath = flags.kubepodsCgroup,
+       .kmsgPath = flags.kmsg,
+       .interval = std::chrono::milliseconds(static_cast<std::int64_t>(*interval * 1000)),
+       .bufferSamples = flags.bufferSamples});
+  if (auto st = nodeAgent.init(); !st) {
+    LG_LOG(error, "cannot start the node agent", {{"error", st.error().message}});
+    return 1;
+  }
+  agent::TokenAuthenticator auth(**api, clock,
+                                 {.allowedUsers = allowed, .audiences = audiences});
+  agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
+  nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
+  if (auto st = server.start(); !st) {
+    LG_LOG(error, "cannot serve", {{"error", st.error().message}});
+    return 1;
+  }
+  LG_LOG(info, "node agent serving",
+         {{"version", versionString()}, {"node", node}, {"address", flags.listen},
+          {"port", server.port()}, {"allowedUsers", allowed}, {"audiences", audiences}});
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  signals.start([&](int) {
+    std::lock_guard g(mu);
+    done = true;
+    cv.notify_all();
+  });
+  nodeAgent.start();
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  LG_LOG(info, "node agent stopping");
+  server.stop();
+  nodeAgent.stop();
+  signals.stop();
+  return 0;
+}
+
+}  // namespace lg::cli

@@ -1,0 +1,223 @@
+#include "operator/cli/controller_command.h"
+
+#include <cstdlib>
+
+#include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/detector_settings.h"
+#include "controllers/reconcile/policy_reconciler.h"
+#include "controllers/reconcile/usage_hub.h"
+#include "controllers/sources/agent_endpoint.h"
+#include "controllers/sources/agent_source.h"
+#include "controllers/sources/metrics_server_source.h"
+#include "operator/cli/version.h"
+#include "operator/kube/cluster_config.h"
+#include "operator/kube/events.h"
+#include "operator/kube/http_api_client.h"
+#include "operator/runtime/event_handler.h"
+#include "operator/runtime/leader_elector.h"
+#include "operator/runtime/manager.h"
+#include "operator/runtime/pod_projection.h"
+#include "operator/runtime/signal_handler.h"
+#include "operator/util/logger.h"
+
+namespace lg::cli {
+namespace {
+
+using reconcile::IncidentObject;
+using reconcile::PolicyObject;
+using reconcile::ReplicaSetObject;
+using runtime::PodProjection;
+
+std::string hostIdentity() {
+  for (const char* var : {"POD_NAME", "HOSTNAME"})
+    if (const char* v = std::getenv(var); v && *v) return v;
+  return "leakguard";
+}
+
+}  // namespace
+
+int runController(const ControllerFlags& flags) {
+  if (auto level = parseLogLevel(flags.logLevel)) Logger::instance().setLevel(*level);
+  // Blocks SIGTERM/SIGINT before any thread starts, so the handler thread gets them.
+  runtime::SignalHandler signals;
+  Clock& clock = SystemClock::instance();
+
+  auto config = kube::loadConfig({.kubeconfigFlag = flags.kubeconfig, .context = flags.context});
+  if (!config) {
+    LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
+    return 1;
+  }
+  auto api = kube::HttpApiClient::create(std::move(*config));
+  if (!api) {
+    LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
+    return 1;
+  }
+  const std::string identity =
+      flags.identity.empty() ? runtime::makeLeaderIdentity(hostIdentity()) : flags.identity;
+  LG_LOG(info, "starting leakguard controller",
+         {{"version", versionString()}, {"identity", identity},
+          {"leaderElection", flags.leaderElect}});
+
+  runtime::ManagerOptions mopts{.health = {.bindAddress = flags.healthAddress},
+                                .signals = &signals};
+  if (flags.leaderElect) {
+    mopts.leaderElection = runtime::LeaderElectorOptions{
+        .ns = flags.leaseNamespace, .name = flags.leaseName, .identity = identity};
+  }
+  runtime::Manager mgr(**api, clock, std::move(mopts));
+  auto& metrics = mgr.metrics();
+  auto& trackedSeries =
+      metrics.gauge("leakguard_tracked_series", "Container series followed by the detectors");
+  auto& findingsTotal = metrics.counter("leakguard_findings_total",
+                                        "Leak findings raised by the detectors",
+                                        {"resource", "policy", "namespace"});
+  auto& forecast = metrics.gauge("leakguard_forecast_exhaustion_seconds",
+                                 "Forecast time until a leaking container exhausts its limit",
+                                 {"pod", "container", "resource"});
+  auto& metricsUp = metrics.gauge("leakguard_metrics_server_up",
+                                  "1 when the last metrics.k8s.io poll succeeded");
+
+  reconcile::DetectorSettings settings;
+  // Filled in once the stores exist (below); the hub only tracks pods some policy covers.
+  std::function<std::shared_ptr<const detect::DetectorOptions>(const reconcile::UsageSample&)>
+      optionsFor;
+  reconcile::UsageHub hub({.optionsFor = [&](const reconcile::UsageSample& s) {
+    return optionsFor ? optionsFor(s) : nullptr;
+  }});
+
+  auto& policies = mgr.addInformer<PolicyObject>(
+      {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"}},
+      reconcile::projectPolicy);
+  policies.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
+  auto& pods = mgr.addInformer<PodProjection>({.resource = {.version = "v1", .resource = "pods"}},
+                                              [](const nlohmann::json& j) { return runtime::projectPod(j); });
+  pods.addIndex("namespace", runtime::podNamespaceIndex);
+  auto& replicaSets = mgr.addInformer<ReplicaSetObject>(
+      {.resource = {.group = "apps", .version = "v1", .resource = "replicasets"}},
+      reconcile::projectReplicaSet);
+  auto& incidents = mgr.addInformer<IncidentObject>(
+      {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakincidents"}},
+      reconcile::projectIncident);
+  incidents.addIndex("policy",
+                     [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; });
+
+  kube::EventRecorder events(**api, {.reportingInstance = identity});
+  sources::MetricsServerSource metricsSource(
+      **api, clock, flags.metricsInterval, [&](const sources::ContainerUsage& u) {
+        auto pod = pods.store().get(u.ns + "/" + u.pod);
+        if (!pod) return;
+        const runtime::ContainerProjection* c = pod->container(u.container);
+        if (!c) return;
+        hub.ingest({.podUid = pod->uid.str(),
+                    .ns = u.ns,
+                    .pod = u.pod,
+                    .container = u.container,
+                    .containerId = c->id.str(),
+                    .time = u.timestamp,
+                    .resource = detect::Resource::kMemory,
+                    .value = u.workingSetBytes,
+                    .limit = static_cast<double>(c->memoryLimitBytes),
+                    .source = reconcile::Source::kMetricsServer});
+      });
+
+  // ---- node agents (issue 5): poll the agents of the agent pods in agentNamespace ----
+  auto& agentPods = mgr.addInformer<sources::AgentPodObject>(
+      {.resource = {.version = "v1", .resource = "pods", .ns = flags.agentNamespace},
+       .labelSelector = sources::kAgentPodSelector,
+       .name = "agent-pods"},
+      sources::projectAgentPodObject);
+  sources::AgentSource agentSource(
+      clock,
+      {.endpoints =
+           [&] {
+             return sources::agentEndpoints(agentPods.store().list(),
+                                            static_cast<std::uint16_t>(flags.agentPort));
+           },
+       .tokenFile = flags.agentTokenFile,
+       .client = {.caFile = flags.agentCaFile, .serverName = flags.agentServerName}},
+      [&](const reconcile::UsageSample& s) { hub.ingest(s); });
+  if (auto st = agentSource.init(); !st) {
+    LG_LOG(error, "cannot set up the node agent source", {{"error", st.error().message}});
+    return 1;
+  }
+  // ---- end node agents ----
+
+  reconcile::PolicyReconciler reconciler({.api = api->get(),
+                                          .clock = &clock,
+                                          .hub = &hub,
+                                          .policies = &policies.store(),
+                                          .pods = &pods.store(),
+                                          .replicaSets = &replicaSets.store(),
+                                          .incidents = &incidents.store(),
+                                          .events = &events,
+                                          .metricsStatus = [&] { return metricsSource.status(); },
+                                          .resync = flags.resync});
+  optionsFor = [&](const reconcile::UsageSample& s)
+      -> std::shared_ptr<const detect::DetectorOptions> {
+    auto pod = pods.store().get(s.ns + "/" + s.pod);
+    if (!pod) return nullptr;
+    for (const auto& key : reconciler.policiesCovering(*pod)) {
+      auto p = policies.store().get(key);
+      if (p && p->parsed.usable() && p->parsed.spec.watches(s.resource) &&
+          p->parsed.spec.watchesContainer(s.container))
+        return settings.forPolicy(*p);
+    }
+    return nullptr;
+  };
+  auto& controller = mgr.addController(
+      reconciler, {.name = "leakpolicy", .workers = flags.workers, .metrics = &mgr.runtimeMetrics()});
+  auto& queue = controller.queue();
+  policies.addEventHandler(runtime::enqueueOwnKey<PolicyObject>(queue));
+  pods.addEventHandler(runtime::enqueueMapped<PodProjection>(
+      queue, [&](const PodProjection& p) { return reconciler.policiesCovering(p); }));
+  pods.addEventHandler(runtime::EventHandler<PodProjection>{
+      .onDelete = [&](const std::string&, const std::shared_ptr<const PodProjection>& p) {
+        if (p) hub.forgetPod(p->uid.str());
+      }});
+  incidents.addEventHandler(runtime::enqueueMapped<IncidentObject>(
+      queue, [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; }));
+  hub.onFinding([&](const reconcile::SeriesKey& key, const reconcile::SeriesView& view,
+                    const detect::Finding& f) {
+    forecast.labels({view.pod, view.container, std::string(detect::name(key.resource))})
+        .set(f.exhaustionSeconds);
+    auto pod = pods.store().get(view.ns + "/" + view.pod);
+    if (!pod) return;
+    for (const auto& k : reconciler.policiesCovering(*pod)) {
+      findingsTotal.labels({std::string(detect::name(key.resource)), k.substr(k.find('/') + 1), view.ns})
+          .inc();
+      queue.add(k);
+    }
+  });
+
+  // Every replica follows usage, so a new leader starts with warm detectors.
+  std::thread statsThread;
+  metricsSource.start();
+  agentSource.start();  // node agents (issue 5)
+  std::atomic<bool> done{false};
+  statsThread = std::thread([&] {
+    while (!done.load()) {
+      trackedSeries.labels({}).set(static_cast<double>(hub.seriesCount()));
+      metricsUp.labels({}).set(metricsSource.status().available ? 1 : 0);
+      (void)events.flush();
+      // Series of pods gone without a delete event (missed while disconnected) age out.
+      hub.forgetIdle(toSeconds(clock.now()) - 6 * 3600.0);
+      for (int i = 0; i < 50 && !done.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  const Status st = mgr.run();
+  done = true;
+  statsThread.join();
+  metricsSource.stop();
+  agentSource.stop();  // node agents (issue 5)
+  (void)events.flush();
+  if (!st.ok()) {
+    LG_LOG(error, "controller stopped", {{"error", st.error().message}});
+    return 1;
+  }
+  LG_LOG(info, "controller stopped");
+  return 0;
+}
+
+}  // namespace lg::cli

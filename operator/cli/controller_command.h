@@ -1,0 +1,34 @@
+#pragma once
+// `leakguard controller`: the operator. Watches LeakPolicies, Pods, ReplicaSets and
+// LeakIncidents, follows every container's usage (metrics-server, node agents), runs the
+// detectors, and reconciles policies (status, incidents, playbooks). main() only parses flags.
+
+#include <chrono>
+#include <string>
+
+namespace lg::cli {
+
+struct ControllerFlags {
+  std::string kubeconfig;  // "" : KUBECONFIG, in-cluster, ~/.kube/config
+  std::string context;
+  std::string healthAddress = ":8080";
+  bool leaderElect = true;
+  std::string leaseNamespace = "leakguard-system";
+  std::string leaseName = "leakguard-controller";
+  std::string identity;  // "" : pod name (POD_NAME / HOSTNAME) + random suffix
+  int workers = 2;
+  std::chrono::seconds metricsInterval{15};
+  std::chrono::seconds resync{30};
+  std::string logLevel = "info";
+  // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
+  int agentPort = 9440;
+  std::string agentNamespace = "leakguard-system";
+  std::string agentCaFile;  // "" : agents' certificates are not verified
+  std::string agentServerName = "leakguard-agent";
+  std::string agentTokenFile = "/var/run/secrets/leakguard/agent/token";
+  // ---- end node agents ----
+};
+
+int runController(const ControllerFlags& flags);
+
+}  // namespace lg::cli

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""The operator core against the real API server of e2e/cluster (issue: operator core):
+CRDs install; a valid LeakPolicy reaches Ready with its matched pod count; a malformed one is
+refused by `kubectl apply` with the field and the reason; `kubectl get lp` shows the printer
+columns; the operator lives through a kube-apiserver restart without processing anything twice;
+with two operators only the Lease holder reconciles, and the other takes over when it dies."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lgtest import (REPO, Operator, apply, fresh_namespace, kjson, kubectl,  # noqa: E402
+                    leaky_deployment, wait_for)
+
+
+def setUpModule():
+    kubectl("apply", "-f", os.path.join(REPO, "crds"))
+    for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
+        kubectl("wait", "--for=condition=Established", "crd/" + crd, "--timeout=60s")
+    subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
+                   capture_output=True)
+
+
+def policy(ns, name, app, **spec):
+    s = {"selector": {"matchLabels": {"app": app}}, "mode": "Observe"}
+    s.update(spec)
+    return {"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+            "metadata": {"name": name, "namespace": ns}, "spec": s}
+
+
+def ready(ns, name):
+    st = kjson("get", "lp", "-n", ns, name).get("status", {})
+    for c in st.get("conditions", []):
+        if c["type"] == "Ready":
+            return st, c
+    return st, None
+
+
+class PolicyStatus(unittest.TestCase):
+    NS = "lg-it-core"
+
+    @classmethod
+    def setUpClass(cls):
+        fresh_namespace(cls.NS)
+        apply(leaky_deployment(cls.NS, "web", replicas=2, LEAK_PATTERN="steady"))
+        cls.op = Operator(18181, "--no-leader-elect")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.op.stop()
+        kubectl("delete", "namespace", cls.NS, "--wait=false")
+
+    def test_valid_policy_becomes_ready_with_matched_pods(self):
+        apply(policy(self.NS, "web", "web"))
+        st, c = wait_for("policy Ready with 2 matched pods",
+                         lambda: (lambda s_c: s_c if s_c[1] and s_c[1]["status"] == "True"
+                                  and s_c[0].get("matchedPods") == 2 else None)(ready(self.NS, "web")))
+        self.assertEqual(c["reason"], "Watching")
+        self.assertEqual(st["observedGeneration"], 1)
+        self.assertEqual(st["leakingPods"], 0)
+        out = kubectl("get", "lp", "-n", self.NS).stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "MODE", "PODS", "LEAKING", "LAST", "ACTION",
+                                          "READY", "AGE"])
+        self.assertEqual(out[1].split()[:5], ["web", "Observe", "2", "0", "True"])
+        wait_for("the operator ready", lambda: self.op.get("/readyz").strip() == "ok", 30)
+
+    def test_malformed_policy_is_refused_with_the_field(self):
+        bad = policy(self.NS, "bad", "web",
+                     playbook=[{"action": "restart", "when": {"exhaustionWithin": "30"}}])
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('spec.playbook[0].when.exhaustionWithin', r.stderr)
+        self.assertIn('must be a duration such as 30m, got "30"', r.stderr)
+        bad = policy(self.NS, "bad", "web", mode="Sometimes")
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertIn('spec.mode: Unsupported value: "Sometimes"', r.stderr)
+
+    def test_policy_the_schema_cannot_judge_is_reported_in_ready(self):
+        # The schema checks a quantity's form; the operator also refuses a negative one.
+        p = policy(self.NS, "neg", "web", playbook=[
+            {"action": "resizeLimits", "params": {"maxLimit": "-1Gi"}}])
+        apply(p)
+        _, c = wait_for("Ready=False", lambda: (lambda s_c: s_c if s_c[1] and
+                                                s_c[1]["status"] == "False" else None)(
+            ready(self.NS, "neg")))
+        self.assertEqual(c["reason"], "InvalidSpec")
+        self.assertIn("spec.playbook[0].params.maxLimit", c["message"])
+        self.assertTrue(self.op.alive())
+
+
+class ApiServerRestart(unittest.TestCase):
+    """A fast leak opens one incident; the API server restarts; a pod created right after it
+    returns is seen; the incident, its Event and the operator's process are not duplicated."""
+    NS = "lg-it-restart"
+
+    @classmethod
+    def setUpClass(cls):
+        fresh_namespace(cls.NS)
+        apply(leaky_deployment(cls.NS, "leak", LEAK_PATTERN="linear", LEAK_BASE_MIB=16,
+                               LEAK_RATE=12, LEAK_START_AFTER=60))
+        apply(policy(cls.NS, "leak", "leak", detection={"minGrowth": "2m"}))
+        cls.op = Operator(18182, "--no-leader-elect")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.op.stop()
+        kubectl("delete", "namespace", cls.NS, "--wait=false")
+
+    def incidents(self):
+        return kjson("get", "leakincidents", "-n", self.NS)["items"]
+
+    def test_restart_in_the_middle_of_a_watch(self):
+        wait_for("a leak incident", lambda: len(self.incidents()) == 1, timeout=600, interval=5)
+        first = self.incidents()[0]["metadata"]["name"]
+        confirmed = [l for l in self.op.logs() if l.get("msg") == "leak confirmed"]
+        self.assertEqual(len(confirmed), 1)
+
+        subprocess.run([os.path.join(REPO, "e2e/cluster/apiserver"), "stop"], check=True,
+                       capture_output=True)
+        time.sleep(5)
+        subprocess.run([os.path.join(REPO, "e2e/cluster/apiserver"), "start"], check=True,
+                       capture_output=True)
+        # Created as soon as the API server answers, while the operator's watches are still
+        # backing off and re-listing.
+        apply(leaky_deployment(self.NS, "late", LEAK_PATTERN="steady"))
+        apply(policy(self.NS, "late", "late"))
+        wait_for("the pod created after the restart seen by the operator",
+                 lambda: ready(self.NS, "late")[0].get("matchedPods") == 1, timeout=180)
+
+        self.assertTrue(self.op.alive())
+        names = [i["metadata"]["name"] for i in self.incidents()]
+        self.assertEqual(names, [first])
+        time.sleep(15)  # two resyncs after the restart
+        confirmed = [l for l in self.op.logs() if l.get("msg") == "leak confirmed"]
+        self.assertEqual(len(confirmed), 1, confirmed)
+        ev = kjson("get", "events.events.k8s.io", "-n", self.NS,
+                   "--field-selector", "reason=LeakConfirmed")["items"]
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0].get("series", {}).get("count", 1), 1)
+        restarts = self.op.metric("leakguard_watch_restarts_total")
+        self.assertIsNotNone(restarts)
+        self.assertGreater(restarts, 0)
+
+
+class LeaderElection(unittest.TestCase):
+    NS = "lg-it-leader"
+
+    @classmethod
+    def setUpClass(cls):
+        fresh_namespace(cls.NS)
+        apply(leaky_deployment(cls.NS, "app", LEAK_PATTERN="steady"))
+        apply(policy(cls.NS, "app", "app"))
+        lease = ["--lease-namespace", cls.NS, "--lease-name", "it-leader"]
+        cls.a = Operator(18183, "--identity", "op-a", *lease)
+        time.sleep(2)
+        cls.b = Operator(18184, "--identity", "op-b", *lease)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.stop()
+        cls.b.stop()
+        kubectl("delete", "namespace", cls.NS, "--wait=false")
+
+    def holder(self):
+        r = kubectl("get", "lease", "-n", self.NS, "it-leader", "-o",
+                    "jsonpath={.spec.holderIdentity}", check=False)
+        return r.stdout.strip() if r.returncode == 0 else ""
+
+    def test_only_the_holder_reconciles_and_the_other_takes_over(self):
+        leader_id = wait_for("a leader", self.holder, timeout=60)
+        leader, follower = (self.a, self.b) if leader_id == "op-a" else (self.b, self.a)
+        wait_for("the policy reconciled", lambda: ready(self.NS, "app")[0].get("matchedPods") == 1)
+        time.sleep(12)  # at least one resync on the leader
+        self.assertGreater(leader.metric("leakguard_reconcile_total") or 0, 0)
+        self.assertEqual(follower.metric("leakguard_reconcile_total") or 0, 0)
+        self.assertEqual(leader.metric("leakguard_leader"), 1)
+        self.assertEqual(follower.metric("leakguard_leader") or 0, 0)
+
+        killed = time.time()
+        leader.stop(sig=signal.SIGKILL)  # no chance to release the Lease
+        new = wait_for("the other replica to take over",
+                       lambda: (lambda h: h if h and h != leader_id else None)(self.holder()),
+                       timeout=60, interval=0.5)
+        took = time.time() - killed
+        self.assertNotEqual(new, leader_id)
+        # Lease duration 15 s, retried every 2 s: a functional bound, with slack for this host.
+        self.assertLess(took, 15 + 2 + 8, "takeover took %.1fs" % took)
+        print("takeover after SIGKILL of the leader: %.1fs" % took)
+        before = follower.metric("leakguard_reconcile_total") or 0
+        wait_for("the new leader reconciling",
+                 lambda: (follower.metric("leakguard_reconcile_total") or 0) > before, 60)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
