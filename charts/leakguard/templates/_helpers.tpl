@@ -1,0 +1,62 @@
+{{/*
+Names. "leakguard" for a release named leakguard (the usual case), else "<release>-leakguard";
+the controller and agent objects append -controller / -agent.
+*/}}
+{{- define "leakguard.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "leakguard.controllerName" -}}{{ include "leakguard.fullname" . }}-controller{{- end -}}
+{{- define "leakguard.agentName" -}}{{ include "leakguard.fullname" . }}-agent{{- end -}}
+
+{{/* The image of both components. */}}
+{{- define "leakguard.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion -}}
+{{- if eq $tag "latest" -}}
+{{- fail "image.tag: use an explicit version, not latest (the kubelet would try to pull it)" -}}
+{{- end -}}
+{{ .Values.image.repository }}:{{ $tag }}
+{{- end -}}
+
+{{/* Labels every object carries, besides its component's selector labels below. */}}
+{{- define "leakguard.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: leakguard
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/*
+Selector labels. The agent's app.kubernetes.io/name must stay "leakguard-agent": the controller
+finds the agent pods of its namespace by that label (controllers/sources/agent_endpoint.h).
+*/}}
+{{- define "leakguard.controllerSelector" -}}
+app.kubernetes.io/name: leakguard-controller
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+{{- define "leakguard.agentSelector" -}}
+app.kubernetes.io/name: leakguard-agent
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* The username the agents accept: the controller's ServiceAccount. */}}
+{{- define "leakguard.controllerUser" -}}
+system:serviceaccount:{{ .Release.Namespace }}:{{ include "leakguard.controllerName" . }}
+{{- end -}}
+
+{{/* Container securityContext shared by the controller and the (unprivileged) agent. */}}
+{{- define "leakguard.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}

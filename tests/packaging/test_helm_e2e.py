@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""LeakGuard installed the way users install it, on the local cluster of e2e/cluster:
+
+- the image is built from this build's binary (images/build) and imported;
+- `helm install` brings up the controller (2 replicas, one leader) and the node agent;
+- the leader reconciles a LeakPolicy to Ready, and polls the node agent, which serves samples
+  (fds and threads included) only to the controller's token;
+- `kubectl auth can-i --list` for each ServiceAccount shows exactly what the chart declares
+  (beyond what every ServiceAccount may do), cluster-wide and in the release namespace;
+- the processes really run as uid 65532, with no capabilities, on a read-only root filesystem;
+- `helm upgrade` with a changed values file takes effect, and a new leader reconciles;
+- `helm uninstall` leaves no LeakGuard object behind except the CRDs (and their objects).
+
+Uses its own release and namespaces (lg-pkg-e2e*), so a LeakGuard installed in leakguard-system
+is not touched. Standard library plus PyYAML."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
+                                "operator"))
+from pkgtest import CHART, REPO, yaml  # noqa: E402
+from lgtest import (ENV, apply, kjson, kubectl, leaky_deployment, leakguard_binary,  # noqa: E402
+                    wait_for)
+
+REL = "lg-pkg-e2e"
+NS = "lg-pkg-e2e"
+APP_NS = "lg-pkg-e2e-app"
+FULL = REL + "-leakguard"  # the chart's fullname for a release without "leakguard" in it
+CTRL = FULL + "-controller"
+AGENT = FULL + "-agent"
+CTRL_SEL = "app.kubernetes.io/name=leakguard-controller,app.kubernetes.io/instance=" + REL
+AGENT_SEL = "app.kubernetes.io/name=leakguard-agent,app.kubernetes.io/instance=" + REL
+
+
+def helm(*args, timeout=600, check=True):
+    r = subprocess.run(["helm", *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("helm %s failed (%d):\n%s%s" % (" ".join(args), r.returncode,
+                                                             r.stdout, r.stderr))
+    return r
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+# ---- kubectl auth can-i --list, as sets of (resource, resourceNames, verb) ----
+
+CANI_LINE = re.compile(r"^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$")
+
+
+def can_i(user, ns):
+    out = kubectl("auth", "can-i", "--list", "--as=" + user, "-n", ns).stdout
+    atoms = set()
+    for line in out.splitlines()[1:]:
+        m = CANI_LINE.match(line)
+        if not m:
+            raise AssertionError("unexpected can-i line: %r" % line)
+        res, urls, names, verbs = m.groups()
+        key = res if res else "url:" + urls
+        for v in verbs.split():
+            atoms.add((key, tuple(sorted(names.split())), v))
+    return atoms
+
+
+def declared(rules):
+    """The atoms `kubectl auth can-i --list` prints for RBAC rules."""
+    atoms = set()
+    for r in rules:
+        for g in r["apiGroups"]:
+            for res in r["resources"]:
+                base, _, sub = res.partition("/")
+                name = base + ("." + g if g else "") + ("/" + sub if sub else "")
+                for v in r["verbs"]:
+                    atoms.add((name, tuple(sorted(r.get("resourceNames", []))), v))
+    return atoms
+
+
+# ---- the processes of a pod's containers, seen from the host ----
+
+def host_pids(container_id):
+    cid = container_id.split("://", 1)[-1]
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cgroup" % p) as f:
+                if cid in f.read():
+                    pids.append(int(p))
+        except OSError:
+            pass
+    return pids
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+
+
+def root_mount_options(pid):
+    with open("/proc/%d/mountinfo" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if fields[4] == "/":
+                return fields[5].split(",")
+    raise AssertionError("no / in /proc/%d/mountinfo" % pid)
+
+
+def agent_get(pod_ip, path, token=None):
+    args = ["curl", "-sk", "--max-time", "10", "-w", "\n%{http_code}"]
+    if token:
+        args += ["-H", "Authorization: Bearer " + token]
+    r = subprocess.run(args + ["https://%s:9440%s" % (pod_ip, path)], capture_output=True,
+                       text=True, timeout=30)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def metric(text, name, labels=""):
+    total = None
+    for line in text.splitlines():
+        if line.startswith(name) and line[len(name)] in " {" and labels in line:
+            total = (total or 0) + float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def pods(selector, ns=NS):
+    return kjson("get", "pods", "-n", ns, "-l", selector)["items"]
+
+
+def all_ready(selector, n):
+    ps = [p for p in pods(selector) if not p["metadata"].get("deletionTimestamp")]
+    ok = [p for p in ps if any(c["type"] == "Ready" and c["status"] == "True"
+                               for c in p["status"].get("conditions", []))]
+    return ok if len(ps) == n and len(ok) == n else None
+
+
+def leader():
+    holder = kjson("get", "lease", "-n", NS, CTRL)["spec"].get("holderIdentity", "")
+    for p in all_ready(CTRL_SEL, len(pods(CTRL_SEL))) or []:
+        if holder.startswith(p["metadata"]["name"] + "_"):
+            return p
+    return None
+
+
+def policy_ready(generation):
+    st = kjson("get", "lp", "-n", APP_NS, "app").get("status", {})
+    for c in st.get("conditions", []):
+        if (c["type"] == "Ready" and c["status"] == "True"
+                and st.get("observedGeneration") == generation and st.get("matchedPods") == 1):
+            return st
+    return None
+
+
+class HelmInstall(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cleanup()
+        try:
+            cls.set_up()
+        except BaseException:
+            cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
+
+    @classmethod
+    def set_up(cls):
+        log("building the image from %s" % leakguard_binary())
+        version = subprocess.run([leakguard_binary(), "version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+        cls.tag = version + "-e2e"
+        r = subprocess.run([os.path.join(REPO, "images", "build"), "--tag", cls.tag,
+                            leakguard_binary()], capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise AssertionError("images/build failed:\n" + r.stderr)
+        log(r.stderr.strip().splitlines()[-1])
+        subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
+                       capture_output=True, timeout=600)
+        cls.values = os.path.join(cls.tmp.name, "values.yaml")
+        with open(cls.values, "w") as f:
+            yaml.safe_dump({"image": {"tag": cls.tag, "pullPolicy": "Never"},
+                            "controller": {"resyncSeconds": 10},
+                            "agent": {"interval": "5s"}}, f)
+        log("helm install %s -n %s" % (REL, NS))
+        t0 = time.time()
+        cls.install = helm("install", REL, CHART, "-n", NS, "--create-namespace", "-f", cls.values,
+                           "--wait", "--timeout", "180s")
+        log("installed and ready in %.0fs" % (time.time() - t0))
+        cls.manifest = [d for d in yaml.safe_load_all(helm("get", "manifest", REL, "-n", NS).stdout)
+                        if d]
+
+    @classmethod
+    def tearDownClass(cls):
+        cleanup()
+        cls.tmp.cleanup()
+
+    def objects(self, kind):
+        return [o for o in self.manifest if o["kind"] == kind]
+
+    # The tests run in name order: install checks (test_1*), then upgrade (test_2), then
+    # uninstall (test_3).
+
+    def test_10_notes_say_what_to_do_next(self):
+        out = self.install.stdout
+        self.assertIn("rollout status deployment/" + CTRL, out)
+        self.assertIn("mode: Observe", out)
+        self.assertIn("kubectl get leakincidents -A -w", out)
+
+    def test_11_pods_ready_one_leader(self):
+        ctrl = wait_for("2 controller pods Ready", lambda: all_ready(CTRL_SEL, 2), 120)
+        wait_for("1 agent pod Ready", lambda: all_ready(AGENT_SEL, 1), 120)
+        lead = wait_for("a controller holding the Lease", leader, 60)
+        logs = kubectl("logs", "-n", NS, lead["metadata"]["name"]).stdout
+        self.assertIn('"msg":"became leader"', logs)
+        others = [p for p in ctrl if p["metadata"]["name"] != lead["metadata"]["name"]]
+        self.assertEqual(len(others), 1)
+        self.assertNotIn('"msg":"became leader"',
+                         kubectl("logs", "-n", NS, others[0]["metadata"]["name"]).stdout)
+        for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
+            kubectl("get", "crd", crd)
+
+    def test_12_leader_reconciles_a_policy_and_reads_the_agent(self):
+        kubectl("create", "namespace", APP_NS)
+        # Another uid than the agent's: its fds must still be counted.
+        app = leaky_deployment(APP_NS, "app", LEAK_PATTERN="steady")
+        app["spec"]["template"]["spec"]["securityContext"] = {"runAsUser": 1000,
+                                                              "runAsGroup": 1000}
+        apply(app)
+        apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+               "metadata": {"name": "app", "namespace": APP_NS},
+               "spec": {"selector": {"matchLabels": {"app": "app"}}, "mode": "Observe",
+                        "resources": ["memory", "fds", "threads"],
+                        "playbook": [{"action": "restart", "when": {"exhaustionWithin": "30m"}}]}})
+        st = wait_for("policy Ready with 1 matched pod", lambda: policy_ready(1), 120)
+        log("policy status: %s" % json.dumps(st["conditions"][0]))
+        # The agent serves samples to the controller's ServiceAccount only.
+        agent = all_ready(AGENT_SEL, 1)[0]
+        ip = agent["status"]["podIP"]
+        token = kubectl("create", "token", CTRL, "-n", NS, "--audience", "leakguard-agent",
+                        "--duration", "10m").stdout.strip()
+        # Requests by the controller: before this test asks for any samples itself.
+        polled = wait_for("the controller polling the agent", lambda: metric(
+            agent_get(ip, "/metrics", token)[1], "leakguard_agent_requests_total",
+            'path="/v1/samples",outcome="allowed"'), 60)
+        log("agent answered %d sample requests of the controller" % polled)
+        self.assertEqual(agent_get(ip, "/v1/samples")[0], 401)
+        other = kubectl("create", "token", AGENT, "-n", NS, "--audience", "leakguard-agent",
+                        "--duration", "10m").stdout.strip()
+        self.assertEqual(agent_get(ip, "/v1/samples", other)[0], 403)
+
+        def app_sample():
+            code, body = agent_get(ip, "/v1/samples?limit=100000", token)
+            self.assertEqual(code, 200, body[:300])
+            got = [s for s in json.loads(body)["samples"] if s.get("namespace") == APP_NS]
+            return got[-1] if got else None
+        s = wait_for("an agent sample of the workload", app_sample, 60)
+        proc = s["processes"]
+        # The unprivileged agent (uid 65532, no capabilities) counts the fds of a uid 1000
+        # process: the fd count is the size of /proc/<pid>/fd (Linux >= 6.2).
+        self.assertGreater(proc["fdsTotal"], 0)
+        self.assertGreater(proc["threads"], 0)
+        self.assertEqual(proc["unreadable"], 0)
+        for p in pods(CTRL_SEL):
+            logs = kubectl("logs", "-n", NS, p["metadata"]["name"]).stdout
+            self.assertNotIn("node agent poll failed", logs)
+            self.assertNotIn("cannot poll node agents", logs)
+
+    def test_13_rbac_is_what_the_chart_declares(self):
+        roles = {(o["kind"], o["metadata"]["name"]): o for o in self.manifest
+                 if o["kind"] in ("Role", "ClusterRole")}
+        # What any ServiceAccount may do (discovery, self reviews): not LeakGuard's doing.
+        base = {ns: can_i("system:serviceaccount:%s:lg-pkg-nobody" % ns, ns) for ns in (NS, APP_NS)}
+        for sa in (CTRL, AGENT):
+            cluster, local = set(), set()
+            for b in self.objects("ClusterRoleBinding") + self.objects("RoleBinding"):
+                if any(s["name"] == sa for s in b["subjects"]):
+                    rules = roles[(b["roleRef"]["kind"], b["roleRef"]["name"])]["rules"]
+                    (local if b["kind"] == "RoleBinding" else cluster).update(declared(rules))
+            self.assertTrue(cluster, sa)
+            user = "system:serviceaccount:%s:%s" % (NS, sa)
+            for ns, want in ((NS, cluster | local), (APP_NS, cluster)):
+                with self.subTest(sa=sa, ns=ns):
+                    got = can_i(user, ns) - base[ns]
+                    self.assertEqual(sorted(got - want), [], "granted beyond the chart")
+                    self.assertEqual(sorted(want - got), [], "declared but not granted")
+
+    def test_14_processes_run_as_65532_without_capabilities_on_a_read_only_root(self):
+        self.assertEqual(os.geteuid(), 0, "reads other processes' /proc entries")
+        checked = 0
+        for p in pods(CTRL_SEL) + pods(AGENT_SEL):
+            for c in p["status"]["containerStatuses"]:
+                pids = host_pids(c["containerID"])
+                self.assertTrue(pids, "no process of %s" % c["containerID"])
+                for pid in pids:
+                    st = proc_status(pid)
+                    what = "%s/%s pid %d" % (p["metadata"]["name"], c["name"], pid)
+                    self.assertEqual(st["Uid"].split(), ["65532"] * 4, what)
+                    self.assertEqual(st["Gid"].split(), ["65532"] * 4, what)
+                    self.assertEqual(int(st["CapEff"], 16), 0, what)
+                    self.assertEqual(int(st["CapPrm"], 16), 0, what)
+                    self.assertEqual(st["NoNewPrivs"].strip(), "1", what)
+                    self.assertEqual(st["Seccomp"].strip(), "2", what + ": seccomp filter")
+                    self.assertIn("ro", root_mount_options(pid), what)
+                    checked += 1
+        self.assertGreaterEqual(checked, 3)
+
+    def test_2_upgrade_with_changed_values(self):
+        values = os.path.join(self.tmp.name, "values-2.yaml")
+        with open(values, "w") as f:
+            yaml.safe_dump({"image": {"tag": self.tag, "pullPolicy": "Never"},
+                            "controller": {"replicas": 1, "logLevel": "debug", "resyncSeconds": 10},
+                            "agent": {"interval": "3s"},
+                            "metrics": {"service": {"enabled": False}}}, f)
+        log("helm upgrade with %s" % values)
+        t0 = time.time()
+        helm("upgrade", REL, CHART, "-n", NS, "-f", values, "--wait", "--timeout", "180s")
+        log("upgraded in %.0fs" % (time.time() - t0))
+        self.assertEqual(json.loads(helm("history", REL, "-n", NS, "-o", "json").stdout)[-1]
+                         ["status"], "deployed")
+        dep = kjson("get", "deployment", "-n", NS, CTRL)
+        self.assertEqual(dep["spec"]["replicas"], 1)
+        self.assertIn("--log-level=debug", dep["spec"]["template"]["spec"]["containers"][0]["args"])
+        ds = kjson("get", "daemonset", "-n", NS, AGENT)
+        self.assertIn("--interval=3s", ds["spec"]["template"]["spec"]["containers"][0]["args"])
+        # One replica: no PDB (it would block drains); metrics Service switched off.
+        self.assertNotEqual(kubectl("get", "pdb", "-n", NS, CTRL, check=False).returncode, 0)
+        self.assertNotEqual(kubectl("get", "service", "-n", NS, CTRL + "-metrics",
+                                    check=False).returncode, 0)
+        wait_for("1 controller pod Ready", lambda: all_ready(CTRL_SEL, 1), 120)
+        lead = wait_for("the new controller holding the Lease", leader, 90)
+        # The new leader reconciles a change of the policy.
+        kubectl("patch", "lp", "-n", APP_NS, "app", "--type=merge", "-p",
+                '{"spec":{"resources":["memory","fds"]}}')
+        wait_for("policy generation 2 reconciled", lambda: policy_ready(2), 120)
+        self.assertIn('"level":"debug"', kubectl("logs", "-n", NS, lead["metadata"]["name"]).stdout)
+
+    def test_3_uninstall_leaves_only_the_crds(self):
+        log("helm uninstall")
+        helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s")
+        sel = "app.kubernetes.io/instance=" + REL
+        kinds = "deployments,daemonsets,replicasets,pods,services,serviceaccounts,roles,rolebindings," \
+                "leases,poddisruptionbudgets,configmaps"
+
+        def leftovers():
+            items = kjson("get", kinds, "-n", NS, "-l", sel)["items"]
+            items += kjson("get", "clusterroles,clusterrolebindings", "-l", sel)["items"]
+            return ["%s/%s" % (i["kind"], i["metadata"]["name"]) for i in items]
+        wait_for("no LeakGuard object left", lambda: not leftovers(), 120)
+        # The Lease is gone too (the chart owns it), and nothing named like the release remains.
+        self.assertNotEqual(kubectl("get", "lease", "-n", NS, CTRL, check=False).returncode, 0)
+        names = kubectl("get", "clusterroles,clusterrolebindings", "-o", "name").stdout
+        self.assertNotIn(FULL, names)
+        # CRDs stay (Helm never deletes them), and with them the policies.
+        for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
+            kubectl("get", "crd", crd)
+        kubectl("get", "lp", "-n", APP_NS, "app")
+
+
+def cleanup():
+    helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s", check=False)
+    for ns in (APP_NS, NS):
+        kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=true", timeout=240)
+    for kind in ("clusterrole", "clusterrolebinding"):
+        for n in (CTRL, AGENT):
+            kubectl("delete", kind, n, "--ignore-not-found")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
