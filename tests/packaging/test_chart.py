@@ -131,6 +131,7 @@ class Security(unittest.TestCase):
         self.assertEqual(host, {"host-cgroup": "/sys/fs/cgroup", "host-proc": "/proc"})
         for name in host:
             self.assertIs(mounts[name].get("readOnly"), True, name)
+            self.assertEqual(mounts[name].get("recursiveReadOnly"), "IfPossible", name)
         # The kernel log is opt-in, and only then is the agent privileged.
         kl = [o for o in self.workloads({"agent.kernelLog": "true"}) if o["kind"] == "DaemonSet"][0]
         kpod, kcs = containers(kl)

@@ -311,6 +311,27 @@ class HelmInstall(unittest.TestCase):
                     self.assertIn("ro", root_mount_options(pid), what)
                     checked += 1
         self.assertGreaterEqual(checked, 3)
+        # The agent's host mounts are read-only (at least at their top: see the chart on
+        # recursiveReadOnly and containerd 1.6).
+        agent = pods(AGENT_SEL)[0]
+        pid = host_pids(agent["status"]["containerStatuses"][0]["containerID"])[0]
+        with open("/proc/%d/mountinfo" % pid) as f:
+            mounts = {l.split()[4]: l.split()[5].split(",") for l in f}
+        for m in ("/host/proc", "/host/sys/fs/cgroup"):
+            self.assertIn("ro", mounts.get(m, []), "%s: %r" % (m, mounts.get(m)))
+
+    def test_15_plain_manifests_pass_the_api_servers_validation(self):
+        created = kubectl("get", "namespace", "leakguard-system", check=False).returncode != 0
+        if created:
+            kubectl("create", "namespace", "leakguard-system")
+        try:
+            for f in ("crds.yaml", "leakguard.yaml"):
+                out = kubectl("apply", "--dry-run=server", "-f",
+                              os.path.join(REPO, "manifests", f)).stdout
+                self.assertIn("(server dry run)", out)
+        finally:
+            if created:
+                kubectl("delete", "namespace", "leakguard-system", "--wait=false")
 
     def test_2_upgrade_with_changed_values(self):
         values = os.path.join(self.tmp.name, "values-2.yaml")
