@@ -13,6 +13,7 @@
 
 Uses its own release and namespaces (lg-pkg-e2e*), so a LeakGuard installed in leakguard-system
 is not touched. Standard library plus PyYAML."""
+import functools
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
@@ -132,6 +134,35 @@ def metric(text, name, labels=""):
     return total
 
 
+def controller_metrics(pod):
+    with urllib.request.urlopen("http://%s:8080/metrics" % pod["status"]["podIP"], timeout=10) as r:
+        return r.read().decode()
+
+
+def dump_state(why):
+    """What a failed run needs to be understood: the release's pods, their logs, the Events."""
+    print("\n==== %s: state of %s ====" % (why, NS), file=sys.stderr)
+    for args in (["get", "all,lease,pdb", "-n", NS, "-o", "wide"],
+                 ["get", "events", "-n", NS, "--sort-by=.lastTimestamp"],
+                 ["get", "lp,pods", "-n", APP_NS, "-o", "wide"]):
+        print(kubectl(*args, check=False).stdout, file=sys.stderr)
+    for p in kjson("get", "pods", "-n", NS)["items"]:
+        name = p["metadata"]["name"]
+        print("---- logs of %s ----\n%s" % (name, kubectl("logs", "-n", NS, name, "--tail=40",
+                                                         check=False).stdout), file=sys.stderr)
+
+
+def diagnosed(test):
+    @functools.wraps(test)
+    def run(self):
+        try:
+            test(self)
+        except BaseException:
+            dump_state(test.__name__)
+            raise
+    return run
+
+
 def pods(selector, ns=NS):
     return kjson("get", "pods", "-n", ns, "-l", selector)["items"]
 
@@ -168,6 +199,7 @@ class HelmInstall(unittest.TestCase):
         try:
             cls.set_up()
         except BaseException:
+            dump_state("setUpClass")
             cleanup()  # tearDownClass does not run when setUpClass fails
             raise
 
@@ -208,12 +240,14 @@ class HelmInstall(unittest.TestCase):
     # The tests run in name order: install checks (test_1*), then upgrade (test_2), then
     # uninstall (test_3).
 
+    @diagnosed
     def test_10_notes_say_what_to_do_next(self):
         out = self.install.stdout
         self.assertIn("rollout status deployment/" + CTRL, out)
         self.assertIn("mode: Observe", out)
         self.assertIn("kubectl get leakincidents -A -w", out)
 
+    @diagnosed
     def test_11_pods_ready_one_leader(self):
         ctrl = wait_for("2 controller pods Ready", lambda: all_ready(CTRL_SEL, 2), 120)
         wait_for("1 agent pod Ready", lambda: all_ready(AGENT_SEL, 1), 120)
@@ -227,6 +261,7 @@ class HelmInstall(unittest.TestCase):
         for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
             kubectl("get", "crd", crd)
 
+    @diagnosed
     def test_12_leader_reconciles_a_policy_and_reads_the_agent(self):
         kubectl("create", "namespace", APP_NS)
         # Another uid than the agent's: its fds must still be counted.
@@ -241,6 +276,17 @@ class HelmInstall(unittest.TestCase):
                         "playbook": [{"action": "restart", "when": {"exhaustionWithin": "30m"}}]}})
         st = wait_for("policy Ready with 1 matched pod", lambda: policy_ready(1), 120)
         log("policy status: %s" % json.dumps(st["conditions"][0]))
+        # This release's leader reconciled it (not some other LeakGuard in the cluster), and
+        # the standby did not reconcile at all.
+        lead = leader()
+        for p in all_ready(CTRL_SEL, 2):
+            m = controller_metrics(p)
+            if p["metadata"]["name"] == lead["metadata"]["name"]:
+                self.assertEqual(metric(m, "leakguard_leader"), 1)
+                self.assertGreater(metric(m, "leakguard_reconcile_total") or 0, 0)
+            else:
+                self.assertEqual(metric(m, "leakguard_leader"), 0)
+                self.assertEqual(metric(m, "leakguard_reconcile_total") or 0, 0)
         # The agent serves samples to the controller's ServiceAccount only.
         agent = all_ready(AGENT_SEL, 1)[0]
         ip = agent["status"]["podIP"]
@@ -273,6 +319,7 @@ class HelmInstall(unittest.TestCase):
             self.assertNotIn("node agent poll failed", logs)
             self.assertNotIn("cannot poll node agents", logs)
 
+    @diagnosed
     def test_13_rbac_is_what_the_chart_declares(self):
         roles = {(o["kind"], o["metadata"]["name"]): o for o in self.manifest
                  if o["kind"] in ("Role", "ClusterRole")}
@@ -292,6 +339,7 @@ class HelmInstall(unittest.TestCase):
                     self.assertEqual(sorted(got - want), [], "granted beyond the chart")
                     self.assertEqual(sorted(want - got), [], "declared but not granted")
 
+    @diagnosed
     def test_14_processes_run_as_65532_without_capabilities_on_a_read_only_root(self):
         self.assertEqual(os.geteuid(), 0, "reads other processes' /proc entries")
         checked = 0
@@ -320,6 +368,7 @@ class HelmInstall(unittest.TestCase):
         for m in ("/host/proc", "/host/sys/fs/cgroup"):
             self.assertIn("ro", mounts.get(m, []), "%s: %r" % (m, mounts.get(m)))
 
+    @diagnosed
     def test_15_plain_manifests_pass_the_api_servers_validation(self):
         created = kubectl("get", "namespace", "leakguard-system", check=False).returncode != 0
         if created:
@@ -333,6 +382,7 @@ class HelmInstall(unittest.TestCase):
             if created:
                 kubectl("delete", "namespace", "leakguard-system", "--wait=false")
 
+    @diagnosed
     def test_2_upgrade_with_changed_values(self):
         values = os.path.join(self.tmp.name, "values-2.yaml")
         with open(values, "w") as f:
@@ -361,8 +411,10 @@ class HelmInstall(unittest.TestCase):
         kubectl("patch", "lp", "-n", APP_NS, "app", "--type=merge", "-p",
                 '{"spec":{"resources":["memory","fds"]}}')
         wait_for("policy generation 2 reconciled", lambda: policy_ready(2), 120)
+        self.assertGreater(metric(controller_metrics(lead), "leakguard_reconcile_total") or 0, 0)
         self.assertIn('"level":"debug"', kubectl("logs", "-n", NS, lead["metadata"]["name"]).stdout)
 
+    @diagnosed
     def test_3_uninstall_leaves_only_the_crds(self):
         log("helm uninstall")
         helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s")
