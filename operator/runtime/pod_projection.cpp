@@ -175,6 +175,9 @@ std::optional<PodProjection> projectPod(const json& pod, StringInterner& interne
   const json& status = objectAt(pod, "status");
   p.phase = parsePhase(stringAt(status, "phase"));
   p.qos = parseQos(stringAt(status, "qosClass"));
+  for (const json& c : arrayAt(status, "conditions")) {
+    if (stringAt(c, "type") == "Ready") p.ready = stringAt(c, "status") == "True";
+  }
 
   const json& containers = arrayAt(spec, "containers");
   const json& statuses = arrayAt(status, "containerStatuses");

@@ -1,10 +1,10 @@
 #pragma once
 // PodProjection: what LeakGuard caches of a Pod (memory budget: a few hundred bytes per pod,
 // never the JSON). Identity, labels, owners, node, phase, QoS class, and per container its
-// name, id, memory limit, restart count and last termination reason. Strings that repeat
-// across pods (namespace, label keys/values, node names, owner kinds, container names,
-// reasons, owner names) are interned; the pod's name is a CompactString; uids are 16 bytes and
-// container ids 32 bytes plus their interned runtime scheme.
+// name, id, memory limit, restart count and last termination reason; whether the pod is Ready.
+// Strings that repeat across pods (namespace, label keys/values, node names, owner kinds, container
+// names, reasons, owner names) are interned; the pod's name is a CompactString; uids are 16 bytes
+// and container ids 32 bytes plus their interned runtime scheme.
 //
 // Projections are immutable once made (the Store hands out shared_ptr<const PodProjection>);
 // read them from any thread.
@@ -49,7 +49,8 @@ struct PodProjection {
   InternedString nodeName;  // "" until scheduled
   PodPhase phase = PodPhase::kUnknown;
   QosClass qos = QosClass::kUnknown;
-  bool terminating = false;                                       // metadata.deletionTimestamp set
+  bool terminating = false;  // metadata.deletionTimestamp set
+  bool ready = false;  // status.conditions[Ready] is True (the budgets count unavailable pods)
   std::vector<std::pair<InternedString, InternedString>> labels;  // sorted by key
   std::vector<OwnerRef> owners;
   std::vector<ContainerProjection> containers;  // spec order; regular containers only

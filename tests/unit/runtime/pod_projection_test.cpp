@@ -77,6 +77,19 @@ TEST(PodProjectionTest, ProjectsTheFieldsLeakGuardReads) {
   EXPECT_TRUE(sidecar->lastTerminationReason.empty());
 }
 
+TEST(PodProjectionTest, ReadyFollowsTheReadyCondition) {
+  StringInterner in;
+  auto pod = realisticPod();
+  EXPECT_FALSE(projectPod(pod, in)->ready);  // no conditions: not known to be ready
+  pod["status"]["conditions"] = json::parse(R"([{"type": "PodScheduled", "status": "True"},
+                                                {"type": "Ready", "status": "True"}])");
+  EXPECT_TRUE(projectPod(pod, in)->ready);
+  pod["status"]["conditions"][1]["status"] = "False";
+  EXPECT_FALSE(projectPod(pod, in)->ready);
+  pod["status"]["conditions"] = json::parse(R"([{"type": "Ready", "status": 1}, "junk"])");
+  EXPECT_FALSE(projectPod(pod, in)->ready);
+}
+
 TEST(PodProjectionTest, StaysSmall) {
   StringInterner in;
   auto p = projectPod(realisticPod(), in);
