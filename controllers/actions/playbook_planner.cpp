@@ -70,7 +70,9 @@ bool isEscalation(ActionKind a) {
          a == ActionKind::kReschedule || a == ActionKind::kRollback;
 }
 
-bool takesPodAway(ActionKind a) { return a == ActionKind::kRestart || a == ActionKind::kReschedule; }
+bool takesPodAway(ActionKind a) {
+  return a == ActionKind::kRestart || a == ActionKind::kReschedule;
+}
 
 int maxUnavailable(const policy::Budgets& b, int pods) {
   if (b.maxUnavailablePercent)
@@ -94,9 +96,12 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
     const StepState st = stateOf(step.name, in.journal);
     if (st.done) continue;
     if (st.failures >= kMaxAttempts) continue;
-    escalation = Decision{.step = i, .stepName = step.name, .action = step.action,
+    escalation = Decision{.step = i,
+                          .stepName = step.name,
+                          .action = step.action,
                           .verdict = Decision::Verdict::kRun,
-                          .dryRun = observe || step.dryRun, .reason = why};
+                          .dryRun = observe || step.dryRun,
+                          .reason = why};
     if (st.failures > 0 && in.now - st.lastFailure < cooldown) {
       escalation->verdict = Decision::Verdict::kSkip;
       escalation->reason = "failed " + std::to_string(st.failures) + " time(s); next attempt in " +
@@ -130,8 +135,9 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
       escalation->verdict = Decision::Verdict::kSkip;
       escalation->reason = skip;
     } else {
-      escalation->reason += "; budget " + std::to_string(perHour + 1) + "/" +
-                            std::to_string(spec.budgets.maxActionsPerHour) + " this hour";
+      escalation->budget = std::to_string(perHour + 1) + "/" +
+                           std::to_string(spec.budgets.maxActionsPerHour) + " this hour";
+      escalation->reason += "; budget " + escalation->budget;
     }
   }
   const bool escalating = escalation && escalation->verdict == Decision::Verdict::kRun;
@@ -149,9 +155,12 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
         step.action == ActionKind::kCaptureDiagnostics && escalating;
     if (!eligible && !evidenceBeforeEscalation) continue;
     if (!eligible) why = "before " + std::string(policy::name(escalation->action));
-    out.push_back(Decision{.step = i, .stepName = step.name, .action = step.action,
+    out.push_back(Decision{.step = i,
+                           .stepName = step.name,
+                           .action = step.action,
                            .verdict = Decision::Verdict::kRun,
-                           .dryRun = observe || step.dryRun, .reason = why});
+                           .dryRun = observe || step.dryRun,
+                           .reason = why});
   }
   // captureDiagnostics first among the record steps.
   std::stable_partition(out.begin(), out.end(), [](const Decision& d) {

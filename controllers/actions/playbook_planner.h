@@ -60,6 +60,7 @@ struct Decision {
   Verdict verdict = Verdict::kRun;
   bool dryRun = false;  // Observe mode or the step's dryRun: record what would be done
   std::string reason;   // why it runs, or why it is skipped
+  std::string budget;   // for an escalation that runs for real: "1/4 this hour"
 };
 
 bool isEscalation(policy::ActionKind a);

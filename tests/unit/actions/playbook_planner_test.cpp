@@ -26,8 +26,11 @@ const char* kLadder = R"(  mode: Enforce
 )";
 
 PlanInput input(const policy::LeakPolicySpec& s, double exhaustion) {
-  return PlanInput{.spec = &s, .now = 100000, .exhaustionSeconds = exhaustion,
-                   .confidence = 0.999, .workloadPods = 2};
+  return PlanInput{.spec = &s,
+                   .now = 100000,
+                   .exhaustionSeconds = exhaustion,
+                   .confidence = 0.999,
+                   .workloadPods = 2};
 }
 
 TEST(PlaybookPlanner, NothingEscalatesBeforeTheConditionHolds) {
@@ -50,6 +53,8 @@ TEST(PlaybookPlanner, EvidenceFirstThenRestart) {
   EXPECT_NE(d[1].reason.find("limit reached in 20m (within 30m)"), std::string::npos)
       << d[1].reason;
   EXPECT_NE(d[1].reason.find("budget 1/4 this hour"), std::string::npos) << d[1].reason;
+  EXPECT_EQ(d[1].budget, "1/4 this hour");
+  EXPECT_EQ(d[0].budget, "");  // record steps spend no budget
 }
 
 TEST(PlaybookPlanner, HighestEligibleStepWins) {
