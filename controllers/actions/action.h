@@ -1,0 +1,96 @@
+#pragma once
+// An action of a playbook (restart, rollback, ...): a plugin the ActionRegistry finds by the
+// name a LeakPolicy step uses. The PlaybookExecutor drives every action the same way:
+//
+//   prepare(ctx)  reads what it needs (never writes; a dry-run request at most) and says exactly
+//                 what run() would do, or why it cannot happen now (kSkip: nothing was done,
+//                 the step may be tried again later), or that reading failed (kFail).
+//   run(ctx, plan) does it, once, after the executor journalled "Started". Returns the outcome.
+//
+// In Observe mode and for dry-run steps only prepare() is called: its description is what the
+// incident records as Observed. Every API call passes ctx.timeout (house rule 6); nothing the
+// cluster sends may throw out of an action. Actions hold no per-incident state: one instance
+// serves every incident, from the executor's thread(s) (so they must be thread-safe; the ones
+// here are stateless).
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "controllers/policy/leak_policy.h"
+#include "operator/kube/api_client.h"
+
+namespace lg::actions {
+
+// The pod (and what is around it) an incident is about.
+struct ActionTarget {
+  std::string ns;
+  std::string podName, podUid, node, container;
+  std::string resource;      // memory, fds, threads
+  std::string workloadKind;  // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or ""
+  std::string workloadName;
+  std::string workloadRevision;  // pod-template-hash / controller-revision-hash of the pod
+  std::string incidentName, incidentUid;
+  std::string policyName, policyUid;
+  std::string summary;  // "memory +3.1Mi/min, limit reached in 41m", for notes and annotations
+};
+
+struct ActionContext {
+  kube::ApiClient* api = nullptr;
+  const policy::PlaybookStep* step = nullptr;
+  const ActionTarget* target = nullptr;
+  double now = 0;                            // seconds since the epoch (injected clock)
+  std::chrono::milliseconds timeout{10000};  // per API call
+  // Workload revisions this leak has been seen in (from the policy's incidents): rollback does
+  // not go back to one of these.
+  std::set<std::string> leakingRevisions;
+};
+
+struct ActionPlan {
+  enum class Kind { kGo, kSkip, kFail };
+  Kind kind = Kind::kGo;
+  // kGo: what run() will do ("evict pod shop/checkout-1 through the Eviction API");
+  // kSkip/kFail: why not.
+  std::string message;
+  nlohmann::json data;  // what run() needs, as prepare() found it
+
+  static ActionPlan go(std::string what, nlohmann::json data = nullptr) {
+    return {Kind::kGo, std::move(what), std::move(data)};
+  }
+  static ActionPlan skip(std::string why) { return {Kind::kSkip, std::move(why), nullptr}; }
+  static ActionPlan fail(std::string why) { return {Kind::kFail, std::move(why), nullptr}; }
+};
+
+struct ActionResult {
+  enum class Outcome { kSucceeded, kFailed, kSkipped };
+  Outcome outcome = Outcome::kSucceeded;
+  std::string message;      // one line for the journal and the Event
+  std::string eventReason;  // on success: "PodRestarted", ...; "" for none
+  // An entry for status.diagnostics (captureDiagnostics), or null.
+  nlohmann::json diagnostics;
+
+  static ActionResult succeeded(std::string reason, std::string msg) {
+    return {Outcome::kSucceeded, std::move(msg), std::move(reason), nullptr};
+  }
+  static ActionResult failed(std::string msg) {
+    return {Outcome::kFailed, std::move(msg), "", nullptr};
+  }
+  // Tried, and not possible (the cluster cannot resize, the pod is gone): not tried again.
+  static ActionResult notPossible(std::string msg) {
+    return {Outcome::kSkipped, std::move(msg), "", nullptr};
+  }
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual policy::ActionKind kind() const = 0;
+  std::string_view name() const { return policy::name(kind()); }
+  virtual ActionPlan prepare(const ActionContext& ctx) const = 0;
+  virtual ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const = 0;
+};
+
+}  // namespace lg::actions

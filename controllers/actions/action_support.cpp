@@ -1,0 +1,86 @@
+#include "controllers/actions/action_support.h"
+
+#include "operator/kube/eviction.h"
+#include "operator/kube/rfc3339.h"
+
+namespace lg::actions {
+
+kube::ResourceRef podRef(const std::string& ns, const std::string& name, const std::string& sub) {
+  return {
+      .group = "", .version = "v1", .resource = "pods", .ns = ns, .name = name, .subresource = sub};
+}
+
+kube::ResourceRef appsRef(const std::string& resource, const std::string& ns,
+                          const std::string& name) {
+  return {.group = "apps",
+          .version = "v1",
+          .resource = resource,
+          .ns = ns,
+          .name = name,
+          .subresource = ""};
+}
+
+kube::ResourceRef nodeRef(const std::string& name) {
+  return {
+      .group = "", .version = "v1", .resource = "nodes", .ns = "", .name = name, .subresource = ""};
+}
+
+kube::WriteOptions writeOptions(const ActionContext& ctx) {
+  kube::WriteOptions o;
+  o.timeout = ctx.timeout;
+  return o;
+}
+
+std::string isoTime(double seconds) {
+  return kube::formatRfc3339(
+      Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
+          std::chrono::duration<double>(seconds))));
+}
+
+std::string stringAt(const nlohmann::json& j, const char* pointer) {
+  try {
+    const nlohmann::json::json_pointer p(pointer);
+    if (!j.contains(p)) return "";
+    const auto& v = j.at(p);
+    return v.is_string() ? v.get<std::string>() : "";
+  } catch (const std::exception&) {
+    return "";  // a path through a non-object: absent
+  }
+}
+
+EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) {
+  const auto& t = *ctx.target;
+  nlohmann::json body = kube::evictionBody(t.ns, podName, {});
+  body["deleteOptions"]["dryRun"] = nlohmann::json::array({"All"});
+  kube::WriteOptions w = writeOptions(ctx);
+  w.fieldManager = "";
+  auto r = ctx.api->create(podRef(t.ns, podName, "eviction"), body, w);
+  if (r) return {.allowed = true, .failed = false, .why = ""};
+  const auto& e = r.error();
+  if (e.code == 429)
+    return {.allowed = false,
+            .failed = false,
+            .why = "a PodDisruptionBudget forbids evicting pod " + podName + " now (" + e.message +
+                   "); waiting"};
+  if (e.code == 404)
+    return {.allowed = false, .failed = false, .why = "pod " + podName + " is gone"};
+  return {.allowed = false,
+          .failed = true,
+          .why = "cannot ask the Eviction API about pod " + podName + ": " + e.message};
+}
+
+ActionResult evict(const ActionContext& ctx, const std::string& podName,
+                   const std::string& successReason, const std::string& successMessage) {
+  kube::DeleteOptions del;
+  del.timeout = ctx.timeout;
+  auto st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
+  if (st.ok()) return ActionResult::succeeded(successReason, successMessage);
+  const auto& e = st.error();
+  if (e.code == 429)
+    return ActionResult::failed("a PodDisruptionBudget refused the eviction of pod " + podName +
+                                ": " + e.message);
+  if (e.code == 404) return ActionResult::notPossible("pod " + podName + " was already gone");
+  return ActionResult::failed("evicting pod " + podName + ": " + e.message);
+}
+
+}  // namespace lg::actions

@@ -1,0 +1,43 @@
+#pragma once
+// Small helpers the actions share: resource refs with the call's deadline, times, the
+// eviction pre-check. Pure except evict()/evictDryRun(), which call the API once each.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "controllers/actions/action.h"
+
+namespace lg::actions {
+
+kube::ResourceRef podRef(const std::string& ns, const std::string& name,
+                         const std::string& sub = "");
+kube::ResourceRef appsRef(const std::string& resource, const std::string& ns,
+                          const std::string& name = "");
+kube::ResourceRef nodeRef(const std::string& name);
+
+kube::WriteOptions writeOptions(const ActionContext& ctx);
+
+// RFC 3339 (seconds) for a time in seconds since the epoch.
+std::string isoTime(double seconds);
+
+// Reads a string at a JSON pointer ("/metadata/uid"); "" when absent or not a string.
+std::string stringAt(const nlohmann::json& j, const char* pointer);
+
+// The Eviction API with dryRun=All: the API server answers as it would for the real eviction
+// (429 while a PodDisruptionBudget forbids it) and changes nothing. nullopt: it would be
+// allowed; otherwise why not ("a PodDisruptionBudget forbids evicting it now: <API message>",
+// "pod is gone"). An error reaching the API is returned as kFail in `failed`.
+struct EvictionCheck {
+  bool allowed = false;
+  bool failed = false;  // the API could not be asked
+  std::string why;
+};
+EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName);
+
+// The real eviction, as an ActionResult with `successReason` on success: 429 is a failure
+// (retried after the cooldown), 404 "not possible" (the pod is gone already).
+ActionResult evict(const ActionContext& ctx, const std::string& podName,
+                   const std::string& successReason, const std::string& successMessage);
+
+}  // namespace lg::actions

@@ -1,0 +1,19 @@
+#pragma once
+// annotate: records only, on the pod itself: leakguard.io/incident (the LeakIncident's name)
+// and leakguard.io/leak (what leaks, how fast). A merge patch of metadata.annotations: running it
+// twice leaves the same annotations. The pod's containers are not touched.
+
+#include "controllers/actions/action.h"
+
+namespace lg::actions {
+
+class AnnotateAction final : public Action {
+ public:
+  policy::ActionKind kind() const override { return policy::ActionKind::kAnnotate; }
+  ActionPlan prepare(const ActionContext& ctx) const override;
+  ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
+
+  static nlohmann::json annotations(const ActionTarget& t);
+};
+
+}  // namespace lg::actions

@@ -1,0 +1,199 @@
+#include "controllers/actions/capture_diagnostics_action.h"
+
+#include <cctype>
+
+#include "controllers/actions/action_support.h"
+#include "controllers/policy/duration.h"
+#include "controllers/reconcile/cached_objects.h"
+#include "operator/kube/base64.h"
+#include "operator/kube/quantity.h"
+
+namespace lg::actions {
+namespace {
+
+// Valid UTF-8 without NUL: may go into ConfigMap data; anything else goes into binaryData.
+bool isText(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    std::size_t extra = 0;
+    if (c >= 0x80) {
+      if ((c >> 5) == 0x6) {
+        extra = 1;
+      } else if ((c >> 4) == 0xE) {
+        extra = 2;
+      } else if ((c >> 3) == 0x1E) {
+        extra = 3;
+      } else {
+        return false;
+      }
+    }
+    if (i + extra >= s.size() && extra > 0) return false;
+    for (std::size_t k = 1; k <= extra; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// "debug-pprof-heap": a ConfigMap key from the path (keys allow [-._a-zA-Z0-9]).
+std::string keyFor(const std::string& path) {
+  std::string k;
+  for (char c : path) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+    if (ok) {
+      k += c;
+    } else if (!k.empty() && k.back() != '-') {
+      k += '-';
+    }
+    if (k.size() >= 200) break;
+  }
+  while (!k.empty() && (k.back() == '-' || k.back() == '.'))
+    k.pop_back();
+  while (!k.empty() && (k.front() == '-' || k.front() == '.'))
+    k.erase(k.begin());
+  return k.empty() ? "body" : k;
+}
+
+std::string sanitize(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      out += static_cast<char>(std::tolower(u));
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-')
+    out.pop_back();
+  return out.empty() ? "step" : out;
+}
+
+}  // namespace
+
+std::string CaptureDiagnosticsAction::configMapName(const std::string& incident,
+                                                    const std::string& step) {
+  std::string name = incident.substr(0, 200) + "-diag-" + sanitize(step).substr(0, 40);
+  return name;
+}
+
+ActionPlan CaptureDiagnosticsAction::prepare(const ActionContext& ctx) const {
+  const auto& t = *ctx.target;
+  const auto& p = ctx.step->params;
+  if (!p.port || !p.path) return ActionPlan::fail("captureDiagnostics needs params.port and path");
+  auto pod = ctx.api->get(podRef(t.ns, t.podName));
+  if (!pod) {
+    if (pod.error().code == 404) return ActionPlan::skip("pod " + t.podName + " is gone");
+    return ActionPlan::fail("reading pod " + t.podName + ": " + pod.error().message);
+  }
+  const std::string ip = stringAt(*pod, "/status/podIP");
+  if (ip.empty()) return ActionPlan::skip("pod " + t.podName + " has no IP yet");
+  const std::string cm = configMapName(t.incidentName, ctx.step->name);
+  return ActionPlan::go("GET http://" + ip + ":" + std::to_string(*p.port) + *p.path +
+                            " (timeout " + policy::formatDuration(p.timeoutSeconds) + ", at most " +
+                            kube::formatBytes(static_cast<double>(p.maxBytes)) +
+                            "B) and keep it in configmap/" + cm,
+                        {{"ip", ip}, {"configMap", cm}});
+}
+
+ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const ActionPlan& plan) const {
+  const auto& t = *ctx.target;
+  const auto& p = ctx.step->params;
+  const std::string ip = plan.data.value("ip", "");
+  const std::string cm = plan.data.value("configMap", "");
+  const std::string source = "GET :" + std::to_string(p.port.value_or(0)) + p.path.value_or("");
+  nlohmann::json diag = {{"time", isoTime(ctx.now)}, {"source", source}};
+
+  FetchRequest req{
+      .host = ip,
+      .port = static_cast<std::uint16_t>(p.port.value_or(0)),
+      .path = p.path.value_or("/"),
+      .timeout = std::chrono::milliseconds(static_cast<int64_t>(p.timeoutSeconds * 1000)),
+      .maxBytes = static_cast<std::size_t>(p.maxBytes)};
+  auto res = fetcher_.get(req);
+  if (!res) {
+    diag["outcome"] = "Failed: " + res.error().message;
+    ActionResult r =
+        ActionResult::failed(source + " on pod " + t.podName + ": " + res.error().message);
+    r.diagnostics = diag;
+    return r;
+  }
+  if (res->status < 200 || res->status > 299) {
+    const std::string why =
+        source + " on pod " + t.podName + " answered HTTP " + std::to_string(res->status) +
+        (res->status >= 300 && res->status < 400 ? " (redirects are not followed)" : "");
+    diag["outcome"] = "Failed: HTTP " + std::to_string(res->status);
+    ActionResult r = ActionResult::failed(why);
+    r.diagnostics = diag;
+    return r;
+  }
+
+  const std::string key = keyFor(p.path.value_or(""));
+  nlohmann::json obj = {
+      {"apiVersion", "v1"},
+      {"kind", "ConfigMap"},
+      {"metadata",
+       {{"name", cm},
+        {"namespace", t.ns},
+        {"labels",
+         {{reconcile::kLabelPolicy, t.policyName},
+          {reconcile::kLabelPodUid, t.podUid},
+          {"app.kubernetes.io/managed-by", "leakguard"}}},
+        {"annotations",
+         {{"leakguard.io/source", source},
+          {"leakguard.io/pod", t.podName},
+          {"leakguard.io/content-type", res->contentType},
+          {"leakguard.io/truncated", res->truncated ? "true" : "false"}}},
+        {"ownerReferences", nlohmann::json::array({{{"apiVersion", "leakguard.io/v1alpha1"},
+                                                    {"kind", "LeakIncident"},
+                                                    {"name", t.incidentName},
+                                                    {"uid", t.incidentUid}}})}}}};
+  if (isText(res->body)) {
+    obj["data"] = {{key, res->body}};
+  } else {
+    obj["binaryData"] = {{key, kube::base64Encode(res->body)}};
+  }
+  const auto cmRef = kube::ResourceRef{.group = "",
+                                       .version = "v1",
+                                       .resource = "configmaps",
+                                       .ns = t.ns,
+                                       .name = "",
+                                       .subresource = ""};
+  auto created = ctx.api->create(cmRef, obj, writeOptions(ctx));
+  if (!created && created.error().code == 409) {
+    // Left by an attempt cut short: replace it with this capture.
+    auto ref = cmRef;
+    ref.name = cm;
+    auto old = ctx.api->get(ref);
+    if (old) {
+      obj["metadata"]["resourceVersion"] = (*old)["metadata"].value("resourceVersion", "");
+      auto replaced = ctx.api->replace(ref, obj, writeOptions(ctx));
+      if (replaced)
+        created = std::move(replaced);
+      else
+        created = replaced.error();
+    }
+  }
+  if (!created) {
+    diag["outcome"] = "Failed: " + created.error().message;
+    ActionResult r = ActionResult::failed("keeping the diagnostics in configmap/" + cm + ": " +
+                                          created.error().message);
+    r.diagnostics = diag;
+    return r;
+  }
+  const auto bytes = static_cast<int64_t>(res->body.size());
+  diag["keptIn"] = "configmap/" + cm;
+  diag["bytes"] = bytes;
+  diag["truncated"] = res->truncated;
+  diag["outcome"] = "Captured";
+  ActionResult r = ActionResult::succeeded(
+      "DiagnosticsCaptured", source + " " + kube::formatBytes(static_cast<double>(bytes)) + "B" +
+                                 (res->truncated ? " (truncated)" : "") + " kept in configmap/" +
+                                 cm);
+  r.diagnostics = diag;
+  return r;
+}
+
+}  // namespace lg::actions

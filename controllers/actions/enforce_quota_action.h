@@ -1,0 +1,29 @@
+#pragma once
+// enforceQuota: so containers without limits cannot starve their node, gives the incident's
+// namespace what the step declares:
+//  - a LimitRange "leakguard-memory" with a Container default (and defaultRequest) memory limit
+//    params.defaultMemoryLimit and maximum params.maxMemoryLimit;
+//  - a ResourceQuota "leakguard-memory" with hard limits.memory params.quotaMemoryLimits.
+// Both labelled app.kubernetes.io/managed-by=leakguard: an existing object of that name without
+// the label is someone else's and is left alone (skipped, with the reason). Created, or
+// updated in place when they exist, so running it twice leaves the same objects. Like any
+// LimitRange, it applies to pods created afterwards.
+
+#include "controllers/actions/action.h"
+
+namespace lg::actions {
+
+inline constexpr const char* kQuotaObjectName = "leakguard-memory";
+
+class EnforceQuotaAction final : public Action {
+ public:
+  policy::ActionKind kind() const override { return policy::ActionKind::kEnforceQuota; }
+  ActionPlan prepare(const ActionContext& ctx) const override;
+  ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
+
+  // The objects' desired bodies (pure; null when the step does not ask for that object).
+  static nlohmann::json limitRange(const std::string& ns, const policy::StepParams& p);
+  static nlohmann::json resourceQuota(const std::string& ns, const policy::StepParams& p);
+};
+
+}  // namespace lg::actions

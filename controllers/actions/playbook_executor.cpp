@@ -1,0 +1,312 @@
+#include "controllers/actions/playbook_executor.h"
+
+#include <algorithm>
+
+#include "controllers/actions/incident_journal.h"
+#include "operator/util/logger.h"
+
+namespace lg::actions {
+namespace {
+
+constexpr double kRememberSeconds = 2 * 3600.0;
+
+std::string ownerApiVersion(const std::string& kind) {
+  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "ReplicaSet")
+    return "apps/v1";
+  if (kind == "Job") return "batch/v1";
+  return "v1";
+}
+
+// prepare()/run() of a plugin, with anything it throws (a field of an unexpected type in what
+// the cluster sent) turned into a failure: the operator must not crash on what it reads.
+ActionPlan safePrepare(const Action& a, const ActionContext& ctx) {
+  try {
+    return a.prepare(ctx);
+  } catch (const std::exception& e) {
+    return ActionPlan::fail(std::string("unexpected object from the API: ") + e.what());
+  }
+}
+
+ActionResult safeRun(const Action& a, const ActionContext& ctx, const ActionPlan& plan) {
+  try {
+    return a.run(ctx, plan);
+  } catch (const std::exception& e) {
+    return ActionResult::failed(std::string("unexpected object from the API: ") + e.what());
+  }
+}
+
+}  // namespace
+
+PlaybookExecutor::PlaybookExecutor(ExecutorOptions opts) : o_(std::move(opts)) {}
+
+bool PlaybookExecutor::recentlyTakenAway(const std::string& podUid, double now,
+                                         double withinSeconds) const {
+  std::lock_guard g(mu_);
+  auto it = takenAway_.find(podUid);
+  return it != takenAway_.end() && now - it->second < withinSeconds;
+}
+
+void PlaybookExecutor::counted(policy::ActionKind action, const std::string& outcome) {
+  if (o_.count) o_.count(std::string(policy::name(action)), outcome);
+}
+
+void PlaybookExecutor::emit(const IncidentCase& c, kube::EventType type, const std::string& reason,
+                            policy::ActionKind action, const std::string& note) {
+  if (!o_.events || reason.empty()) return;
+  const auto& t = c.target;
+  std::string act(policy::name(action));
+  if (!act.empty()) act[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(act[0])));
+  std::vector<kube::ObjectReference> refs;
+  refs.push_back({.apiVersion = "v1",
+                  .kind = "Pod",
+                  .ns = t.ns,
+                  .name = t.podName,
+                  .uid = t.podUid,
+                  .fieldPath = ""});
+  if (!t.workloadKind.empty() && !t.workloadName.empty())
+    refs.push_back({.apiVersion = ownerApiVersion(t.workloadKind),
+                    .kind = t.workloadKind,
+                    .ns = t.ns,
+                    .name = t.workloadName,
+                    .uid = "",
+                    .fieldPath = ""});
+  refs.push_back({.apiVersion = "leakguard.io/v1alpha1",
+                  .kind = "LeakPolicy",
+                  .ns = t.ns,
+                  .name = t.policyName,
+                  .uid = t.policyUid,
+                  .fieldPath = ""});
+  for (const auto& ref : refs) {
+    // The owner's and the policy's Events name the pod; the pod's need not.
+    const std::string n = ref.kind == "Pod" ? note : "pod " + t.podName + ": " + note;
+    if (auto st = o_.events->record(ref, type, reason, act, n); !st)
+      LG_LOG(warn, "cannot record event", {{"reason", reason}, {"error", st.error().message}});
+  }
+}
+
+void PlaybookExecutor::release(const std::string& key, double time,
+                               std::set<std::string>& reserved) {
+  if (!reserved.erase(key)) return;
+  std::lock_guard g(mu_);
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
+    if (it->key == key && it->time == time) {
+      recent_.erase(std::next(it).base());
+      break;
+    }
+  }
+  auto w = std::find(globalWindow_.rbegin(), globalWindow_.rend(), time);
+  if (w != globalWindow_.rend()) globalWindow_.erase(std::next(w).base());
+}
+
+Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
+  ExecutionReport report;
+  const auto& t = c.target;
+  auto journal = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
+  if (!journal) {
+    if (journal.error().code == 404) return report;
+    return journal.error();
+  }
+  const std::string state = journal->state();
+  if (state != "Open" && state != "Mitigating") return report;
+  ActionTarget target = t;
+  target.incidentUid = journal->object()["metadata"].value("uid", "");
+
+  PlanInput in = c.plan;
+  in.spec = c.spec;
+  in.journal = journal->entries();
+  std::vector<Decision> decisions;
+  // Escalations reserved but not (yet) started: given back however this function returns.
+  std::set<std::string> reserved;
+  struct ReleaseAll {
+    PlaybookExecutor* self;
+    std::set<std::string>* keys;
+    double now;
+    ~ReleaseAll() {
+      for (const auto& k : std::set<std::string>(*keys))
+        self->release(k, now, *keys);
+    }
+  } releaseAll{this, &reserved, in.now};
+  {
+    std::lock_guard g(mu_);
+    const double now = in.now;
+    while (!recent_.empty() && now - recent_.front().time > kRememberSeconds)
+      recent_.pop_front();
+    while (!globalWindow_.empty() && now - globalWindow_.front() >= 60)
+      globalWindow_.pop_front();
+    for (auto it = takenAway_.begin(); it != takenAway_.end();)
+      it = now - it->second > kRememberSeconds ? takenAway_.erase(it) : std::next(it);
+    auto policyActions = c.policyActions;
+    auto workloadActions = c.workloadActions;
+    for (const auto& r : recent_) {
+      if (r.policyKey == c.policyKey) policyActions.emplace(r.key, r.time);
+      if (r.workloadKey == c.workloadKey) workloadActions.emplace(r.key, r.time);
+    }
+    in.policyActionTimes.clear();
+    in.workloadActionTimes.clear();
+    for (const auto& [k, v] : policyActions)
+      in.policyActionTimes.push_back(v);
+    for (const auto& [k, v] : workloadActions)
+      in.workloadActionTimes.push_back(v);
+    in.globalRateAllows = o_.globalEscalationsPerMinute <= 0 ||
+                          static_cast<int>(globalWindow_.size()) < o_.globalEscalationsPerMinute;
+    decisions = planPlaybook(in);
+    // Reserve the budget now, so a concurrent reconcile of another policy sees it.
+    for (const auto& d : decisions) {
+      if (d.verdict != Decision::Verdict::kRun || d.dryRun || !isEscalation(d.action)) continue;
+      const std::string key = t.incidentName + "/" + d.stepName;
+      recent_.push_back({c.policyKey, c.workloadKey, key, now});
+      globalWindow_.push_back(now);
+      reserved.insert(key);
+    }
+  }
+
+  for (const auto& d : decisions) {
+    const auto& step = c.spec->playbook[d.step];
+    const std::string actionName(policy::name(d.action));
+    // An escalation that does not start after all gives its reservation back.
+    auto unreserve = [&] { release(t.incidentName + "/" + d.stepName, in.now, reserved); };
+    auto recordSkip = [&](const std::string& why) -> Status {
+      auto written = journal->skip({.step = d.stepName,
+                                    .action = d.action,
+                                    .outcome = "Skipped",
+                                    .time = in.now,
+                                    .message = why});
+      if (!written) return written.error();
+      if (*written) {
+        emit(c, kube::EventType::kWarning, "ActionSkipped", d.action,
+             actionName + " not taken: " + why);
+        counted(d.action, "Skipped");
+      }
+      report.outcomes.push_back(actionName + ":Skipped");
+      return okStatus();
+    };
+    if (d.verdict == Decision::Verdict::kSkip) {
+      if (auto st = recordSkip(d.reason); !st) return st.error();
+      continue;
+    }
+    const Action* action = o_.registry ? o_.registry->find(d.action) : nullptr;
+    if (!action) {
+      unreserve();
+      if (auto st = recordSkip("no action " + actionName + " is registered"); !st)
+        return st.error();
+      continue;
+    }
+    ActionContext ctx{.api = o_.api,
+                      .step = &step,
+                      .target = &target,
+                      .now = in.now,
+                      .timeout = o_.apiTimeout,
+                      .leakingRevisions = c.leakingRevisions};
+    const ActionPlan plan = safePrepare(*action, ctx);
+    if (plan.kind != ActionPlan::Kind::kGo) unreserve();
+    if (plan.kind == ActionPlan::Kind::kSkip) {
+      if (auto st = recordSkip(plan.message); !st) return st.error();
+      continue;
+    }
+    if (plan.kind == ActionPlan::Kind::kFail) {
+      if (auto st = journal->append({.step = d.stepName,
+                                     .action = d.action,
+                                     .outcome = "Failed",
+                                     .time = in.now,
+                                     .message = plan.message});
+          !st)
+        return st.error();
+      emit(c, kube::EventType::kWarning, "ActionFailed", d.action,
+           actionName + ": " + plan.message);
+      counted(d.action, "Failed");
+      report.outcomes.push_back(actionName + ":Failed");
+      continue;
+    }
+    if (d.dryRun) {
+      const std::string why = c.spec->mode == policy::Mode::kObserve ? "Observe mode" : "dry run";
+      const std::string msg = why + ": would " + plan.message + " (" + d.reason + ")";
+      if (auto st = journal->append({.step = d.stepName,
+                                     .action = d.action,
+                                     .outcome = "Observed",
+                                     .time = in.now,
+                                     .message = msg});
+          !st)
+        return st.error();
+      emit(c, kube::EventType::kNormal, "ActionObserved", d.action, msg);
+      counted(d.action, "Observed");
+      report.outcomes.push_back(actionName + ":Observed");
+      continue;
+    }
+
+    // For real: Started before the side effect.
+    JournalWrite started{.step = d.stepName,
+                         .action = d.action,
+                         .outcome = "Started",
+                         .time = in.now,
+                         .message = plan.message + " (" + d.reason + ")",
+                         .budget = d.budget};
+    if (isEscalation(d.action)) started.state = "Mitigating";
+    if (auto st = journal->append(started); !st) return st.error();
+    reserved.erase(t.incidentName + "/" + d.stepName);  // spent
+    counted(d.action, "Started");
+    if (isEscalation(d.action)) ++report.escalations;
+    LG_LOG(info, "playbook action started",
+           {{"policy", c.policyKey},
+            {"incident", t.incidentName},
+            {"step", d.stepName},
+            {"action", actionName},
+            {"what", plan.message}});
+
+    const ActionResult result = safeRun(*action, ctx, plan);
+    std::string outcome = "Succeeded";
+    if (result.outcome == ActionResult::Outcome::kFailed) outcome = "Failed";
+    if (result.outcome == ActionResult::Outcome::kSkipped) outcome = "Skipped";
+    JournalWrite done{.step = d.stepName,
+                      .action = d.action,
+                      .outcome = outcome,
+                      .time = in.now,
+                      .message = result.message,
+                      .budget = d.budget,
+                      .diagnostics = result.diagnostics};
+    if (outcome == "Succeeded" && d.action != policy::ActionKind::kEvent &&
+        d.action != policy::ActionKind::kAnnotate)
+      done.lastAction = actionName;
+    auto st = journal->append(done);
+    if (!st) {
+      // The side effect happened and "Started" keeps it from happening again; one more try
+      // on a fresh read for the outcome, then give up on recording it.
+      auto again = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
+      if (again) {
+        *journal = std::move(*again);
+        st = journal->append(done);
+      }
+      if (!st)
+        LG_LOG(warn, "cannot journal an action's outcome",
+               {{"incident", t.incidentName}, {"step", d.stepName}, {"error", st.error().message}});
+    }
+    counted(d.action, outcome);
+    report.outcomes.push_back(actionName + ":" + outcome);
+    LG_LOG(info, "playbook action done",
+           {{"policy", c.policyKey},
+            {"incident", t.incidentName},
+            {"step", d.stepName},
+            {"action", actionName},
+            {"outcome", outcome},
+            {"message", result.message}});
+    if (outcome == "Succeeded") {
+      std::string note = result.message;
+      if (!d.budget.empty()) note += "; budget " + d.budget;
+      emit(c, kube::EventType::kNormal, result.eventReason, d.action, note);
+      if (takesPodAway(d.action) && step.params.strategy != "rolloutRestart") {
+        report.tookPodAway = true;
+        std::lock_guard g(mu_);
+        takenAway_[t.podUid] = in.now;
+      }
+    } else if (outcome == "Failed") {
+      emit(c, kube::EventType::kWarning, "ActionFailed", d.action,
+           actionName + ": " + result.message);
+    } else {
+      emit(c, kube::EventType::kWarning, "ActionSkipped", d.action,
+           actionName + " not possible: " + result.message);
+    }
+    if (!st) return st.error();
+  }
+  return report;
+}
+
+}  // namespace lg::actions

@@ -1,0 +1,99 @@
+#pragma once
+// Carries a playbook out for one open LeakIncident: reads the incident's journal (quorum read),
+// asks the planner (pure) what to do now, and does it through the ActionRegistry's actions,
+// journalling every step in the incident's status.actions:
+//   - a step to run for real: "Started" (with what it will do and the budget it uses) is
+//     written BEFORE the side effect, the outcome (Succeeded / Failed / Skipped = not possible)
+//     after. If "Started" cannot be written, nothing is done. A crash in between leaves
+//     "Started", which the planner never repeats.
+//   - Observe mode and dry-run steps: prepare() only; "Observed" with exactly what would have
+//     been done. Nothing in the cluster changes.
+//   - a step whose budget is spent or that cannot happen now (a PodDisruptionBudget, no
+//     healthy revision): "Skipped" with the reason, and an ActionSkipped Event.
+// Events (LeakConfirmed, DiagnosticsCaptured, LimitsResized, PodRestarted, PodRescheduled,
+// RolledBack, QuotaEnforced, ActionSkipped, ActionFailed, ActionObserved) go to the pod, its
+// owner and the policy; every outcome counts in leakguard_actions_total{action,outcome}.
+//
+// Budgets that the caches cannot see yet (our own last writes) are kept in memory: escalations
+// of the last two hours per policy and workload, and pods evicted in the last two minutes, so
+// a reconcile right after an action does not act again on a stale cache. A global rate limit
+// (escalations per minute, whole operator) sits on top of the policies' budgets.
+// Thread-safe: reconciles of different policies may run at once.
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "controllers/actions/action_registry.h"
+#include "controllers/actions/playbook_planner.h"
+#include "operator/kube/api_client.h"
+#include "operator/kube/events.h"
+
+namespace lg::actions {
+
+struct ExecutorOptions {
+  kube::ApiClient* api = nullptr;
+  const ActionRegistry* registry = nullptr;
+  kube::EventRecorder* events = nullptr;  // optional
+  // Counts an outcome (leakguard_actions_total{action,outcome}); optional.
+  std::function<void(const std::string& action, const std::string& outcome)> count;
+  std::chrono::milliseconds apiTimeout{10000};
+  int globalEscalationsPerMinute = 10;
+};
+
+struct IncidentCase {
+  const policy::LeakPolicySpec* spec = nullptr;
+  std::string policyKey;    // "ns/name"
+  std::string workloadKey;  // "Deployment/checkout" or "Pod/<name>"
+  ActionTarget target;
+  // The planner's input, journal and global rate left to the executor; policyActionTimes and
+  // workloadActionTimes as the caches see them, keyed "<incident>/<step>" (merged with what
+  // the executor remembers).
+  PlanInput plan;
+  std::map<std::string, double> policyActions;
+  std::map<std::string, double> workloadActions;
+  std::set<std::string> leakingRevisions;
+};
+
+struct ExecutionReport {
+  int escalations = 0;                // escalations started for real
+  bool tookPodAway = false;           // an eviction succeeded
+  std::vector<std::string> outcomes;  // "captureDiagnostics:Succeeded", ... (logs, tests)
+};
+
+class PlaybookExecutor {
+ public:
+  explicit PlaybookExecutor(ExecutorOptions opts);
+
+  // Error: the journal could not be read or written (retry the reconcile); the actions already
+  // journalled stay done.
+  Result<ExecutionReport> execute(const IncidentCase& c);
+
+  // True when this executor evicted the pod less than `withinSeconds` ago (the pod cache may
+  // still show it Ready).
+  bool recentlyTakenAway(const std::string& podUid, double now, double withinSeconds = 120) const;
+
+ private:
+  struct Recent {
+    std::string policyKey, workloadKey, key;  // key: "<incident>/<step>"
+    double time = 0;
+  };
+
+  void emit(const IncidentCase& c, kube::EventType type, const std::string& reason,
+            policy::ActionKind action, const std::string& note);
+  void counted(policy::ActionKind action, const std::string& outcome);
+  // Gives back the reservation of an escalation that did not start (if `key` is in reserved).
+  void release(const std::string& key, double time, std::set<std::string>& reserved);
+
+  ExecutorOptions o_;
+  mutable std::mutex mu_;
+  std::deque<Recent> recent_;                // escalations, oldest first
+  std::deque<double> globalWindow_;          // escalation times in the last minute
+  std::map<std::string, double> takenAway_;  // pod uid -> time
+};
+
+}  // namespace lg::actions

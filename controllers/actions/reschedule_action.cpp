@@ -1,0 +1,102 @@
+#include "controllers/actions/reschedule_action.h"
+
+#include "controllers/actions/action_support.h"
+
+namespace lg::actions {
+namespace {
+
+nlohmann::json taintsOf(const nlohmann::json& node) {
+  if (!node.is_object()) return nlohmann::json::array();
+  const auto& spec = node.value("spec", nlohmann::json::object());
+  auto it = spec.find("taints");
+  return it != spec.end() && it->is_array() ? *it : nlohmann::json::array();
+}
+
+// Writes the node's taints, failing with 409 if the node changed since it was read.
+Status writeTaints(kube::ApiClient& api, const nlohmann::json& node, const nlohmann::json& taints,
+                   std::chrono::milliseconds timeout) {
+  kube::WriteOptions w;
+  w.timeout = timeout;
+  const nlohmann::json patch = {
+      {"metadata", {{"resourceVersion", stringAt(node, "/metadata/resourceVersion")}}},
+      {"spec", {{"taints", taints}}}};
+  auto r = api.patch(nodeRef(stringAt(node, "/metadata/name")), kube::PatchType::kMerge, patch, w);
+  if (!r) return r.error();
+  return okStatus();
+}
+
+}  // namespace
+
+bool RescheduleAction::underMemoryPressure(const nlohmann::json& node) {
+  if (!node.is_object()) return false;
+  const auto& status = node.value("status", nlohmann::json::object());
+  if (!status.is_object()) return false;
+  auto conds = status.find("conditions");
+  if (conds == status.end() || !conds->is_array()) return false;
+  for (const auto& c : *conds)
+    if (c.is_object() && c.value("type", "") == "MemoryPressure")
+      return c.value("status", "") == "True";
+  return false;
+}
+
+bool RescheduleAction::hasTaint(const nlohmann::json& node) {
+  for (const auto& t : taintsOf(node))
+    if (t.is_object() && t.value("key", "") == kPressureTaintKey) return true;
+  return false;
+}
+
+ActionPlan RescheduleAction::prepare(const ActionContext& ctx) const {
+  const auto& t = *ctx.target;
+  if (t.node.empty()) return ActionPlan::skip("pod " + t.podName + " is not on a node");
+  auto node = ctx.api->get(nodeRef(t.node));
+  if (!node) {
+    if (node.error().code == 404) return ActionPlan::skip("node " + t.node + " is gone");
+    return ActionPlan::fail("reading node " + t.node + ": " + node.error().message);
+  }
+  if (!underMemoryPressure(*node))
+    return ActionPlan::skip("node " + t.node + " is not under memory pressure");
+  const auto check = evictDryRun(ctx, t.podName);
+  if (check.failed) return ActionPlan::fail(check.why);
+  if (!check.allowed) return ActionPlan::skip(check.why);
+  return ActionPlan::go(std::string(hasTaint(*node) ? "keep" : "taint") + " node " + t.node + " " +
+                        kPressureTaintKey +
+                        ":NoSchedule while its memory pressure lasts and evict pod " + t.podName +
+                        " (the worst leaker on it) through the Eviction API");
+}
+
+ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) const {
+  const auto& t = *ctx.target;
+  // Taint first: the evicted pod's replacement must not land on the same node.
+  auto node = ctx.api->get(nodeRef(t.node));
+  if (!node) return ActionResult::failed("reading node " + t.node + ": " + node.error().message);
+  if (!hasTaint(*node)) {
+    auto taints = taintsOf(*node);
+    taints.push_back({{"key", kPressureTaintKey},
+                      {"value", "true"},
+                      {"effect", "NoSchedule"},
+                      {"timeAdded", isoTime(ctx.now)}});
+    if (auto st = writeTaints(*ctx.api, *node, taints, ctx.timeout); !st)
+      return ActionResult::failed("tainting node " + t.node + ": " + st.error().message);
+  }
+  return evict(ctx, t.podName, "PodRescheduled",
+               "pod " + t.podName + " evicted from node " + t.node +
+                   " under memory pressure; node tainted " + kPressureTaintKey +
+                   ":NoSchedule until the pressure ends");
+}
+
+Result<bool> RescheduleAction::releaseIfRelieved(kube::ApiClient& api, const std::string& name,
+                                                 std::chrono::milliseconds timeout) {
+  auto node = api.get(nodeRef(name));
+  if (!node) {
+    if (node.error().code == 404) return false;
+    return node.error();
+  }
+  if (!hasTaint(*node) || underMemoryPressure(*node)) return false;
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& t : taintsOf(*node))
+    if (!(t.is_object() && t.value("key", "") == kPressureTaintKey)) kept.push_back(t);
+  if (auto st = writeTaints(api, *node, kept, timeout); !st) return st.error();
+  return true;
+}
+
+}  // namespace lg::actions

@@ -1,0 +1,62 @@
+#include "controllers/actions/restart_action.h"
+
+#include "controllers/actions/action_support.h"
+
+namespace lg::actions {
+namespace {
+
+std::string ownerResource(const std::string& kind) {
+  if (kind == "Deployment") return "deployments";
+  if (kind == "StatefulSet") return "statefulsets";
+  if (kind == "DaemonSet") return "daemonsets";
+  return "";
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
+  const auto& t = *ctx.target;
+  if (ctx.step->params.strategy == "rolloutRestart") {
+    if (ownerResource(t.workloadKind).empty())
+      return ActionPlan::skip(
+          "rolloutRestart needs a Deployment, StatefulSet or DaemonSet owner; pod " + t.podName +
+          " has " + (t.workloadKind.empty() ? "none" : t.workloadKind));
+    return ActionPlan::go("rollout restart " + lower(t.workloadKind) + "/" + t.workloadName +
+                          " (template annotation kubectl.kubernetes.io/restartedAt)");
+  }
+  const auto check = evictDryRun(ctx, t.podName);
+  if (check.failed) return ActionPlan::fail(check.why);
+  if (!check.allowed) return ActionPlan::skip(check.why);
+  return ActionPlan::go("evict pod " + t.podName +
+                        " through the Eviction API (PodDisruptionBudgets honoured)");
+}
+
+ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) const {
+  const auto& t = *ctx.target;
+  if (ctx.step->params.strategy == "rolloutRestart") {
+    const nlohmann::json patch = {
+        {"spec",
+         {{"template",
+           {{"metadata",
+             {{"annotations", {{"kubectl.kubernetes.io/restartedAt", isoTime(ctx.now)}}}}}}}}}};
+    auto r = ctx.api->patch(appsRef(ownerResource(t.workloadKind), t.ns, t.workloadName),
+                            kube::PatchType::kMerge, patch, writeOptions(ctx));
+    if (r)
+      return ActionResult::succeeded("PodRestarted", "rollout restart of " + lower(t.workloadKind) +
+                                                         "/" + t.workloadName + " started");
+    if (r.error().code == 404)
+      return ActionResult::notPossible(lower(t.workloadKind) + "/" + t.workloadName + " is gone");
+    return ActionResult::failed("rollout restart of " + lower(t.workloadKind) + "/" +
+                                t.workloadName + ": " + r.error().message);
+  }
+  return evict(ctx, t.podName, "PodRestarted",
+               "pod " + t.podName + " evicted gracefully (PodDisruptionBudgets honoured)");
+}
+
+}  // namespace lg::actions

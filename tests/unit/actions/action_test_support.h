@@ -1,0 +1,143 @@
+#pragma once
+// Test support for the actions: FakeApiClient with the two subresources the actions use that
+// an in-memory store cannot model by itself — pods/eviction (dry runs, PodDisruptionBudgets
+// answering 429, the pod going away) and pods/resize (a container's limit changed in place, or
+// a cluster without the subresource) — plus builders for the objects the tests put.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "controllers/actions/action.h"
+#include "tests/fakes/fake_api_client.h"
+
+namespace lg::actions::testing {
+
+using nlohmann::json;
+
+class SubresourceApi final : public kube::ApiClient {
+ public:
+  explicit SubresourceApi(lg::testing::FakeApiClient& fake) : fake_(fake) {}
+
+  bool pdbBlocks = false;            // evictions answer 429
+  int resizeError = 0;               // pods/resize answers this code (404: a cluster without it)
+  std::vector<std::string> evicted;  // pods evicted for real
+  int dryRunEvictions = 0;
+  int evictionError = 0;             // evictions answer this code (500: API trouble)
+  std::vector<std::string> resized;  // pods resized in place
+
+  Result<json> get(const kube::ResourceRef& ref) override { return fake_.get(ref); }
+  Result<kube::ListPage> list(const kube::ResourceRef& ref, const kube::ListOptions& o) override {
+    return fake_.list(ref, o);
+  }
+  Result<std::unique_ptr<kube::WatchStream>> watch(const kube::ResourceRef& ref,
+                                                   const kube::WatchOptions& o) override {
+    return fake_.watch(ref, o);
+  }
+  Result<json> create(const kube::ResourceRef& ref, const json& body,
+                      const kube::WriteOptions& o = {}) override {
+    if (ref.subresource != "eviction") return fake_.create(ref, body, o);
+    const kube::ResourceRef pods{.group = "",
+                                 .version = "v1",
+                                 .resource = "pods",
+                                 .ns = ref.ns,
+                                 .name = "",
+                                 .subresource = ""};
+    if (!fake_.object(pods, ref.ns, ref.name))
+      return makeError("pods \"" + ref.name + "\" not found", 404);
+    if (evictionError) return makeError("eviction failed", evictionError);
+    if (pdbBlocks)
+      return makeError("Cannot evict pod as it would violate the pod's disruption budget.", 429);
+    const bool dry = body.contains("deleteOptions") && body["deleteOptions"].contains("dryRun");
+    if (dry) {
+      ++dryRunEvictions;
+      return json{{"kind", "Status"}, {"status", "Success"}};
+    }
+    fake_.erase(pods, ref.ns, ref.name);
+    evicted.push_back(ref.name);
+    return json{{"kind", "Status"}, {"status", "Success"}};
+  }
+  Result<json> replace(const kube::ResourceRef& ref, const json& body,
+                       const kube::WriteOptions& o = {}) override {
+    return fake_.replace(ref, body, o);
+  }
+  Result<json> patch(const kube::ResourceRef& ref, kube::PatchType type, const json& body,
+                     const kube::WriteOptions& o = {}) override {
+    if (ref.subresource != "resize") return fake_.patch(ref, type, body, o);
+    if (resizeError) return makeError("resize refused", resizeError);
+    auto pod = fake_.get({.group = "",
+                          .version = "v1",
+                          .resource = "pods",
+                          .ns = ref.ns,
+                          .name = ref.name,
+                          .subresource = ""});
+    if (!pod) return pod.error();
+    json p = *pod;
+    resized.push_back(ref.name);
+    for (const auto& want : body["spec"]["containers"])
+      for (auto& c : p["spec"]["containers"])
+        if (c["name"] == want["name"])
+          c["resources"]["limits"]["memory"] = want["resources"]["limits"]["memory"];
+    return fake_.put(
+        {.group = "", .version = "v1", .resource = "pods", .ns = "", .name = "", .subresource = ""},
+        p);
+  }
+  Status remove(const kube::ResourceRef& ref, const kube::DeleteOptions& o = {}) override {
+    return fake_.remove(ref, o);
+  }
+
+ private:
+  lg::testing::FakeApiClient& fake_;
+};
+
+inline kube::ResourceRef ref(const std::string& group, const std::string& resource) {
+  return {.group = group,
+          .version = group == "leakguard.io" ? "v1alpha1" : "v1",
+          .resource = resource,
+          .ns = "",
+          .name = "",
+          .subresource = ""};
+}
+
+inline json pod(const std::string& name, const std::string& memoryLimit = "64Mi",
+                const std::string& node = "n1") {
+  json p = {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata", {{"name", name}, {"namespace", "shop"}, {"uid", "uid-" + name}}},
+            {"spec",
+             {{"nodeName", node},
+              {"containers",
+               json::array({{{"name", "app"}, {"image", "leaky:1"}}, {{"name", "sidecar"}}})}}},
+            {"status", {{"phase", "Running"}, {"podIP", "10.1.2.3"}}}};
+  if (!memoryLimit.empty())
+    p["spec"]["containers"][0]["resources"] = {{"limits", {{"memory", memoryLimit}}}};
+  return p;
+}
+
+inline ActionTarget target(const std::string& podName = "checkout-1") {
+  ActionTarget t;
+  t.ns = "shop";
+  t.podName = podName;
+  t.podUid = "uid-" + podName;
+  t.node = "n1";
+  t.container = "app";
+  t.resource = "memory";
+  t.workloadKind = "Deployment";
+  t.workloadName = "checkout";
+  t.workloadRevision = "hash3";
+  t.incidentName = "checkout-1-20260101";
+  t.incidentUid = "inc-uid";
+  t.policyName = "checkout";
+  t.policyUid = "pol-uid";
+  t.summary = "memory +3.1Mi/min, limit reached in 41m";
+  return t;
+}
+
+inline policy::PlaybookStep step(policy::ActionKind kind, const std::string& name = "s") {
+  policy::PlaybookStep s;
+  s.name = name;
+  s.action = kind;
+  return s;
+}
+
+}  // namespace lg::actions::testing

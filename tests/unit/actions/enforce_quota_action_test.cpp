@@ -1,0 +1,91 @@
+// enforceQuota: a LimitRange and a ResourceQuota as the step declares, ours only, idempotent.
+
+#include "controllers/actions/enforce_quota_action.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/actions/action_test_support.h"
+
+namespace lg::actions {
+namespace {
+
+using namespace testing;
+
+class EnforceQuotaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    step_.params.defaultMemoryLimit = "512Mi";
+    step_.params.maxMemoryLimit = "4Gi";
+    step_.params.quotaMemoryLimits = "32Gi";
+  }
+  ActionContext ctx() {
+    return {.api = &api_,
+            .step = &step_,
+            .target = &target_,
+            .now = 1767225600,
+            .timeout = std::chrono::seconds(5),
+            .leakingRevisions = {}};
+  }
+  lg::testing::FakeApiClient fake_;
+  SubresourceApi api_{fake_};
+  policy::PlaybookStep step_ = step(policy::ActionKind::kEnforceQuota);
+  ActionTarget target_ = target();
+  EnforceQuotaAction action_;
+};
+
+TEST_F(EnforceQuotaTest, CreatesTheLimitRangeAndQuotaTheStepDeclares) {
+  const auto plan = action_.prepare(ctx());
+  ASSERT_EQ(plan.kind, ActionPlan::Kind::kGo) << plan.message;
+  EXPECT_EQ(plan.message,
+            "give namespace shop LimitRange leakguard-memory (container memory default 512Mi, "
+            "max 4Gi) and ResourceQuota leakguard-memory (limits.memory 32Gi)");
+  EXPECT_EQ(fake_.callCount("create"), 0u);
+  const auto r = action_.run(ctx(), plan);
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_EQ(r.eventReason, "QuotaEnforced");
+  auto lr = fake_.object(ref("", "limitranges"), "shop", "leakguard-memory");
+  ASSERT_TRUE(lr);
+  EXPECT_EQ((*lr)["spec"]["limits"][0]["type"], "Container");
+  EXPECT_EQ((*lr)["spec"]["limits"][0]["default"]["memory"], "512Mi");
+  EXPECT_EQ((*lr)["spec"]["limits"][0]["max"]["memory"], "4Gi");
+  EXPECT_EQ((*lr)["metadata"]["labels"]["app.kubernetes.io/managed-by"], "leakguard");
+  EXPECT_EQ((*lr)["metadata"]["labels"]["leakguard.io/policy"], "checkout");
+  auto rq = fake_.object(ref("", "resourcequotas"), "shop", "leakguard-memory");
+  ASSERT_TRUE(rq);
+  EXPECT_EQ((*rq)["spec"]["hard"]["limits.memory"], "32Gi");
+}
+
+TEST_F(EnforceQuotaTest, RunningTwiceUpdatesInPlace) {
+  ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
+  step_.params.quotaMemoryLimits = "16Gi";
+  const auto r = action_.run(ctx(), action_.prepare(ctx()));
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_NE(r.message.find("ResourceQuota leakguard-memory updated"), std::string::npos);
+  EXPECT_EQ((*fake_.object(ref("", "resourcequotas"), "shop",
+                           "leakguard-memory"))["spec"]["hard"]["limits.memory"],
+            "16Gi");
+  EXPECT_EQ(fake_.count(ref("", "resourcequotas")), 1u);
+}
+
+TEST_F(EnforceQuotaTest, SomeoneElsesObjectIsLeftAlone) {
+  fake_.put(ref("", "limitranges"),
+            json{{"metadata", {{"name", "leakguard-memory"}, {"namespace", "shop"}}},
+                 {"spec", {{"limits", json::array()}}}});
+  const auto plan = action_.prepare(ctx());
+  EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+  EXPECT_EQ(plan.message,
+            "LimitRange leakguard-memory in namespace shop exists and is not managed by leakguard");
+  EXPECT_EQ(action_.run(ctx(), ActionPlan::go("x")).outcome, ActionResult::Outcome::kSkipped);
+}
+
+TEST_F(EnforceQuotaTest, OnlyWhatIsDeclared) {
+  step_.params.defaultMemoryLimit.reset();
+  step_.params.maxMemoryLimit.reset();
+  EXPECT_TRUE(EnforceQuotaAction::limitRange("shop", step_.params).is_null());
+  ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
+  EXPECT_EQ(fake_.count(ref("", "limitranges")), 0u);
+  EXPECT_EQ(fake_.count(ref("", "resourcequotas")), 1u);
+}
+
+}  // namespace
+}  // namespace lg::actions

@@ -1,0 +1,370 @@
+// The executor: journal before side effects, never twice, Observe and dry runs change nothing,
+// budgets skip with Events, outcomes counted.
+
+#include "controllers/actions/playbook_executor.h"
+
+#include <gtest/gtest.h>
+
+#include "controllers/actions/default_actions.h"
+#include "controllers/actions/incident_journal.h"
+#include "operator/util/yaml_json.h"
+#include "tests/unit/actions/action_test_support.h"
+
+namespace lg::actions {
+namespace {
+
+using namespace testing;
+using policy::ActionKind;
+
+const kube::ResourceRef kIncidents = ref("leakguard.io", "leakincidents");
+const kube::ResourceRef kEvents{.group = "events.k8s.io",
+                                .version = "v1",
+                                .resource = "events",
+                                .ns = "",
+                                .name = "",
+                                .subresource = ""};
+constexpr double kNow = 1767225600;
+
+class OkFetcher final : public HttpFetcher {
+ public:
+  Result<FetchResponse> get(const FetchRequest&) override {
+    ++calls;
+    return FetchResponse{
+        .status = 200, .contentType = "text/plain", .body = "heap", .truncated = false};
+  }
+  int calls = 0;
+};
+
+// An action that checks, when it runs, that its "Started" entry is already stored.
+class ProbeAction final : public Action {
+ public:
+  explicit ProbeAction(lg::testing::FakeApiClient& fake) : fake_(fake) {}
+  policy::ActionKind kind() const override { return ActionKind::kRestart; }
+  ActionPlan prepare(const ActionContext&) const override { return ActionPlan::go("probe"); }
+  ActionResult run(const ActionContext& ctx, const ActionPlan&) const override {
+    auto inc = fake_.object(kIncidents, "shop", ctx.target->incidentName);
+    const auto entries = IncidentJournal::parse((*inc)["status"]);
+    startedBeforeRun = !entries.empty() && entries.back().outcome == "Started" &&
+                       entries.back().action == ActionKind::kRestart;
+    ++runs;
+    return ActionResult::succeeded("PodRestarted", "probed");
+  }
+  lg::testing::FakeApiClient& fake_;
+  mutable bool startedBeforeRun = false;
+  mutable int runs = 0;
+};
+
+policy::LeakPolicySpec parse(const std::string& yaml) {
+  auto docs = yamlToJson("spec:\n  selector: {matchLabels: {a: b}}\n" + yaml);
+  auto p = policy::parseLeakPolicy(docs->at(0));
+  EXPECT_TRUE(p.usable()) << p.summary();
+  return p.spec;
+}
+
+const char* kLadder = R"(  mode: Enforce
+  playbook:
+  - {name: keep, action: captureDiagnostics, params: {port: 6060, path: /heap}}
+  - {name: restart, action: restart, when: {exhaustionWithin: 30m}}
+  budgets: {maxUnavailable: 1, maxActionsPerHour: 4, cooldown: 10m}
+)";
+
+class PlaybookExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registerDefaultActions(registry_, fetcher_);
+    fake_.put(ref("", "pods"), pod("checkout-1"));
+    fake_.put(ref("", "pods"), pod("checkout-2"));
+    addIncident("checkout-1-20260101");
+    addIncident("checkout-2-20260101");
+    spec_ = parse(kLadder);
+  }
+  void addIncident(const std::string& name, json status = {{"state", "Open"}}) {
+    fake_.put(kIncidents,
+              json{{"metadata", {{"name", name}, {"namespace", "shop"}, {"uid", "uid-" + name}}},
+                   {"spec", {{"policy", "checkout"}}},
+                   {"status", status}});
+  }
+  IncidentCase incident(const std::string& pod = "checkout-1", double exhaustion = 20 * 60) {
+    IncidentCase c;
+    c.spec = &spec_;
+    c.policyKey = "shop/checkout";
+    c.workloadKey = "Deployment/checkout";
+    c.target = target(pod);
+    c.target.incidentName = pod + "-20260101";
+    c.plan = PlanInput{.spec = &spec_,
+                       .now = kNow,
+                       .exhaustionSeconds = exhaustion,
+                       .confidence = 0.999,
+                       .workloadPods = 2};
+    return c;
+  }
+  PlaybookExecutor& executor() {
+    if (!exec_)
+      exec_ = std::make_unique<PlaybookExecutor>(ExecutorOptions{
+          .api = &api_,
+          .registry = &registry_,
+          .events = &recorder_,
+          .count = [this](const std::string& a, const std::string& o) { counts_[a + "/" + o]++; },
+          .apiTimeout = std::chrono::seconds(5),
+          .globalEscalationsPerMinute = global_});
+    return *exec_;
+  }
+  json journal(const std::string& name = "checkout-1-20260101") {
+    return (*fake_.object(kIncidents, "shop", name))["status"]["actions"];
+  }
+  std::vector<std::string> outcomes(const std::string& name = "checkout-1-20260101") {
+    std::vector<std::string> out;
+    for (const auto& e : journal(name))
+      out.push_back(e["step"].get<std::string>() + ":" + e["outcome"].get<std::string>());
+    return out;
+  }
+  std::vector<std::string> eventReasons() {
+    std::vector<std::string> out;
+    const auto page = fake_.list(kEvents, {});
+    for (const auto& e : page->items)
+      out.push_back(e["regarding"]["kind"].get<std::string>() + ":" +
+                    e["reason"].get<std::string>());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  lg::testing::FakeApiClient fake_;
+  SubresourceApi api_{fake_};
+  // Real time: Event names carry the time, and the fake API refuses a second Event of a name.
+  kube::EventRecorder recorder_{fake_, {.reportingInstance = "test"}};
+  OkFetcher fetcher_;
+  ActionRegistry registry_;
+  policy::LeakPolicySpec spec_;
+  int global_ = 10;
+  std::map<std::string, int> counts_;
+  std::unique_ptr<PlaybookExecutor> exec_;
+};
+
+TEST_F(PlaybookExecutorTest, EvidenceThenRestartEachJournalledStartedThenDone) {
+  auto r = executor().execute(incident());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->escalations, 1);
+  EXPECT_TRUE(r->tookPodAway);
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"keep:Started", "keep:Succeeded",
+                                                  "restart:Started", "restart:Succeeded"}));
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  EXPECT_EQ(fetcher_.calls, 1);
+  const auto st = (*fake_.object(kIncidents, "shop", "checkout-1-20260101"))["status"];
+  EXPECT_EQ(st["state"], "Mitigating");
+  EXPECT_EQ(st["lastAction"], "restart");
+  EXPECT_EQ(st["diagnostics"][0]["keptIn"], "configmap/checkout-1-20260101-diag-keep");
+  EXPECT_EQ(journal()[2]["budget"], "1/4 this hour");
+  EXPECT_NE(journal()[2]["message"].get<std::string>().find("evict pod checkout-1"),
+            std::string::npos);
+  EXPECT_EQ(counts_["restart/Started"], 1);
+  EXPECT_EQ(counts_["restart/Succeeded"], 1);
+  EXPECT_EQ(counts_["captureDiagnostics/Succeeded"], 1);
+  ASSERT_TRUE(recorder_.flush());
+  EXPECT_EQ(eventReasons(),
+            (std::vector<std::string>{"Deployment:DiagnosticsCaptured", "Deployment:PodRestarted",
+                                      "LeakPolicy:DiagnosticsCaptured", "LeakPolicy:PodRestarted",
+                                      "Pod:DiagnosticsCaptured", "Pod:PodRestarted"}));
+}
+
+TEST_F(PlaybookExecutorTest, StartedIsStoredBeforeTheSideEffect) {
+  auto probe = std::make_unique<ProbeAction>(fake_);
+  auto* p = probe.get();
+  registry_.add(std::move(probe));
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(p->runs, 1);
+  EXPECT_TRUE(p->startedBeforeRun);
+}
+
+TEST_F(PlaybookExecutorTest, ReconcilingAgainRepeatsNothing) {
+  ASSERT_TRUE(executor().execute(incident()));
+  const auto before = outcomes();
+  auto again = executor().execute(incident());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->escalations, 0);
+  EXPECT_EQ(outcomes(), before);
+  EXPECT_EQ(api_.evicted.size(), 1u);
+  EXPECT_EQ(fetcher_.calls, 1);
+}
+
+TEST_F(PlaybookExecutorTest, ARestartedControllerNeverRepeatsAStartedAction) {
+  // The previous leader died between "Started" and the outcome of both steps.
+  addIncident("checkout-1-20260101",
+              {{"state", "Mitigating"},
+               {"actions", json::array({{{"step", "keep"},
+                                         {"action", "captureDiagnostics"},
+                                         {"outcome", "Started"},
+                                         {"time", "2026-01-01T00:00:00Z"}},
+                                        {{"step", "restart"},
+                                         {"action", "restart"},
+                                         {"outcome", "Started"},
+                                         {"time", "2026-01-01T00:00:00Z"}}})}});
+  auto r = executor().execute(incident());  // a fresh executor: nothing in memory
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->escalations, 0);
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(fetcher_.calls, 0);
+  EXPECT_EQ(journal().size(), 2u);
+}
+
+TEST_F(PlaybookExecutorTest, NothingHappensWhenStartedCannotBeWritten) {
+  fake_.fail("replace", Error{"etcd timeout", 500}, 1);
+  auto r = executor().execute(incident());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(fetcher_.calls, 0);
+  EXPECT_TRUE(api_.evicted.empty());
+  // The next reconcile does it.
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
+TEST_F(PlaybookExecutorTest, ObserveModeRecordsWhatWouldBeDoneAndChangesNothing) {
+  spec_ = parse(R"(  mode: Observe
+  playbook:
+  - {name: keep, action: captureDiagnostics, params: {port: 6060, path: /heap}}
+  - {name: restart, action: restart, when: {exhaustionWithin: 30m}}
+)");
+  const auto podsBefore = fake_.list(ref("", "pods"), {})->items;
+  auto r = executor().execute(incident());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"keep:Observed", "restart:Observed"}));
+  EXPECT_EQ(journal()[1]["message"],
+            "Observe mode: would evict pod checkout-1 through the Eviction API "
+            "(PodDisruptionBudgets honoured) (limit reached in 20m (within 30m))");
+  EXPECT_EQ(journal()[0]["message"].get<std::string>().rfind(
+                "Observe mode: would GET http://10.1.2.3:6060/heap", 0),
+            0u);
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(fetcher_.calls, 0);
+  EXPECT_EQ(fake_.list(ref("", "pods"), {})->items, podsBefore);
+  EXPECT_EQ(fake_.count(ref("", "configmaps")), 0u);
+  // Writes: the incident's status only (and Events).
+  for (const auto& c : fake_.calls()) {
+    if (c.verb == "get" || c.verb == "list") continue;
+    EXPECT_TRUE(c.path.find("leakincidents") != std::string::npos ||
+                c.path.find("events") != std::string::npos)
+        << c.verb << " " << c.path;
+  }
+  EXPECT_EQ(counts_["restart/Observed"], 1);
+  // Observed is done: not recorded again.
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(journal().size(), 2u);
+}
+
+TEST_F(PlaybookExecutorTest, ADryRunStepInEnforceModeIsObservedTheOthersRun) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: quota, action: enforceQuota, dryRun: true, params: {defaultMemoryLimit: 256Mi}}
+  - {name: restart, action: restart}
+)");
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"quota:Observed", "restart:Started", "restart:Succeeded"}));
+  EXPECT_EQ(
+      journal()[0]["message"].get<std::string>().rfind("dry run: would give namespace shop", 0),
+      0u);
+  EXPECT_EQ(fake_.count(ref("", "limitranges")), 0u);
+}
+
+TEST_F(PlaybookExecutorTest, ASpentBudgetSkipsWithAnEventOnceUntilTheReasonChanges) {
+  auto c = incident();
+  for (int i = 0; i < 4; ++i)
+    c.policyActions["old-" + std::to_string(i) + "/restart"] = kNow - 100 * (i + 1);
+  ASSERT_TRUE(executor().execute(c));
+  // The unconditional evidence step runs; the restart is skipped with the reason.
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"keep:Started", "keep:Succeeded", "restart:Skipped"}));
+  EXPECT_EQ(journal()[2]["message"], "budget spent: 4/4 actions this hour");
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(journal().size(), 3u);
+  EXPECT_EQ(counts_["restart/Skipped"], 1);
+  ASSERT_TRUE(recorder_.flush());
+  EXPECT_EQ(eventReasons(),
+            (std::vector<std::string>{"Deployment:ActionSkipped", "Deployment:DiagnosticsCaptured",
+                                      "LeakPolicy:ActionSkipped", "LeakPolicy:DiagnosticsCaptured",
+                                      "Pod:ActionSkipped", "Pod:DiagnosticsCaptured"}));
+  EXPECT_TRUE(api_.evicted.empty());
+}
+
+TEST_F(PlaybookExecutorTest, APodDisruptionBudgetMakesTheRestartWaitThenItRuns) {
+  api_.pdbBlocks = true;
+  ASSERT_TRUE(executor().execute(incident()));
+  // The evidence is kept; the restart waits, journalled as Skipped, never Started.
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"keep:Started", "keep:Succeeded", "restart:Skipped"}));
+  EXPECT_NE(journal()[2]["message"].get<std::string>().find("PodDisruptionBudget"),
+            std::string::npos);
+  api_.pdbBlocks = false;
+  auto r = executor().execute(incident());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->escalations, 1);  // the reservation of the skipped attempt was given back
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+}
+
+TEST_F(PlaybookExecutorTest, TheSameWorkloadWaitsForItsCooldownEvenOnAStaleCache) {
+  ASSERT_TRUE(executor().execute(incident("checkout-1")));
+  // The caches have not seen the first restart yet: the executor remembers it.
+  auto r = executor().execute(incident("checkout-2"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->escalations, 0);
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  EXPECT_EQ(journal("checkout-2-20260101").back()["outcome"], "Skipped");
+  EXPECT_NE(journal("checkout-2-20260101").back()["message"].get<std::string>().find("cooldown"),
+            std::string::npos);
+  EXPECT_TRUE(executor().recentlyTakenAway("uid-checkout-1", kNow + 60));
+  EXPECT_FALSE(executor().recentlyTakenAway("uid-checkout-2", kNow + 60));
+}
+
+TEST_F(PlaybookExecutorTest, TheGlobalRateLimitHoldsAcrossPolicies) {
+  global_ = 1;
+  ASSERT_TRUE(executor().execute(incident("checkout-1")));
+  auto other = incident("checkout-2");
+  other.policyKey = "shop/other";
+  other.workloadKey = "Deployment/other";
+  ASSERT_TRUE(executor().execute(other));
+  EXPECT_EQ(api_.evicted.size(), 1u);
+  EXPECT_EQ(journal("checkout-2-20260101").back()["message"],
+            "the operator's global action rate is spent");
+}
+
+TEST_F(PlaybookExecutorTest, ClosedOrVanishedIncidentsAreLeftAlone) {
+  addIncident("checkout-1-20260101", {{"state", "Resolved"}});
+  ASSERT_TRUE(executor().execute(incident()));
+  fake_.erase(kIncidents, "shop", "checkout-1-20260101");
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(fake_.callCount("replace"), 0u);
+}
+
+TEST_F(PlaybookExecutorTest, AFailedActionIsJournalledAndRetriedAfterTheCooldown) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: resize, action: resizeLimits, params: {factor: 2}}
+  budgets: {cooldown: 10m}
+)");
+  api_.resizeError = 503;
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"resize:Started", "resize:Failed"}));
+  EXPECT_EQ(counts_["resizeLimits/Failed"], 1);
+  ASSERT_TRUE(recorder_.flush());
+  EXPECT_EQ(eventReasons()[0], "Deployment:ActionFailed");
+}
+
+TEST_F(PlaybookExecutorTest, ObjectsOfUnexpectedShapeFailTheStepNotTheOperator) {
+  auto weird = pod("checkout-1");
+  weird["spec"]["containers"] = json::array({{{"name", "app"}, {"resources", {{"limits", 7}}}}});
+  weird["status"] = "broken";
+  fake_.put(ref("", "pods"), weird);
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: keep, action: captureDiagnostics, params: {port: 6060, path: /heap}}
+  - {name: resize, action: resizeLimits}
+)");
+  auto r = executor().execute(incident());
+  ASSERT_TRUE(r);
+  for (const auto& o : outcomes())
+    EXPECT_TRUE(o.find("Skipped") != std::string::npos || o.find("Failed") != std::string::npos)
+        << o;
+}
+
+}  // namespace
+}  // namespace lg::actions

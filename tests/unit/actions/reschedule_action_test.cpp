@@ -1,0 +1,91 @@
+// reschedule: taint the pressured node, evict the leaker, release the taint afterwards.
+
+#include "controllers/actions/reschedule_action.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/actions/action_test_support.h"
+
+namespace lg::actions {
+namespace {
+
+using namespace testing;
+
+json node(bool pressure, json taints = json::array()) {
+  return {
+      {"metadata", {{"name", "n1"}}},
+      {"spec", {{"taints", taints}}},
+      {"status",
+       {{"conditions",
+         json::array({{{"type", "Ready"}, {"status", "True"}},
+                      {{"type", "MemoryPressure"}, {"status", pressure ? "True" : "False"}}})}}}};
+}
+
+class RescheduleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.put(ref("", "pods"), pod("checkout-1"));
+    fake_.put(ref("", "nodes"),
+              node(true, json::array({{{"key", "other"}, {"effect", "NoSchedule"}}})));
+  }
+  ActionContext ctx() {
+    return {.api = &api_,
+            .step = &step_,
+            .target = &target_,
+            .now = 1767225600,
+            .timeout = std::chrono::seconds(5),
+            .leakingRevisions = {}};
+  }
+  json taints() { return (*fake_.object(ref("", "nodes"), "", "n1"))["spec"]["taints"]; }
+  lg::testing::FakeApiClient fake_;
+  SubresourceApi api_{fake_};
+  policy::PlaybookStep step_ = step(policy::ActionKind::kReschedule);
+  ActionTarget target_ = target();
+  RescheduleAction action_;
+};
+
+TEST_F(RescheduleTest, TaintsThePressuredNodeAndEvictsTheLeaker) {
+  const auto plan = action_.prepare(ctx());
+  ASSERT_EQ(plan.kind, ActionPlan::Kind::kGo) << plan.message;
+  EXPECT_EQ(taints().size(), 1u);
+  const auto r = action_.run(ctx(), plan);
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_EQ(r.eventReason, "PodRescheduled");
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  ASSERT_EQ(taints().size(), 2u);
+  EXPECT_EQ(taints()[0]["key"], "other");
+  EXPECT_EQ(taints()[1]["key"], "leakguard.io/memory-pressure");
+  EXPECT_EQ(taints()[1]["effect"], "NoSchedule");
+}
+
+TEST_F(RescheduleTest, NothingWithoutMemoryPressure) {
+  fake_.put(ref("", "nodes"), node(false));
+  const auto plan = action_.prepare(ctx());
+  EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+  EXPECT_EQ(plan.message, "node n1 is not under memory pressure");
+}
+
+TEST_F(RescheduleTest, TheTaintStaysWhileThePressureLastsAndGoesAfter) {
+  ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
+  auto still = RescheduleAction::releaseIfRelieved(api_, "n1", std::chrono::seconds(5));
+  ASSERT_TRUE(still);
+  EXPECT_FALSE(*still);
+  EXPECT_EQ(taints().size(), 2u);
+  auto n = *fake_.object(ref("", "nodes"), "", "n1");
+  n["status"]["conditions"][1]["status"] = "False";
+  fake_.put(ref("", "nodes"), n);
+  auto released = RescheduleAction::releaseIfRelieved(api_, "n1", std::chrono::seconds(5));
+  ASSERT_TRUE(released);
+  EXPECT_TRUE(*released);
+  ASSERT_EQ(taints().size(), 1u);
+  EXPECT_EQ(taints()[0]["key"], "other");
+  EXPECT_FALSE(*RescheduleAction::releaseIfRelieved(api_, "gone", std::chrono::seconds(5)));
+}
+
+TEST_F(RescheduleTest, APdbMakesItWait) {
+  api_.pdbBlocks = true;
+  EXPECT_EQ(action_.prepare(ctx()).kind, ActionPlan::Kind::kSkip);
+}
+
+}  // namespace
+}  // namespace lg::actions
