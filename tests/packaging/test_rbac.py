@@ -75,10 +75,14 @@ class Rbac(unittest.TestCase):
         role_names = {o["metadata"]["name"] for o in objs if o["kind"] in ROLE_KINDS}
         self.assertEqual(role_names, {b["roleRef"]["name"] for b in bindings},
                          "every role is bound, every binding's role is in the chart")
-        # The Lease is the only namespaced grant, and only by name; no one may create Leases.
+        # Leases are the only namespaced grant: create, then get and update only by name.
         roles = [o for o in objs if o["kind"] == "Role"]
         self.assertEqual(len(roles), 1)
+        self.assertEqual(roles[0]["metadata"]["namespace"], "leakguard-system")
         self.assertEqual(roles[0]["rules"], [{"apiGroups": ["coordination.k8s.io"],
+                                              "resources": ["leases"],
+                                              "verbs": ["create"]},
+                                             {"apiGroups": ["coordination.k8s.io"],
                                               "resources": ["leases"],
                                               "resourceNames": ["leakguard-controller"],
                                               "verbs": ["get", "update"]}])
