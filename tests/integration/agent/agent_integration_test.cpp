@@ -169,23 +169,11 @@ class AgentOnCluster : public ::testing::Test {
     }
   }
 
-  // localhost/lg-test:1 on the node; built and loaded (e2e/cluster/load-image) if missing.
+  // localhost/lg-test:1 in the node's containerd: e2e/workloads/build-images builds and
+  // imports the test images that are missing.
   void ensureImage() {
-    auto node = api_->get(core("nodes", "", kNode));
-    ASSERT_TRUE(node.ok()) << node.error().message;
-    for (const auto& img : (*node)["status"].value("images", nlohmann::json::array()))
-      for (const auto& n : img.value("names", nlohmann::json::array()))
-        if (n == kImage) return;
-    const std::string d = std::string(LG_SOURCE_DIR) + "/e2e/cluster";
-    const std::string script = dir_.write(
-        "load-lgtest.sh",
-        "set -e\nctx=$(mktemp -d)\ntrap 'rm -rf \"$ctx\"' EXIT\n"
-        "cp " + d + "/testdata/images/lgtest/Containerfile \"$ctx\"/\n"
-        "gcc -static -Os -s -o \"$ctx\"/lgtest " + d + "/testdata/images/lgtest/lgtest.c\n"
-        "cp \"$(. " + d + "/env >/dev/null; command -v kubectl)\" \"$ctx\"/kubectl\n" +
-        d + "/load-image \"$ctx\" " + kImage + " >&2\n");
-    ASSERT_EQ(std::system(("bash " + script).c_str()), 0)
-        << "could not load " << kImage;
+    const std::string cmd = std::string(LG_SOURCE_DIR) + "/e2e/workloads/build-images >&2";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "could not load " << kImage;
   }
 
   // A TokenRequest for a ServiceAccount of the test namespace.

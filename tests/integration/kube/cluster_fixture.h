@@ -88,6 +88,13 @@ class ClusterTest : public ::testing::Test {
 
   // Pods can be created only once the controller manager made the namespace's default
   // ServiceAccount.
+  // The test images (localhost/lg-test:1, localhost/leaky:1) in the node's containerd: built
+  // from source and imported when missing (a down/up cycle wipes them).
+  void ensureTestImages() {
+    const std::string cmd = std::string(LG_SOURCE_DIR) + "/e2e/workloads/build-images >&2";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "e2e/workloads/build-images failed";
+  }
+
   void waitForDefaultServiceAccount() {
     ASSERT_TRUE(eventually([&] { return api->get(core("serviceaccounts", ns, "default")).ok(); }))
         << "no default ServiceAccount in " << ns;

@@ -45,6 +45,7 @@ TEST_F(EvictionIntegrationTest, MissingPodIs404) {
 }
 
 TEST_F(EvictionIntegrationTest, BudgetBlocksWith429ThenAllows) {
+  ensureTestImages();
   waitForDefaultServiceAccount();
   const nlohmann::json pod = {
       {"apiVersion", "v1"},
