@@ -159,6 +159,21 @@ class Security(unittest.TestCase):
                       ds["spec"]["template"]["spec"]["containers"][0]["args"])
         self.assertEqual(ds["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"],
                          "leakguard-agent", "the controller finds agents by this label")
+        # The controller verifies the agents against the chart's CA, and gets only the CA.
+        cargs = dep["spec"]["template"]["spec"]["containers"][0]["args"]
+        self.assertIn("--agent-ca-file=/var/run/secrets/leakguard/agent-ca/ca.crt", cargs)
+        self.assertIn("--agent-server-name=leakguard-agent", cargs)
+        ca = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "agent-ca"][0]
+        self.assertEqual(ca["secret"]["items"], [{"key": "ca.crt", "path": "ca.crt"}])
+        secret = [o for o in objs if o["kind"] == "Secret"][0]
+        self.assertEqual(sorted(secret["data"]), ["ca.crt", "tls.crt", "tls.key"])
+        self.assertEqual(ca["secret"]["secretName"], secret["metadata"]["name"])
+        self.assertIn("--tls-key-file=/var/run/secrets/leakguard/tls/tls.key",
+                      ds["spec"]["template"]["spec"]["containers"][0]["args"])
+        # Without the generated certificate, nothing refers to it.
+        plain = render({"agent.tls.generate": "false"})
+        self.assertFalse([o for o in plain if o["kind"] == "Secret"])
+        self.assertNotIn("agent-ca", str(plain))
         # A single replica gets no PDB (it would block every drain).
         self.assertFalse([o for o in render({"controller.replicas": "1"})
                           if o["kind"] == "PodDisruptionBudget"])

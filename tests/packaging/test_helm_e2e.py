@@ -318,6 +318,8 @@ class HelmInstall(unittest.TestCase):
             logs = kubectl("logs", "-n", NS, p["metadata"]["name"]).stdout
             self.assertNotIn("node agent poll failed", logs)
             self.assertNotIn("cannot poll node agents", logs)
+            # The agents' certificates are checked against the chart's CA.
+            self.assertNotIn("certificates are not verified", logs)
 
     @diagnosed
     def test_13_rbac_is_what_the_chart_declares(self):
@@ -390,12 +392,15 @@ class HelmInstall(unittest.TestCase):
                             "controller": {"replicas": 1, "logLevel": "debug", "resyncSeconds": 10},
                             "agent": {"interval": "3s"},
                             "metrics": {"service": {"enabled": False}}}, f)
+        secret = kjson("get", "secret", "-n", NS, AGENT + "-tls")["data"]
         log("helm upgrade with %s" % values)
         t0 = time.time()
         helm("upgrade", REL, CHART, "-n", NS, "-f", values, "--wait", "--timeout", "180s")
         log("upgraded in %.0fs" % (time.time() - t0))
         self.assertEqual(json.loads(helm("history", REL, "-n", NS, "-o", "json").stdout)[-1]
                          ["status"], "deployed")
+        # The agents' certificate survives upgrades (the chart looks it up).
+        self.assertEqual(kjson("get", "secret", "-n", NS, AGENT + "-tls")["data"], secret)
         dep = kjson("get", "deployment", "-n", NS, CTRL)
         self.assertEqual(dep["spec"]["replicas"], 1)
         self.assertIn("--log-level=debug", dep["spec"]["template"]["spec"]["containers"][0]["args"])
@@ -420,7 +425,7 @@ class HelmInstall(unittest.TestCase):
         helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s")
         sel = "app.kubernetes.io/instance=" + REL
         kinds = "deployments,daemonsets,replicasets,pods,services,serviceaccounts,roles,rolebindings," \
-                "poddisruptionbudgets,configmaps"
+                "poddisruptionbudgets,configmaps,secrets"
 
         def leftovers():
             items = kjson("get", kinds, "-n", NS, "-l", sel)["items"]

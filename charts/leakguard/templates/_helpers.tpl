@@ -12,6 +12,12 @@ the controller and agent objects append -controller / -agent.
 
 {{- define "leakguard.controllerName" -}}{{ include "leakguard.fullname" . }}-controller{{- end -}}
 {{- define "leakguard.agentName" -}}{{ include "leakguard.fullname" . }}-agent{{- end -}}
+{{- define "leakguard.agentTlsSecret" -}}{{ include "leakguard.fullname" . }}-agent-tls{{- end -}}
+
+{{/* True when the controller verifies the agents with the chart's CA. */}}
+{{- define "leakguard.agentTls" -}}
+{{- if and .Values.agent.enabled .Values.agent.tls.generate }}true{{ end -}}
+{{- end -}}
 
 {{/* The image of both components. */}}
 {{- define "leakguard.image" -}}
