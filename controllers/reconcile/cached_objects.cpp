@@ -69,6 +69,11 @@ std::optional<IncidentObject> projectIncident(const nlohmann::json& o) {
   i.policy = str(spec, "policy");
   i.resource = str(spec, "resource");
   i.podName = str(obj(spec, "pod"), "name");
+  i.node = str(obj(spec, "pod"), "node");
+  const auto& workload = obj(spec, "workload");
+  i.workloadKind = str(workload, "kind");
+  i.workloadName = str(workload, "name");
+  i.workloadRevision = str(workload, "revision");
   i.status = obj(o, "status");
   i.state = str(i.status, "state");
   return i;

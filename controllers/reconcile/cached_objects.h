@@ -4,10 +4,9 @@
 // mistyped fields and never throw; an object without a name projects to nullopt.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/policy/leak_policy.h"
 
@@ -35,7 +34,9 @@ struct IncidentObject {
   std::string ns, name;
   std::string policy;
   std::string podUid, podName, container, resource;
-  std::string state;  // Open, Mitigating, Resolved, Abandoned
+  std::string node;                                          // spec.pod.node
+  std::string workloadKind, workloadName, workloadRevision;  // spec.workload
+  std::string state;    // Open, Mitigating, Resolved, Abandoned
   std::string created;  // metadata.creationTimestamp (RFC 3339), for pruning oldest first
   nlohmann::json status = nlohmann::json::object();
   std::string key() const { return ns + "/" + name; }

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "controllers/actions/incident_journal.h"
+#include "controllers/actions/reschedule_action.h"
 #include "controllers/reconcile/incident_builder.h"
 #include "operator/kube/rfc3339.h"
 #include "operator/util/logger.h"
@@ -12,8 +14,9 @@ namespace lg::reconcile {
 namespace {
 
 std::string isoTime(double seconds) {
-  return kube::formatRfc3339(Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
-      std::chrono::duration<double>(seconds))));
+  return kube::formatRfc3339(
+      Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
+          std::chrono::duration<double>(seconds))));
 }
 
 double parseTime(const nlohmann::json& j, const char* key) {
@@ -24,13 +27,18 @@ double parseTime(const nlohmann::json& j, const char* key) {
 
 kube::ResourceRef incidentsRef(const std::string& ns, const std::string& name = "",
                                const std::string& sub = "") {
-  return {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakincidents",
-          .ns = ns, .name = name, .subresource = sub};
+  return {.group = "leakguard.io",
+          .version = "v1alpha1",
+          .resource = "leakincidents",
+          .ns = ns,
+          .name = name,
+          .subresource = sub};
 }
 
 std::string resourcesText(const policy::LeakPolicySpec& s) {
   std::string out;
-  for (auto r : s.resources) out += (out.empty() ? "" : ", ") + std::string(detect::name(r));
+  for (auto r : s.resources)
+    out += (out.empty() ? "" : ", ") + std::string(detect::name(r));
   return out;
 }
 
@@ -45,12 +53,9 @@ nlohmann::json condition(const nlohmann::json& old, const std::string& type, boo
         since = c.value("lastTransitionTime", now);
     }
   }
-  return {{"type", type},
-          {"status", status ? "True" : "False"},
-          {"reason", reason},
-          {"message", message},
-          {"observedGeneration", gen},
-          {"lastTransitionTime", since}};
+  return {
+      {"type", type},       {"status", status ? "True" : "False"}, {"reason", reason},
+      {"message", message}, {"observedGeneration", gen},           {"lastTransitionTime", since}};
 }
 
 }  // namespace
@@ -59,15 +64,17 @@ PolicyReconciler::PolicyReconciler(PolicyReconcilerDeps deps) : d_(std::move(dep
 
 ReplicaSetLookup PolicyReconciler::rsLookup() const {
   auto* store = d_.replicaSets;
-  return [store](const std::string& ns, const std::string& name) -> std::optional<ReplicaSetObject> {
-    if (!store) return std::nullopt;
-    auto p = store->get(ns + "/" + name);
-    if (!p) return std::nullopt;
-    return *p;
-  };
+  return
+      [store](const std::string& ns, const std::string& name) -> std::optional<ReplicaSetObject> {
+        if (!store) return std::nullopt;
+        auto p = store->get(ns + "/" + name);
+        if (!p) return std::nullopt;
+        return *p;
+      };
 }
 
-std::vector<std::string> PolicyReconciler::policiesCovering(const runtime::PodProjection& pod) const {
+std::vector<std::string> PolicyReconciler::policiesCovering(
+    const runtime::PodProjection& pod) const {
   std::vector<std::string> out;
   const auto lookup = rsLookup();
   for (const auto& p : d_.policies->byIndex("namespace", pod.ns.str()))
@@ -90,8 +97,9 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
   }
   Counts counts;
   counts.matched = static_cast<int>(covered.size());
+  std::vector<Work> work;
   if (policy->parsed.usable()) {
-    if (auto st = syncIncidents(*policy, covered, now, counts); !st.ok())
+    if (auto st = syncIncidents(*policy, covered, now, counts, work); !st.ok())
       return runtime::ReconcileResult::retry(st.error());
   }
   if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
@@ -99,12 +107,17 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
     if (st.error().code == 404) return runtime::ReconcileResult::done();
     return runtime::ReconcileResult::retry(st.error());
   }
+  if (d_.executor && policy->parsed.usable()) {
+    releaseNodes(*policy, now);
+    if (auto st = act(*policy, std::move(work), nsPods, now); !st.ok())
+      return runtime::ReconcileResult::retry(st.error());
+  }
   return runtime::ReconcileResult::after(d_.resync);
 }
 
 Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                                        const std::vector<const runtime::PodProjection*>& pods,
-                                       double now, Counts& counts) {
+                                       double now, Counts& counts, std::vector<Work>& work) {
   const auto& spec = p.parsed.spec;
   const auto lookup = rsLookup();
   auto mine = d_.incidents->byIndex("policy", p.key());
@@ -136,6 +149,17 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                        .finding = *view.finding,
                        .firstSuspected = view.finding->time - view.finding->growthSeconds};
       auto it = open.find({uid, sk.container, res});
+      Work w{.incident = "",
+             .pod = pod,
+             .container = sk.container,
+             .resource = sk.resource,
+             .finding = *view.finding,
+             .summary = ""};
+      {
+        const auto ev = incidentEvidence(in);
+        w.summary = res + " (" + ev.value("signal", "") + ") " + ev.value("rate", "") +
+                    ", limit reached " + ev.value("exhaustion", "");
+      }
       if (it == open.end()) {
         std::string name = incidentName(in.podName, sk.resource, now);
         for (int n = 2; names.count(name); ++n)
@@ -155,30 +179,41 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                                      {{"status", status}});
         if (!patched) return patched.error();
         names.insert(name);
+        w.incident = name;
+        work.push_back(w);
         LG_LOG(info, "leak confirmed",
-               {{"policy", p.key()}, {"pod", in.podName}, {"container", sk.container},
-                {"resource", res}, {"incident", name},
-                {"rate", status["evidence"]["rate"]}, {"exhaustion", status["evidence"]["exhaustion"]}});
+               {{"policy", p.key()},
+                {"pod", in.podName},
+                {"container", sk.container},
+                {"resource", res},
+                {"incident", name},
+                {"rate", status["evidence"]["rate"]},
+                {"exhaustion", status["evidence"]["exhaustion"]}});
         if (d_.events) {
           const auto& ev = status["evidence"];
-          const std::string note = res + " (" + ev["signal"].get<std::string>() + ") " +
-                                   ev["rate"].get<std::string>() + ", limit reached " +
-                                   ev["exhaustion"].get<std::string>() + " (90% " +
-                                   ev["exhaustionInterval"].get<std::string>() +
-                                   "); incident " + name;
-          (void)d_.events->record({.apiVersion = "v1", .kind = "Pod", .ns = p.ns,
-                                   .name = in.podName, .uid = uid, .fieldPath = ""},
+          const std::string note =
+              res + " (" + ev["signal"].get<std::string>() + ") " + ev["rate"].get<std::string>() +
+              ", limit reached " + ev["exhaustion"].get<std::string>() + " (90% " +
+              ev["exhaustionInterval"].get<std::string>() + "); incident " + name;
+          (void)d_.events->record({.apiVersion = "v1",
+                                   .kind = "Pod",
+                                   .ns = p.ns,
+                                   .name = in.podName,
+                                   .uid = uid,
+                                   .fieldPath = ""},
                                   kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
         }
       } else {
         // Refresh the evidence when the forecast moved on (at most every 5 minutes).
         const IncidentObject& inc = *it->second;
+        w.incident = inc.name;
+        work.push_back(w);
         const double confirmed = parseTime(inc.status, "confirmed");
         if (view.finding->time - confirmed >= 300) {
           auto patched = d_.api->patch(
               incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
-              {{"status", {{"confirmed", isoTime(view.finding->time)},
-                           {"evidence", incidentEvidence(in)}}}});
+              {{"status",
+                {{"confirmed", isoTime(view.finding->time)}, {"evidence", incidentEvidence(in)}}}});
           if (!patched && patched.error().code != 404) return patched.error();
         }
       }
@@ -188,7 +223,8 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
 
   // Resolve open incidents whose container is gone or has stopped leaking.
   std::map<std::string, const runtime::PodProjection*> byUid;
-  for (const auto* pod : pods) byUid[pod->uid.str()] = pod;
+  for (const auto* pod : pods)
+    byUid[pod->uid.str()] = pod;
   for (const auto& [k, inc] : open) {
     if (seen.count(k)) continue;
     std::string after;
@@ -209,13 +245,11 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     if (after.empty()) continue;
     const bool acted = inc->status.value("lastAction", "none") != "none" &&
                        inc->status.value("lastAction", "") != "observe";
-    const std::string state = acted || after != ("pod " + inc->podName + " is gone")
-                                  ? "Resolved"
-                                  : "Abandoned";
-    auto patched = d_.api->patch(incidentsRef(p.ns, inc->name, "status"), kube::PatchType::kMerge,
-                                 {{"status", {{"state", state},
-                                              {"resolved", isoTime(now)},
-                                              {"after", after}}}});
+    const std::string state =
+        acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
+    auto patched = d_.api->patch(
+        incidentsRef(p.ns, inc->name, "status"), kube::PatchType::kMerge,
+        {{"status", {{"state", state}, {"resolved", isoTime(now)}, {"after", after}}}});
     if (!patched && patched.error().code != 404) return patched.error();
   }
 
@@ -235,17 +269,195 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
   return okStatus();
 }
 
+void PolicyReconciler::releaseNodes(const PolicyObject& p, double now) {
+  // Only policies with a reschedule step taint nodes; any of them may release a node (the taint
+  // is LeakGuard's, not the policy's).
+  bool reschedules = false;
+  for (const auto& s : p.parsed.spec.playbook)
+    reschedules |= s.action == policy::ActionKind::kReschedule;
+  std::set<std::string> nodes;
+  {
+    std::lock_guard g(nodesMu_);
+    if (!reschedules && taintedNodes_.empty()) return;
+    nodes = taintedNodes_;
+  }
+  // Nodes of this policy's recent reschedules survive a controller restart in its incidents.
+  if (reschedules) {
+    for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
+      for (const auto& e : actions::IncidentJournal::parse(inc->status))
+        if (e.action == policy::ActionKind::kReschedule && e.outcome == "Succeeded" &&
+            !inc->node.empty() && now - e.time < 24 * 3600.0)
+          nodes.insert(inc->node);
+    }
+  }
+  for (const auto& n : nodes) {
+    auto r = actions::RescheduleAction::releaseIfRelieved(*d_.api, n, std::chrono::seconds(10));
+    if (!r) {
+      LG_LOG(warn, "cannot release node", {{"node", n}, {"error", r.error().message}});
+      continue;
+    }
+    if (*r) {
+      LG_LOG(info, "memory pressure over: node taint removed", {{"node", n}});
+      std::lock_guard g(nodesMu_);
+      taintedNodes_.erase(n);
+    }
+  }
+}
+
+Status PolicyReconciler::act(
+    const PolicyObject& p, std::vector<Work> work,
+    const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now) {
+  const auto& spec = p.parsed.spec;
+  if (work.empty() || spec.playbook.empty()) return okStatus();
+  const auto lookup = rsLookup();
+  auto keyOf = [](const Workload& w, const std::string& podName) {
+    return w.kind.empty() ? "Pod/" + podName : w.kind + "/" + w.name;
+  };
+
+  // Pods per workload, and how many are unavailable (not Ready, going away, or just evicted by
+  // us while the cache still shows them Ready). A Deployment's desired replicas count too: a
+  // pod evicted and not yet replaced is in no cache.
+  struct Avail {
+    int pods = 0;
+    int ready = 0;
+    int desired = 0;
+  };
+  std::map<std::string, Avail> avail;
+  for (const auto& pod : nsPods) {
+    if (pod->phase == runtime::PodPhase::kSucceeded || pod->phase == runtime::PodPhase::kFailed)
+      continue;
+    const Workload w = workloadOf(*pod, lookup);
+    auto& a = avail[keyOf(w, pod->name.str())];
+    ++a.pods;
+    if (pod->ready && !pod->terminating && !d_.executor->recentlyTakenAway(pod->uid.str(), now))
+      ++a.ready;
+  }
+  if (d_.replicaSets) {
+    for (const auto& rs : d_.replicaSets->list())
+      if (rs->ns == p.ns && rs->ownerKind == "Deployment")
+        avail["Deployment/" + rs->ownerName].desired += rs->replicas;
+  }
+
+  // What the caches know of this policy's escalations and restarts, from its incidents.
+  const auto incidents = d_.incidents->byIndex("policy", p.key());
+  std::map<std::string, double> policyActions;
+  std::map<std::string, std::map<std::string, double>> workloadActions;
+  std::map<std::string, std::vector<double>> restarts;
+  std::map<std::string, std::set<std::string>> leakingRevisions;
+  for (const auto& inc : incidents) {
+    const std::string wk = inc->workloadKind.empty() ? "Pod/" + inc->podName
+                                                     : inc->workloadKind + "/" + inc->workloadName;
+    if (!inc->workloadRevision.empty())
+      leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
+    for (const auto& e : actions::IncidentJournal::parse(inc->status)) {
+      if (e.outcome != "Started" || !actions::isEscalation(e.action)) continue;
+      policyActions[inc->name + "/" + e.step] = e.time;
+      workloadActions[wk][inc->name + "/" + e.step] = e.time;
+      if (actions::takesPodAway(e.action)) restarts[wk].push_back(e.time);
+    }
+    if (inc->status.is_object() &&
+        inc->status.value("after", "").find("restarted") != std::string::npos)
+      restarts[wk].push_back(parseTime(inc->status, "resolved"));
+  }
+
+  // Worst leaker first: the soonest exhaustion.
+  std::sort(work.begin(), work.end(), [](const Work& a, const Work& b) {
+    return a.finding.time + a.finding.exhaustionSeconds <
+           b.finding.time + b.finding.exhaustionSeconds;
+  });
+
+  bool needsNodes = false;
+  for (const auto& s : spec.playbook)
+    needsNodes |=
+        s.action == policy::ActionKind::kReschedule || s.when.nodeMemoryPressure.has_value();
+  std::map<std::string, bool> pressure;
+  auto underPressure = [&](const std::string& node) {
+    if (!needsNodes || node.empty()) return false;
+    auto it = pressure.find(node);
+    if (it != pressure.end()) return it->second;
+    auto n = d_.api->get({.group = "",
+                          .version = "v1",
+                          .resource = "nodes",
+                          .ns = "",
+                          .name = node,
+                          .subresource = ""});
+    const bool p = n && actions::RescheduleAction::underMemoryPressure(*n);
+    pressure[node] = p;
+    return p;
+  };
+
+  Status first = okStatus();
+  for (const auto& w : work) {
+    const runtime::PodProjection& pod = *w.pod;
+    const Workload wl = workloadOf(pod, lookup);
+    const std::string wk = keyOf(wl, pod.name.str());
+    auto& a = avail[wk];
+    const int pods = std::max({a.pods, a.desired, 1});
+    const int unavailable = std::max(a.pods - a.ready, a.desired - a.ready);
+
+    actions::IncidentCase c;
+    c.spec = &spec;
+    c.policyKey = p.key();
+    c.workloadKey = wk;
+    c.target = actions::ActionTarget{.ns = p.ns,
+                                     .podName = pod.name.str(),
+                                     .podUid = pod.uid.str(),
+                                     .node = pod.nodeName.str(),
+                                     .container = w.container,
+                                     .resource = std::string(detect::name(w.resource)),
+                                     .workloadKind = wl.kind,
+                                     .workloadName = wl.name,
+                                     .workloadRevision = wl.revision,
+                                     .incidentName = w.incident,
+                                     .incidentUid = "",
+                                     .policyName = p.name,
+                                     .policyUid = p.uid,
+                                     .summary = w.summary};
+    c.plan = actions::PlanInput{
+        .spec = &spec,
+        .now = now,
+        .exhaustionSeconds = std::max(0.0, w.finding.exhaustionSeconds - (now - w.finding.time)),
+        .confidence = w.finding.confidence,
+        .nodeMemoryPressure = underPressure(pod.nodeName.str()),
+        .restartTimes = restarts[wk],
+        .journal = {},
+        .workloadPods = pods,
+        .workloadUnavailable = std::max(0, unavailable),
+        .policyActionTimes = {},
+        .workloadActionTimes = {},
+        .globalRateAllows = true};
+    c.policyActions = policyActions;
+    c.workloadActions = workloadActions[wk];
+    c.leakingRevisions = leakingRevisions[wk + "/" + std::string(detect::name(w.resource))];
+
+    auto r = d_.executor->execute(c);
+    if (!r) {
+      LG_LOG(warn, "playbook not carried out",
+             {{"policy", p.key()}, {"incident", w.incident}, {"error", r.error().message}});
+      if (first.ok()) first = r.error();
+      continue;
+    }
+    if (r->tookPodAway) --a.ready;  // for the next incident of the same workload, now
+    for (const auto& o : r->outcomes)
+      if (o.rfind("reschedule:Succeeded", 0) == 0) {
+        std::lock_guard g(nodesMu_);
+        taintedNodes_.insert(pod.nodeName.str());
+      }
+  }
+  return first;
+}
+
 Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts, double now) {
   const std::string nowText = isoTime(now);
   const auto& spec = p.parsed.spec;
   nlohmann::json conditions = nlohmann::json::array();
   if (p.parsed.usable()) {
     const std::string mode = spec.mode == policy::Mode::kEnforce ? "Enforce" : "Observe";
-    conditions.push_back(condition(
-        p.status, "Ready", true, "Watching",
-        "watching " + std::to_string(counts.matched) + " pod" + (counts.matched == 1 ? "" : "s") +
-            " (" + resourcesText(spec) + ") in " + mode + " mode",
-        p.generation, nowText));
+    conditions.push_back(condition(p.status, "Ready", true, "Watching",
+                                   "watching " + std::to_string(counts.matched) + " pod" +
+                                       (counts.matched == 1 ? "" : "s") + " (" +
+                                       resourcesText(spec) + ") in " + mode + " mode",
+                                   p.generation, nowText));
   } else {
     conditions.push_back(condition(p.status, "Ready", false, "InvalidSpec", p.parsed.summary(),
                                    p.generation, nowText));
@@ -276,15 +488,22 @@ Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts
       if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
     return true;
   }();
-  const kube::ResourceRef ref{.group = "leakguard.io", .version = "v1alpha1",
-                              .resource = "leakpolicies", .ns = p.ns, .name = p.name,
+  const kube::ResourceRef ref{.group = "leakguard.io",
+                              .version = "v1alpha1",
+                              .resource = "leakpolicies",
+                              .ns = p.ns,
+                              .name = p.name,
                               .subresource = "status"};
   auto r = d_.api->patch(ref, kube::PatchType::kMerge, {{"status", desired}});
   if (!r) return r.error();
   if (d_.events && wasReady != p.parsed.usable()) {
     (void)d_.events->record(
-        {.apiVersion = "leakguard.io/v1alpha1", .kind = "LeakPolicy", .ns = p.ns,
-         .name = p.name, .uid = p.uid, .fieldPath = ""},
+        {.apiVersion = "leakguard.io/v1alpha1",
+         .kind = "LeakPolicy",
+         .ns = p.ns,
+         .name = p.name,
+         .uid = p.uid,
+         .fieldPath = ""},
         p.parsed.usable() ? kube::EventType::kNormal : kube::EventType::kWarning,
         p.parsed.usable() ? "PolicyReady" : "InvalidPolicy", "Validate",
         p.parsed.usable() ? "policy is valid again" : p.parsed.summary());

@@ -8,12 +8,18 @@
 //      prunes the oldest resolved ones beyond spec.incidents.keep;
 //   3. writes status (observedGeneration, matchedPods, leakingPods, Ready and
 //      MetricsAvailable conditions) only when it changed.
-// Acting on incidents (the playbook) is the ActionPlanner's, called for open incidents.
+//   4. with an executor, carries out the policy's playbook for each incident still open, worst
+//      leaker (soonest exhaustion) first: the planner chooses within the budgets (pods of the
+//      workload not Ready count as unavailable), the PlaybookExecutor acts and journals. Nodes
+//      LeakGuard tainted for memory pressure are released once the pressure is over.
 // Thread-safe as Reconciler requires (never two reconciles of the same key at once).
 
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 
+#include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/pod_selection.h"
 #include "controllers/reconcile/usage_hub.h"
@@ -33,12 +39,14 @@ struct PolicyReconcilerDeps {
   runtime::Store<PolicyObject>* policies = nullptr;
   runtime::Store<runtime::PodProjection>* pods = nullptr;  // index "namespace"
   runtime::Store<ReplicaSetObject>* replicaSets = nullptr;
-  runtime::Store<IncidentObject>* incidents = nullptr;  // index "policy" ("ns/policy")
-  kube::EventRecorder* events = nullptr;                // optional
+  runtime::Store<IncidentObject>* incidents = nullptr;          // index "policy" ("ns/policy")
+  kube::EventRecorder* events = nullptr;                        // optional
   std::function<sources::MetricsServerStatus()> metricsStatus;  // optional
   std::chrono::seconds resync{30};
   // How long after its last confirmation an open incident with no finding is resolved.
   double resolveAfterSeconds = 3600;
+  // Carries playbooks out; without one the reconciler only records incidents.
+  actions::PlaybookExecutor* executor = nullptr;
 };
 
 class PolicyReconciler : public runtime::Reconciler {
@@ -54,12 +62,27 @@ class PolicyReconciler : public runtime::Reconciler {
     int matched = 0;
     int leaking = 0;
   };
-  Status syncIncidents(const PolicyObject& p, const std::vector<const runtime::PodProjection*>& pods,
-                       double now, Counts& counts);
+  // An open incident with a current finding, to act on.
+  struct Work {
+    std::string incident;
+    const runtime::PodProjection* pod = nullptr;
+    std::string container;
+    detect::Resource resource = detect::Resource::kMemory;
+    detect::Finding finding;
+    std::string summary;
+  };
+  Status syncIncidents(const PolicyObject& p,
+                       const std::vector<const runtime::PodProjection*>& pods, double now,
+                       Counts& counts, std::vector<Work>& work);
   Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
+  Status act(const PolicyObject& p, std::vector<Work> work,
+             const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now);
+  void releaseNodes(const PolicyObject& p, double now);
   ReplicaSetLookup rsLookup() const;
 
   PolicyReconcilerDeps d_;
+  std::mutex nodesMu_;
+  std::set<std::string> taintedNodes_;  // nodes this process tainted, until released
 };
 
 }  // namespace lg::reconcile

@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 
+#include "controllers/actions/action_registry.h"
+#include "controllers/actions/beast_http_fetcher.h"
+#include "controllers/actions/default_actions.h"
+#include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/detector_settings.h"
 #include "controllers/reconcile/policy_reconciler.h"
@@ -55,7 +59,8 @@ int runController(const ControllerFlags& flags) {
   const std::string identity =
       flags.identity.empty() ? runtime::makeLeaderIdentity(hostIdentity()) : flags.identity;
   LG_LOG(info, "starting leakguard controller",
-         {{"version", versionString()}, {"identity", identity},
+         {{"version", versionString()},
+          {"identity", identity},
           {"leaderElection", flags.leaderElect}});
 
   runtime::ManagerOptions mopts{.health = {.bindAddress = flags.healthAddress},
@@ -68,14 +73,14 @@ int runController(const ControllerFlags& flags) {
   auto& metrics = mgr.metrics();
   auto& trackedSeries =
       metrics.gauge("leakguard_tracked_series", "Container series followed by the detectors");
-  auto& findingsTotal = metrics.counter("leakguard_findings_total",
-                                        "Leak findings raised by the detectors",
-                                        {"resource", "policy", "namespace"});
+  auto& findingsTotal =
+      metrics.counter("leakguard_findings_total", "Leak findings raised by the detectors",
+                      {"resource", "policy", "namespace"});
   auto& forecast = metrics.gauge("leakguard_forecast_exhaustion_seconds",
                                  "Forecast time until a leaking container exhausts its limit",
                                  {"pod", "container", "resource"});
-  auto& metricsUp = metrics.gauge("leakguard_metrics_server_up",
-                                  "1 when the last metrics.k8s.io poll succeeded");
+  auto& metricsUp =
+      metrics.gauge("leakguard_metrics_server_up", "1 when the last metrics.k8s.io poll succeeded");
 
   reconcile::DetectorSettings settings;
   // Filled in once the stores exist (below); the hub only tracks pods some policy covers.
@@ -89,8 +94,9 @@ int runController(const ControllerFlags& flags) {
       {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"}},
       reconcile::projectPolicy);
   policies.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
-  auto& pods = mgr.addInformer<PodProjection>({.resource = {.version = "v1", .resource = "pods"}},
-                                              [](const nlohmann::json& j) { return runtime::projectPod(j); });
+  auto& pods = mgr.addInformer<PodProjection>(
+      {.resource = {.version = "v1", .resource = "pods"}},
+      [](const nlohmann::json& j) { return runtime::projectPod(j); });
   pods.addIndex("namespace", runtime::podNamespaceIndex);
   auto& replicaSets = mgr.addInformer<ReplicaSetObject>(
       {.resource = {.group = "apps", .version = "v1", .resource = "replicasets"}},
@@ -142,6 +148,25 @@ int runController(const ControllerFlags& flags) {
   }
   // ---- end node agents ----
 
+  // ---- playbooks (issue 6): actions found by name, carried out and journalled ----
+  auto& actionsTotal = metrics.counter("leakguard_actions_total",
+                                       "Playbook action outcomes (Started, Succeeded, Failed, "
+                                       "Skipped, Observed)",
+                                       {"action", "outcome"});
+  actions::BeastHttpFetcher diagnosticsFetcher;
+  actions::ActionRegistry actionRegistry;
+  actions::registerDefaultActions(actionRegistry, diagnosticsFetcher);
+  actions::PlaybookExecutor executor(
+      {.api = api->get(),
+       .registry = &actionRegistry,
+       .events = &events,
+       .count =
+           [&](const std::string& action, const std::string& outcome) {
+             actionsTotal.labels({action, outcome}).inc();
+           },
+       .apiTimeout = std::chrono::seconds(10),
+       .globalEscalationsPerMinute = 10});
+
   reconcile::PolicyReconciler reconciler({.api = api->get(),
                                           .clock = &clock,
                                           .hub = &hub,
@@ -151,9 +176,10 @@ int runController(const ControllerFlags& flags) {
                                           .incidents = &incidents.store(),
                                           .events = &events,
                                           .metricsStatus = [&] { return metricsSource.status(); },
-                                          .resync = flags.resync});
-  optionsFor = [&](const reconcile::UsageSample& s)
-      -> std::shared_ptr<const detect::DetectorOptions> {
+                                          .resync = flags.resync,
+                                          .executor = &executor});
+  optionsFor =
+      [&](const reconcile::UsageSample& s) -> std::shared_ptr<const detect::DetectorOptions> {
     auto pod = pods.store().get(s.ns + "/" + s.pod);
     if (!pod) return nullptr;
     for (const auto& key : reconciler.policiesCovering(*pod)) {
@@ -165,7 +191,8 @@ int runController(const ControllerFlags& flags) {
     return nullptr;
   };
   auto& controller = mgr.addController(
-      reconciler, {.name = "leakpolicy", .workers = flags.workers, .metrics = &mgr.runtimeMetrics()});
+      reconciler,
+      {.name = "leakpolicy", .workers = flags.workers, .metrics = &mgr.runtimeMetrics()});
   auto& queue = controller.queue();
   policies.addEventHandler(runtime::enqueueOwnKey<PolicyObject>(queue));
   pods.addEventHandler(runtime::enqueueMapped<PodProjection>(
@@ -183,7 +210,8 @@ int runController(const ControllerFlags& flags) {
     auto pod = pods.store().get(view.ns + "/" + view.pod);
     if (!pod) return;
     for (const auto& k : reconciler.policiesCovering(*pod)) {
-      findingsTotal.labels({std::string(detect::name(key.resource)), k.substr(k.find('/') + 1), view.ns})
+      findingsTotal
+          .labels({std::string(detect::name(key.resource)), k.substr(k.find('/') + 1), view.ns})
           .inc();
       queue.add(k);
     }

@@ -6,26 +6,31 @@
 
 #include <cmath>
 
+#include "controllers/actions/default_actions.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/unit/actions/action_test_support.h"
 
 namespace lg::reconcile {
 namespace {
 
-const kube::ResourceRef kPolicies{.group = "leakguard.io", .version = "v1alpha1",
-                                  .resource = "leakpolicies"};
-const kube::ResourceRef kIncidents{.group = "leakguard.io", .version = "v1alpha1",
-                                   .resource = "leakincidents"};
+const kube::ResourceRef kPolicies{
+    .group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"};
+const kube::ResourceRef kIncidents{
+    .group = "leakguard.io", .version = "v1alpha1", .resource = "leakincidents"};
+const kube::ResourceRef kPods{.group = "", .version = "v1", .resource = "pods"};
 
 nlohmann::json podJson(const std::string& name, const std::string& uid, const std::string& app,
-                       const std::string& ns = "shop") {
+                       const std::string& ns = "shop", bool ready = false) {
   return nlohmann::json::parse(R"({"metadata": {"name": ")" + name + R"(", "namespace": ")" + ns +
                                R"(", "uid": ")" + uid + R"(", "labels": {"app": ")" + app +
                                R"("}, "ownerReferences": [{"kind": "ReplicaSet",
                                "name": "checkout-7d9f", "uid": "rs-1", "controller": true}]},
     "spec": {"nodeName": "n1", "containers": [{"name": "app",
              "resources": {"limits": {"memory": "1Gi"}}}]},
-    "status": {"phase": "Running", "containerStatuses": [{"name": "app",
+    "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": ")" +
+                               std::string(ready ? "True" : "False") + R"("}],
+               "containerStatuses": [{"name": "app",
                "containerID": "containerd://c1", "restartCount": 0}]}})");
 }
 
@@ -34,27 +39,33 @@ class PolicyReconcilerTest : public ::testing::Test {
   void SetUp() override {
     pods_.addIndex("namespace", runtime::podNamespaceIndex);
     policies_.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
-    incidents_.addIndex("policy", [](const IncidentObject& i) {
-      return std::vector{i.ns + "/" + i.policy};
-    });
+    incidents_.addIndex("policy",
+                        [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; });
     addPod(podJson("checkout-1", "uid-1", "checkout"));
     addPod(podJson("checkout-2", "uid-2", "checkout"));
     addPod(podJson("cart-1", "uid-3", "cart"));
     addPod(podJson("checkout-x", "uid-4", "checkout", "other-ns"));
-    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{
-        .api = &api_, .clock = &clock_, .hub = &hub_, .policies = &policies_, .pods = &pods_,
-        .replicaSets = &replicaSets_, .incidents = &incidents_});
+    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &api_,
+                                                                   .clock = &clock_,
+                                                                   .hub = &hub_,
+                                                                   .policies = &policies_,
+                                                                   .pods = &pods_,
+                                                                   .replicaSets = &replicaSets_,
+                                                                   .incidents = &incidents_});
   }
 
   void addPod(const nlohmann::json& j) {
     auto p = runtime::projectPod(j);
-    pods_.upsert(p->key(), std::make_shared<const runtime::PodProjection>(*p), "1");
+    // A new resourceVersion each time: the store keeps an object whose version did not move.
+    pods_.upsert(p->key(), std::make_shared<const runtime::PodProjection>(*p),
+                 std::to_string(++podVersion_));
   }
   void applyPolicy(const std::string& specJson) {
     auto stored = api_.put(kPolicies, nlohmann::json::parse(
                                           R"({"apiVersion": "leakguard.io/v1alpha1",
         "kind": "LeakPolicy", "metadata": {"name": "checkout", "namespace": "shop",
-        "generation": 1}, "spec": )" + specJson + "}"));
+        "generation": 1}, "spec": )" + specJson +
+                                          "}"));
     syncPolicy();
   }
   // What the informers would do: copy the API's objects into the caches.
@@ -79,14 +90,56 @@ class PolicyReconcilerTest : public ::testing::Test {
     const double start = toSeconds(clock_.now()) - 8 * 3600;
     for (int i = 0; i < 8 * 240; ++i) {
       const double v = 2e8 + (i > 240 ? (i - 240) * 15.0 / 3600 * 2e8 : 0) + 1e6 * std::sin(i);
-      hub_.ingest({.podUid = "uid-1", .ns = "shop", .pod = "checkout-1", .container = "app",
-                   .containerId = "containerd://c1", .time = start + i * 15.0,
-                   .resource = detect::Resource::kMemory, .value = std::min(v, 1.07e9),
+      hub_.ingest({.podUid = "uid-1",
+                   .ns = "shop",
+                   .pod = "checkout-1",
+                   .container = "app",
+                   .containerId = "containerd://c1",
+                   .time = start + i * 15.0,
+                   .resource = detect::Resource::kMemory,
+                   .value = std::min(v, 1.07e9),
                    .limit = 1073741824.0});
     }
   }
 
+  // A reconciler that carries playbooks out, through the eviction-aware test API.
+  void withExecutor() {
+    actions::registerDefaultActions(registry_, fetcher_);
+    executor_ = std::make_unique<actions::PlaybookExecutor>(actions::ExecutorOptions{
+        .api = &cluster_, .registry = &registry_, .events = nullptr, .count = nullptr});
+    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &cluster_,
+                                                                   .clock = &clock_,
+                                                                   .hub = &hub_,
+                                                                   .policies = &policies_,
+                                                                   .pods = &pods_,
+                                                                   .replicaSets = &replicaSets_,
+                                                                   .incidents = &incidents_,
+                                                                   .executor = executor_.get()});
+    for (const char* name : {"checkout-1", "checkout-2"})
+      api_.put(kPods,
+               podJson(name, name == std::string("checkout-1") ? "uid-1" : "uid-2", "checkout"));
+  }
+  void readyPods(bool ready) {
+    addPod(podJson("checkout-1", "uid-1", "checkout", "shop", ready));
+    addPod(podJson("checkout-2", "uid-2", "checkout", "shop", ready));
+    addPod(podJson("cart-1", "uid-3", "cart", "shop", ready));  // same ReplicaSet owner
+  }
+  nlohmann::json onlyIncident() {
+    auto page = api_.list(kIncidents, {});
+    EXPECT_EQ(page->items.size(), 1u);
+    return page->items.at(0);
+  }
+
+  int podVersion_ = 0;
   testing::FakeApiClient api_;
+  actions::testing::SubresourceApi cluster_{api_};
+  struct NoFetch final : actions::HttpFetcher {
+    Result<actions::FetchResponse> get(const actions::FetchRequest&) override {
+      return makeError("no network in unit tests");
+    }
+  } fetcher_;
+  actions::ActionRegistry registry_;
+  std::unique_ptr<actions::PlaybookExecutor> executor_;
   testing::FakeClock clock_;
   UsageHub hub_{{.findingTtlSeconds = 1e9}};
   runtime::Store<PolicyObject> policies_;
@@ -174,6 +227,67 @@ TEST_F(PolicyReconcilerTest, ApiErrorsAreRetried) {
   auto r = rec_->reconcile("shop/checkout");
   EXPECT_EQ(r.kind, runtime::ReconcileResult::Kind::kRetryableError);
   EXPECT_TRUE(rec_->reconcile("shop/checkout").ok());
+}
+
+TEST_F(PolicyReconcilerTest, EnforceModeRestartsTheLeakingPodAndJournalsIt) {
+  withExecutor();
+  readyPods(true);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "playbook": [{"name": "restart", "action": "restart"}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(cluster_.evicted, std::vector<std::string>{"checkout-1"});
+  const auto inc = onlyIncident();
+  ASSERT_EQ(inc["status"]["actions"].size(), 2u) << inc["status"].dump();
+  EXPECT_EQ(inc["status"]["actions"][0]["outcome"], "Started");
+  EXPECT_EQ(inc["status"]["actions"][1]["outcome"], "Succeeded");
+  EXPECT_EQ(inc["status"]["actions"][1]["budget"], "1/4 this hour");
+  EXPECT_EQ(inc["status"]["state"], "Mitigating");
+  EXPECT_EQ(inc["status"]["lastAction"], "restart");
+
+  // Again, on caches that saw all of it: nothing more.
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(cluster_.evicted.size(), 1u);
+  EXPECT_EQ(onlyIncident()["status"]["actions"].size(), 2u);
+}
+
+TEST_F(PolicyReconcilerTest, PodsThatAreNotReadySpendMaxUnavailable) {
+  withExecutor();
+  readyPods(false);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "playbook": [{"name": "restart", "action": "restart"}],
+                  "budgets": {"maxUnavailable": 1}})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(cluster_.evicted.empty());
+  const auto inc = onlyIncident();
+  ASSERT_EQ(inc["status"]["actions"].size(), 1u);
+  EXPECT_EQ(inc["status"]["actions"][0]["outcome"], "Skipped");
+  EXPECT_EQ(inc["status"]["actions"][0]["message"],
+            "maxUnavailable 1: 3 of 3 pods are unavailable");
+  // Once they are Ready, the restart goes ahead.
+  readyPods(true);
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(cluster_.evicted, std::vector<std::string>{"checkout-1"});
+}
+
+TEST_F(PolicyReconcilerTest, ObserveModeRecordsAndChangesNothing) {
+  withExecutor();
+  readyPods(true);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Observe",
+                  "playbook": [{"name": "restart", "action": "restart"}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(cluster_.evicted.empty());
+  const auto inc = onlyIncident();
+  ASSERT_EQ(inc["status"]["actions"].size(), 1u);
+  EXPECT_EQ(inc["status"]["actions"][0]["outcome"], "Observed");
+  EXPECT_EQ(inc["status"]["actions"][0]["message"].get<std::string>().rfind(
+                "Observe mode: would evict pod checkout-1", 0),
+            0u);
+  EXPECT_EQ(inc["status"]["lastAction"], "observe");
 }
 
 TEST_F(PolicyReconcilerTest, DeletedPolicyIsDone) {
