@@ -6,6 +6,15 @@
 #include "operator/kube/quantity.h"
 
 namespace lg::actions {
+namespace {
+
+// "300Mi" when it is whole MiB (as people write limits), else bytes.
+std::string quantityText(int64_t bytes) {
+  constexpr int64_t kMi = 1 << 20;
+  return bytes % kMi == 0 ? std::to_string(bytes / kMi) + "Mi" : std::to_string(bytes);
+}
+
+}  // namespace
 
 int64_t ResizeLimitsAction::newLimit(int64_t current, double factor,
                                      std::optional<double> maxLimit) {
@@ -55,7 +64,7 @@ ActionResult ResizeLimitsAction::run(const ActionContext& ctx, const ActionPlan&
       {"spec",
        {{"containers", nlohmann::json::array(
                            {{{"name", t.container},
-                             {"resources", {{"limits", {{"memory", std::to_string(to)}}}}}}})}}}};
+                             {"resources", {{"limits", {{"memory", quantityText(to)}}}}}}})}}}};
   auto r = ctx.api->patch(podRef(t.ns, t.podName, "resize"), kube::PatchType::kStrategicMerge,
                           patch, writeOptions(ctx));
   const std::string change = kube::formatBytes(static_cast<double>(from)) + " -> " +

@@ -50,7 +50,7 @@ TEST_F(ResizeLimitsActionTest, RaisesTheLeakingContainersLimitInPlace) {
   const auto r = action_.run(ctx(), plan);
   EXPECT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
   EXPECT_EQ(r.eventReason, "LimitsResized");
-  EXPECT_EQ(limitNow(), std::to_string(96 << 20));
+  EXPECT_EQ(limitNow(), "96Mi");
   EXPECT_EQ(api_.resized, std::vector<std::string>{"checkout-1"});  // through pods/resize
 }
 
