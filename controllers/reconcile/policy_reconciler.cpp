@@ -447,6 +447,29 @@ Status PolicyReconciler::act(
   return first;
 }
 
+nlohmann::json PolicyReconciler::lastAction(const PolicyObject& p) const {
+  // The newest finished action of the policy's incidents (what `kubectl get lp` shows): not
+  // Started (under way) and not Skipped (nothing happened).
+  nlohmann::json best;
+  double bestTime = -1;
+  for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
+    for (const auto& e : actions::IncidentJournal::parse(inc->status)) {
+      if (e.outcome != "Succeeded" && e.outcome != "Failed" && e.outcome != "Observed") continue;
+      if (e.time < bestTime) continue;
+      bestTime = e.time;
+      std::string summary = std::string(policy::name(e.action)) + " " + inc->podName;
+      if (e.outcome == "Observed") summary += " (observed)";
+      if (e.outcome == "Failed") summary += " (failed)";
+      best = {{"time", isoTime(e.time)},
+              {"action", std::string(policy::name(e.action))},
+              {"pod", inc->podName},
+              {"outcome", e.outcome},
+              {"summary", summary}};
+    }
+  }
+  return best;
+}
+
 Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts, double now) {
   const std::string nowText = isoTime(now);
   const auto& spec = p.parsed.spec;
@@ -480,6 +503,7 @@ Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts
   desired["matchedPods"] = counts.matched;
   desired["leakingPods"] = counts.leaking;
   desired["conditions"] = conditions;
+  if (auto last = lastAction(p); !last.is_null()) desired["lastAction"] = last;
   if (desired == status) return okStatus();
 
   const bool wasReady = [&] {

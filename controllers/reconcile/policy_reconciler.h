@@ -78,6 +78,8 @@ class PolicyReconciler : public runtime::Reconciler {
   Status act(const PolicyObject& p, std::vector<Work> work,
              const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now);
   void releaseNodes(const PolicyObject& p, double now);
+  // status.lastAction: the newest finished action of the policy's incidents, or null.
+  nlohmann::json lastAction(const PolicyObject& p) const;
   ReplicaSetLookup rsLookup() const;
 
   PolicyReconcilerDeps d_;

@@ -245,11 +245,14 @@ TEST_F(PolicyReconcilerTest, EnforceModeRestartsTheLeakingPodAndJournalsIt) {
   EXPECT_EQ(inc["status"]["state"], "Mitigating");
   EXPECT_EQ(inc["status"]["lastAction"], "restart");
 
-  // Again, on caches that saw all of it: nothing more.
+  // Again, on caches that saw all of it: nothing more; the policy shows what was done.
   syncIncidents();
+  syncPolicy();
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
   EXPECT_EQ(cluster_.evicted.size(), 1u);
   EXPECT_EQ(onlyIncident()["status"]["actions"].size(), 2u);
+  EXPECT_EQ(policyStatus()["lastAction"]["summary"], "restart checkout-1");
+  EXPECT_EQ(policyStatus()["lastAction"]["outcome"], "Succeeded");
 }
 
 TEST_F(PolicyReconcilerTest, PodsThatAreNotReadySpendMaxUnavailable) {
