@@ -101,6 +101,12 @@ void PlaybookExecutor::release(const std::string& key, double time,
 Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   ExecutionReport report;
   const auto& t = c.target;
+  if (c.cachedJournal) {
+    PlanInput pre = c.plan;
+    pre.spec = c.spec;
+    pre.journal = *c.cachedJournal;
+    if (planPlaybook(pre).empty()) return report;
+  }
   auto journal = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
   if (!journal) {
     if (journal.error().code == 404) return report;

@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -57,6 +58,10 @@ struct IncidentCase {
   std::map<std::string, double> policyActions;
   std::map<std::string, double> workloadActions;
   std::set<std::string> leakingRevisions;
+  // The incident's journal as the cache has it, if known. When the planner has nothing to do
+  // even on it, the incident is not read again (journals only grow: a cache that lags never
+  // shows a step done that is not).
+  std::optional<std::vector<JournalEntry>> cachedJournal;
 };
 
 struct ExecutionReport {

@@ -429,6 +429,8 @@ Status PolicyReconciler::act(
     c.policyActions = policyActions;
     c.workloadActions = workloadActions[wk];
     c.leakingRevisions = leakingRevisions[wk + "/" + std::string(detect::name(w.resource))];
+    if (auto cached = d_.incidents->get(p.ns + "/" + w.incident))
+      c.cachedJournal = actions::IncidentJournal::parse(cached->status);
 
     auto r = d_.executor->execute(c);
     if (!r) {

@@ -186,6 +186,21 @@ TEST_F(PlaybookExecutorTest, ReconcilingAgainRepeatsNothing) {
   EXPECT_EQ(fetcher_.calls, 1);
 }
 
+TEST_F(PlaybookExecutorTest, NothingLeftToDoOnTheCachedJournalCostsNoApiCall) {
+  ASSERT_TRUE(executor().execute(incident()));
+  auto c = incident();
+  c.cachedJournal =
+      IncidentJournal::parse((*fake_.object(kIncidents, "shop", "checkout-1-20260101"))["status"]);
+  const auto calls = fake_.calls().size();
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(fake_.calls().size(), calls);
+  // A cache that lags (nothing journalled yet) costs a fresh read, which finds it all done.
+  c.cachedJournal = std::vector<JournalEntry>{};
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(fake_.callCount("get"), 2u + 1u);  // first run: incident and pod; now: incident
+  EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
 TEST_F(PlaybookExecutorTest, ARestartedControllerNeverRepeatsAStartedAction) {
   // The previous leader died between "Started" and the outcome of both steps.
   addIncident("checkout-1-20260101",
