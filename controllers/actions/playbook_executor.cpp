@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "controllers/actions/action_support.h"
 #include "controllers/actions/incident_journal.h"
 #include "operator/util/logger.h"
 
@@ -115,7 +116,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   const std::string state = journal->state();
   if (state != "Open" && state != "Mitigating") return report;
   ActionTarget target = t;
-  target.incidentUid = journal->object()["metadata"].value("uid", "");
+  target.incidentUid = stringAt(journal->object(), "/metadata/uid");
 
   PlanInput in = c.plan;
   in.spec = c.spec;
