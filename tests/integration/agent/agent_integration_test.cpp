@@ -25,8 +25,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -125,19 +125,18 @@ class AgentOnCluster : public ::testing::Test {
     char suffix[16];
     std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
     ns_ = std::string("lg-agent-it-") + suffix;
-    ASSERT_TRUE(api_->create(core("namespaces"), {{"apiVersion", "v1"},
-                                                  {"kind", "Namespace"},
-                                                  {"metadata", {{"name", ns_}}}})
-                    .ok());
+    ASSERT_TRUE(
+        api_->create(core("namespaces"),
+                     {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns_}}}})
+            .ok());
     for (const char* sa : {"controller", "other"}) {
-      auto r = api_->create(core("serviceaccounts", ns_),
-                            {{"apiVersion", "v1"},
-                             {"kind", "ServiceAccount"},
-                             {"metadata", {{"name", sa}}}});
+      auto r = api_->create(
+          core("serviceaccounts", ns_),
+          {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", sa}}}});
       ASSERT_TRUE(r.ok()) << r.error().message;
     }
-    ASSERT_TRUE(eventually([&] { return api_->get(core("serviceaccounts", ns_, "default")).ok(); },
-                           60s));
+    ASSERT_TRUE(
+        eventually([&] { return api_->get(core("serviceaccounts", ns_, "default")).ok(); }, 60s));
     controllerToken_ = token("controller", {"leakguard-agent"});
     ASSERT_FALSE(controllerToken_.empty());
     startAgent();
@@ -192,13 +191,13 @@ class AgentOnCluster : public ::testing::Test {
     logPath_ = dir_.file("agent.log");
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     const std::string allowed = "system:serviceaccount:" + ns_ + ":controller";
-    std::vector<std::string> args{LG_LEAKGUARD_BIN, "agent",           "--kubeconfig",
-                                  kubeconfig_,      "--node-name",     kNode,
-                                  "--listen",       listen,            "--interval",
-                                  "2s",             "--allowed-user",  allowed,
+    std::vector<std::string> args{LG_LEAKGUARD_BIN, "agent", "--kubeconfig",   kubeconfig_,
+                                  "--node-name",    kNode,   "--listen",       listen,
+                                  "--interval",     "2s",    "--allowed-user", allowed,
                                   "--log-level",    "debug"};
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -210,8 +209,8 @@ class AgentOnCluster : public ::testing::Test {
     auto c = sources::AgentClient::create({.timeout = 5s});
     ASSERT_TRUE(c.ok());
     client_ = std::move(*c);
-    ASSERT_TRUE(eventually([&] { return client_->get("127.0.0.1", port_, "/healthz", "").ok(); },
-                           30s))
+    ASSERT_TRUE(
+        eventually([&] { return client_->get("127.0.0.1", port_, "/healthz", "").ok(); }, 30s))
         << "the agent did not come up:\n"
         << agentLog();
   }
@@ -347,8 +346,8 @@ TEST_F(AgentOnCluster, WorkingSetAgreesWithMetricsServer) {
   ASSERT_NE(nearest, nullptr);
   const double agentWs = static_cast<double>(*nearest->data.memory.workingSet);
   const double diff = std::abs(agentWs - msBytes) / msBytes;
-  std::cout << std::fixed << "working set: agent " << agentWs / (1 << 20) << " MiB at " << nearest->time
-            << ", metrics-server " << msBytes / (1 << 20) << " MiB at " << msTime
+  std::cout << std::fixed << "working set: agent " << agentWs / (1 << 20) << " MiB at "
+            << nearest->time << ", metrics-server " << msBytes / (1 << 20) << " MiB at " << msTime
             << ", difference " << diff * 100 << " %\n";
   EXPECT_LE(diff, 0.10);
   EXPECT_GE(msBytes, 100.0 * (1 << 20));
@@ -359,7 +358,9 @@ TEST_F(AgentOnCluster, WorkingSetAgreesWithMetricsServer) {
   sources::AgentSource src(
       SystemClock::instance(),
       {.endpoints =
-           [&] { return std::vector<sources::AgentEndpoint>{{"agent", kNode, "127.0.0.1", port_}}; },
+           [&] {
+             return std::vector<sources::AgentEndpoint>{{"agent", kNode, "127.0.0.1", port_}};
+           },
        .token = [&] { return Result<std::string>(controllerToken_); },
        .client = {.timeout = 10s}},
       [&](const reconcile::UsageSample& u) {
