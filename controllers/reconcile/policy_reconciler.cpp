@@ -202,6 +202,27 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                                    .uid = uid,
                                    .fieldPath = ""},
                                   kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
+          // The same on the owner and the policy, naming the pod (UX: one line on each).
+          const std::string podNote = "pod " + in.podName + ": " + note;
+          if (!in.workload.kind.empty() && !in.workload.name.empty()) {
+            const bool apps = in.workload.kind == "Deployment" ||
+                              in.workload.kind == "StatefulSet" ||
+                              in.workload.kind == "DaemonSet" || in.workload.kind == "ReplicaSet";
+            (void)d_.events->record({.apiVersion = apps ? "apps/v1" : "batch/v1",
+                                     .kind = in.workload.kind,
+                                     .ns = p.ns,
+                                     .name = in.workload.name,
+                                     .uid = "",
+                                     .fieldPath = ""},
+                                    kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
+          }
+          (void)d_.events->record({.apiVersion = "leakguard.io/v1alpha1",
+                                   .kind = "LeakPolicy",
+                                   .ns = p.ns,
+                                   .name = p.name,
+                                   .uid = p.uid,
+                                   .fieldPath = ""},
+                                  kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
         }
       } else {
         // Refresh the evidence when the forecast moved on (at most every 5 minutes).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "controllers/actions/default_actions.h"
 #include "tests/fakes/fake_api_client.h"
@@ -204,6 +205,34 @@ TEST_F(PolicyReconcilerTest, AFindingOpensOneIncidentAndReconcilingTwiceOpensNoO
   rec_->reconcile("shop/checkout");
   EXPECT_EQ(api_.count(kIncidents), 1u);
   EXPECT_EQ(api_.callCount("create"), 1u);
+}
+
+TEST_F(PolicyReconcilerTest, LeakConfirmedIsSaidOnThePodItsOwnerAndThePolicy) {
+  kube::EventRecorder events(api_, {.reportingInstance = "test"});
+  rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &api_,
+                                                                 .clock = &clock_,
+                                                                 .hub = &hub_,
+                                                                 .policies = &policies_,
+                                                                 .pods = &pods_,
+                                                                 .replicaSets = &replicaSets_,
+                                                                 .incidents = &incidents_,
+                                                                 .events = &events});
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  ASSERT_TRUE(events.flush());
+  const kube::ResourceRef kEvents{.group = "events.k8s.io", .version = "v1", .resource = "events"};
+  std::set<std::string> regarding;
+  const auto page = api_.list(kEvents, {});
+  for (const auto& e : page->items) {
+    EXPECT_EQ(e["reason"], "LeakConfirmed");
+    regarding.insert(e["regarding"]["kind"].get<std::string>() + "/" +
+                     e["regarding"]["name"].get<std::string>());
+    if (e["regarding"]["kind"] == "Pod") continue;
+    EXPECT_EQ(e["note"].get<std::string>().rfind("pod checkout-1: memory", 0), 0u) << e["note"];
+  }
+  EXPECT_EQ(regarding, (std::set<std::string>{"Pod/checkout-1", "ReplicaSet/checkout-7d9f",
+                                              "LeakPolicy/checkout"}));
 }
 
 TEST_F(PolicyReconcilerTest, IncidentOfAVanishedPodIsClosed) {
