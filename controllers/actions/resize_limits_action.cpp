@@ -19,7 +19,9 @@ std::string quantityText(int64_t bytes) {
 int64_t ResizeLimitsAction::newLimit(int64_t current, double factor,
                                      std::optional<double> maxLimit) {
   constexpr double kMi = 1024.0 * 1024.0;
-  double want = std::ceil(static_cast<double>(current) * factor / kMi) * kMi;
+  // Less a hair before rounding up: 400Mi * 1.1 is 440.00000000000006Mi in doubles, and must
+  // come out 440Mi, not 441Mi.
+  double want = std::ceil(static_cast<double>(current) * factor / kMi - 1e-9) * kMi;
   if (maxLimit) want = std::min(want, std::floor(*maxLimit));
   return std::max(current, static_cast<int64_t>(want));
 }
@@ -62,9 +64,9 @@ ActionResult ResizeLimitsAction::run(const ActionContext& ctx, const ActionPlan&
   const int64_t to = plan.data.value("to", int64_t{0});
   const nlohmann::json patch = {
       {"spec",
-       {{"containers", nlohmann::json::array(
-                           {{{"name", t.container},
-                             {"resources", {{"limits", {{"memory", quantityText(to)}}}}}}})}}}};
+       {{"containers",
+         nlohmann::json::array({{{"name", t.container},
+                                 {"resources", {{"limits", {{"memory", quantityText(to)}}}}}}})}}}};
   auto r = ctx.api->patch(podRef(t.ns, t.podName, "resize"), kube::PatchType::kStrategicMerge,
                           patch, writeOptions(ctx));
   const std::string change = kube::formatBytes(static_cast<double>(from)) + " -> " +

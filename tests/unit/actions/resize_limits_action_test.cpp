@@ -38,7 +38,9 @@ TEST(ResizeLimitsNewLimit, FactorRoundedUpToMiBAndCapped) {
   EXPECT_EQ(ResizeLimitsAction::newLimit(64 * Mi, 1.5, std::nullopt), 96 * Mi);
   EXPECT_EQ(ResizeLimitsAction::newLimit(100 * Mi + 1, 1.5, std::nullopt), 151 * Mi);
   EXPECT_EQ(ResizeLimitsAction::newLimit(64 * Mi, 2, 80.0 * Mi), 80 * Mi);
-  EXPECT_EQ(ResizeLimitsAction::newLimit(64 * Mi, 2, 32.0 * Mi), 64 * Mi);  // never lowers
+  EXPECT_EQ(ResizeLimitsAction::newLimit(64 * Mi, 2, 32.0 * Mi), 64 * Mi);         // never lowers
+  EXPECT_EQ(ResizeLimitsAction::newLimit(400 * Mi, 1.1, std::nullopt), 440 * Mi);  // not 441Mi
+  EXPECT_EQ(ResizeLimitsAction::newLimit(200 * Mi, 1.5, std::nullopt), 300 * Mi);
 }
 
 TEST_F(ResizeLimitsActionTest, RaisesTheLeakingContainersLimitInPlace) {
