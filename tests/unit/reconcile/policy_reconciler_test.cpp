@@ -305,6 +305,38 @@ TEST_F(PolicyReconcilerTest, PodsThatAreNotReadySpendMaxUnavailable) {
   EXPECT_EQ(cluster_.evicted, std::vector<std::string>{"checkout-1"});
 }
 
+TEST_F(PolicyReconcilerTest, RescheduleTaintsThePressuredNodeUntilThePressureEnds) {
+  withExecutor();
+  readyPods(true);
+  const kube::ResourceRef kNodes{.group = "", .version = "v1", .resource = "nodes"};
+  auto node = nlohmann::json::parse(R"({"metadata": {"name": "n1"}, "spec": {},
+      "status": {"conditions": [{"type": "MemoryPressure", "status": "True"}]}})");
+  api_.put(kNodes, node);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "playbook": [{"name": "move", "action": "reschedule",
+                                "when": {"nodeMemoryPressure": true}}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(cluster_.evicted, std::vector<std::string>{"checkout-1"});
+  auto taints = (*api_.object(kNodes, "", "n1"))["spec"]["taints"];
+  ASSERT_EQ(taints.size(), 1u);
+  EXPECT_EQ(taints[0]["key"], "leakguard.io/memory-pressure");
+  EXPECT_NE(onlyIncident()["status"]["actions"][0]["message"].get<std::string>().find(
+                "node under memory pressure"),
+            std::string::npos);
+
+  // Still under pressure: the taint stays. Pressure over: it goes.
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ((*api_.object(kNodes, "", "n1"))["spec"]["taints"].size(), 1u);
+  node = *api_.object(kNodes, "", "n1");
+  node["status"]["conditions"][0]["status"] = "False";
+  api_.put(kNodes, node);
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ((*api_.object(kNodes, "", "n1"))["spec"]["taints"].size(), 0u);
+  EXPECT_EQ(cluster_.evicted.size(), 1u);
+}
+
 TEST_F(PolicyReconcilerTest, ObserveModeRecordsAndChangesNothing) {
   withExecutor();
   readyPods(true);
