@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""What LeakGuard is for, end to end, with LeakGuard installed by `helm install` on the local
+cluster of e2e/cluster. All scenarios run at once, each in its own namespace, for the time the
+unprotected leak needs to be OOM-killed:
+
+- oom:    a leaking pod (256Mi limit, ~24 MiB/min) with no LeakPolicy ends OOMKilled;
+- heal:   the same workload under an Enforce policy is restarted gracefully (Eviction API)
+          before any OOM kill: no container of the namespace is ever OOMKilled, and the test
+          prints the lead between the restart and the forecast exhaustion;
+- benign: a cache warm-up to a plateau, a steady GC-like sawtooth and a steady service under
+          the same Enforce policy: no incident, no action, no pod replaced or restarted;
+- fds:    a file-descriptor leak under an Enforce policy watching fds is detected and the pod
+          restarted.
+
+Standard library plus PyYAML (the chart's values)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "packaging"))
+sys.path.insert(0, os.path.join(HERE, "..", "integration", "operator"))
+from pkgtest import CHART, REPO, helm, yaml  # noqa: E402
+from lgtest import (apply, fresh_namespace, kjson, kubectl, leaky_deployment,  # noqa: E402
+                    leakguard_binary)
+
+REL = "lg-scn"
+NS = "lg-scn-system"
+OOM, HEAL, BENIGN, FDS = "lg-scn-oom", "lg-scn-heal", "lg-scn-benign", "lg-scn-fds"
+LEAK = dict(LEAK_PATTERN="linear", LEAK_BASE_MIB=32, LEAK_RATE=24)  # 256Mi reached in ~9 min
+DETECTION = {"minGrowth": "2m"}  # a test is short; the default is 1h
+RUN_LIMIT = 20 * 60  # seconds: the unprotected leak is OOM-killed well before
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def policy(ns, selector, resources, playbook, **spec):
+    s = {"selector": {"matchLabels": selector}, "mode": "Enforce", "resources": resources,
+         "detection": DETECTION, "playbook": playbook,
+         "budgets": {"maxUnavailable": 1, "maxActionsPerHour": 10, "cooldown": "2m"}}
+    s.update(spec)
+    return {"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+            "metadata": {"name": "guard", "namespace": ns}, "spec": s}
+
+
+def restart_step(within):
+    return [{"name": "restart", "action": "restart", "when": {"exhaustionWithin": within},
+             "params": {"strategy": "evict"}}]
+
+
+def oom_killed(pod):
+    """Names of the pod's containers that were OOM-killed (now or as their last state)."""
+    out = []
+    for c in pod.get("status", {}).get("containerStatuses", []):
+        for state in (c.get("state", {}), c.get("lastState", {})):
+            if state.get("terminated", {}).get("reason") == "OOMKilled":
+                out.append(c["name"])
+    return out
+
+
+def incidents(ns):
+    return kjson("get", "leakincidents", "-n", ns)["items"]
+
+
+def succeeded_actions(inc, action):
+    return [a for a in inc.get("status", {}).get("actions", [])
+            if a.get("action") == action and a.get("outcome") == "Succeeded"]
+
+
+def parse_time(s):
+    return time.mktime(time.strptime(s.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+
+
+def cleanup():
+    helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s", check=False)
+    for ns in (OOM, HEAL, BENIGN, FDS, NS):
+        kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=false", check=False)
+
+
+class Scenarios(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cleanup()
+        for ns in (OOM, HEAL, BENIGN, FDS):
+            fresh_namespace(ns)
+        kubectl("delete", "namespace", NS, "--ignore-not-found", "--wait=true", timeout=180)
+        version = subprocess.run([leakguard_binary(), "version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+        tag = version + "-scenarios"
+        r = subprocess.run([os.path.join(REPO, "images", "build"), "--tag", tag,
+                            leakguard_binary()], capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise AssertionError("images/build failed:\n" + r.stderr)
+        subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
+                       capture_output=True, timeout=600)
+        values = os.path.join(cls.tmp.name, "values.yaml")
+        with open(values, "w") as f:
+            yaml.safe_dump({"image": {"tag": tag, "pullPolicy": "Never"},
+                            "controller": {"resyncSeconds": 10},
+                            "agent": {"interval": "5s"}}, f)
+        kubectl("apply", "-f", os.path.join(REPO, "crds"))
+        helm("install", REL, CHART, "-n", NS, "--create-namespace", "-f", values, "--wait",
+             "--timeout", "180s")
+        log("LeakGuard installed with helm (release %s in %s)" % (REL, NS))
+
+        # The workloads start together; the policies are in place before they do.
+        apply(policy(HEAL, {"app": "leaky"}, ["memory"], restart_step("30m")))
+        # Benign workloads get the most eager policy: any forecast within two days acts.
+        apply(policy(BENIGN, {"tier": "benign"}, ["memory", "fds", "threads"],
+                     restart_step("48h")))
+        apply(policy(FDS, {"app": "fdleak"}, ["fds"], restart_step("48h")))
+        for ns in (OOM, HEAL):
+            apply(leaky_deployment(ns, "leaky", **LEAK))
+        benign = {
+            "warmup": dict(LEAK_PATTERN="warmup", LEAK_BASE_MIB=32, LEAK_AMPLITUDE_MIB=80,
+                           LEAK_PERIOD=90),
+            "sawtooth": dict(LEAK_PATTERN="sawtooth", LEAK_BASE_MIB=48, LEAK_AMPLITUDE_MIB=64,
+                             LEAK_PERIOD=60),
+            "steady": dict(LEAK_PATTERN="steady", LEAK_BASE_MIB=64),
+        }
+        for name, env in benign.items():
+            d = leaky_deployment(BENIGN, name, **env)
+            d["spec"]["template"]["metadata"]["labels"]["tier"] = "benign"
+            apply(d)
+        # 600 fds a minute towards the containers' soft limit (20000 here): exhausted in ~33 min.
+        apply(leaky_deployment(FDS, "fdleak", LEAK_PATTERN="fd", LEAK_RATE=600))
+        cls.start = time.time()
+        cls.benign_pods = None
+        cls.oom_at = None
+        cls.oomed = {}  # namespace -> {pod: containers}
+        cls.history = []
+        cls.run_scenarios()
+
+    @classmethod
+    def run_scenarios(cls):
+        """Polls every 10 s until the unprotected pod is OOM-killed and the Enforce scenarios
+        have acted (or RUN_LIMIT passes), recording every OOM kill it sees on the way."""
+        healed = fd_healed = False
+        while time.time() - cls.start < RUN_LIMIT:
+            for ns in (OOM, HEAL, BENIGN, FDS):
+                for p in kjson("get", "pods", "-n", ns)["items"]:
+                    k = oom_killed(p)
+                    if k:
+                        cls.oomed.setdefault(ns, {})[p["metadata"]["name"]] = k
+            if cls.benign_pods is None:
+                ps = kjson("get", "pods", "-n", BENIGN)["items"]
+                if len(ps) == 3 and all(p["status"].get("phase") == "Running" for p in ps):
+                    cls.benign_pods = {p["metadata"]["uid"] for p in ps}
+            if cls.oom_at is None and OOM in cls.oomed:
+                cls.oom_at = time.time() - cls.start
+                log("%s: OOMKilled after %.0fs without a policy" % (OOM, cls.oom_at))
+            if not healed:
+                healed = any(succeeded_actions(i, "restart") for i in incidents(HEAL))
+                if healed:
+                    log("%s: restarted by LeakGuard after %.0fs" % (HEAL, time.time() - cls.start))
+            if not fd_healed:
+                fd_healed = any(succeeded_actions(i, "restart") for i in incidents(FDS))
+                if fd_healed:
+                    log("%s: fd leak restarted after %.0fs" % (FDS, time.time() - cls.start))
+            if cls.oom_at is not None and healed and fd_healed:
+                break
+            time.sleep(10)
+        log("scenarios ran %.0fs" % (time.time() - cls.start))
+        for ns in (OOM, HEAL, BENIGN, FDS):
+            print(kubectl("get", "pods,leakincidents", "-n", ns, check=False).stdout, flush=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cleanup()
+        cls.tmp.cleanup()
+
+    def test_1_unprotected_leak_is_oom_killed(self):
+        self.assertIsNotNone(self.oom_at, "the leak without a policy was never OOM-killed in "
+                                          "%ds" % RUN_LIMIT)
+
+    def test_1_protected_leak_is_restarted_gracefully_before_any_oom_kill(self):
+        self.assertNotIn(HEAL, self.oomed, "OOM kills under the Enforce policy: %s"
+                         % self.oomed.get(HEAL))
+        restarted = [(i, a) for i in incidents(HEAL) for a in succeeded_actions(i, "restart")]
+        self.assertTrue(restarted, "no incident of %s has a successful restart" % HEAL)
+        inc, action = min(restarted, key=lambda ia: parse_time(ia[1]["time"]))  # the first
+        self.assertEqual(inc["spec"]["resource"], "memory")
+        exhaustion_at = inc["status"]["evidence"]["exhaustionAt"]
+        lead = parse_time(exhaustion_at) - parse_time(action["time"])
+        log("lead between the restart (%s) and the forecast exhaustion (%s): %.0fs (%.1f min)"
+            % (action["time"], exhaustion_at, lead, lead / 60))
+        self.assertGreater(lead, 0)
+        events = kjson("get", "events", "-n", HEAL)["items"]
+        self.assertTrue([e for e in events if e.get("reason") == "PodRestarted"],
+                        "no PodRestarted Event in %s" % HEAL)
+        # The evicted pod was replaced by its Deployment.
+        self.assertNotEqual(kjson("get", "deploy", "-n", HEAL, "leaky")["status"]
+                            .get("readyReplicas", 0), 0)
+
+    def test_2_benign_workloads_get_no_incident_and_no_action(self):
+        self.assertIsNotNone(self.benign_pods, "the benign workloads never all ran")
+        self.assertEqual(incidents(BENIGN), [])
+        ps = kjson("get", "pods", "-n", BENIGN)["items"]
+        self.assertEqual({p["metadata"]["uid"] for p in ps}, self.benign_pods,
+                         "benign pods were replaced")
+        for p in ps:
+            for c in p["status"].get("containerStatuses", []):
+                self.assertEqual(c.get("restartCount", 0), 0, p["metadata"]["name"])
+        st = kjson("get", "lp", "-n", BENIGN, "guard")["status"]
+        self.assertEqual(st.get("matchedPods"), 3)
+        self.assertEqual(st.get("leakingPods"), 0)
+
+    def test_3_fd_leak_is_detected_and_remediated(self):
+        incs = [i for i in incidents(FDS) if i["spec"]["resource"] == "fds"]
+        self.assertTrue(incs, "no fds incident in %s" % FDS)
+        self.assertTrue([a for i in incs for a in succeeded_actions(i, "restart")],
+                        "the fd leak was not restarted: %s"
+                        % json.dumps([i.get("status") for i in incs]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
