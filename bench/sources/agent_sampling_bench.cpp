@@ -63,7 +63,8 @@ struct Node {
           if (c == '-') c = '_';
         const char* qos[] = {"", "/kubepods-burstable.slice", "/kubepods-besteffort.slice"};
         const char* pre[] = {"kubepods-pod", "kubepods-burstable-pod", "kubepods-besteffort-pod"};
-        path = kp + qos[i % 3] + "/" + pre[i % 3] + u + ".slice/cri-containerd-" + cid(i) + ".scope";
+        path =
+            kp + qos[i % 3] + "/" + pre[i % 3] + u + ".slice/cri-containerd-" + cid(i) + ".scope";
       }
       MemoryFixture m;
       if (version == 1) {
@@ -72,9 +73,11 @@ struct Node {
         lg::agent::testing::writeV2Cgroup(dir, "cg", path, m, pids);
       }
       if (!realProc)
-        for (auto pid : pids) lg::agent::testing::writeProc(dir, "proc", pid, 8, 20);
+        for (auto pid : pids)
+          lg::agent::testing::writeProc(dir, "proc", pid, 8, 20);
       nlohmann::json pod = {
-          {"metadata", {{"name", "pod-" + std::to_string(i)}, {"namespace", "bench"}, {"uid", uid(i)}}},
+          {"metadata",
+           {{"name", "pod-" + std::to_string(i)}, {"namespace", "bench"}, {"uid", uid(i)}}},
           {"spec", {{"containers", {{{"name", "app"}}}}}},
           {"status",
            {{"containerStatuses",
@@ -104,9 +107,9 @@ void BM_AgentPass(benchmark::State& state, int version, bool realProc) {
   }
   state.counters["containers"] = kContainers;
   // Seconds of CPU per container sampled (shown with an SI prefix: "25u" is 25 us).
-  state.counters["cpu_per_container"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kContainers,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cpu_per_container"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kContainers,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK_CAPTURE(BM_AgentPass, V1FakeProc, 1, false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_AgentPass, V2FakeProc, 2, false)->Unit(benchmark::kMicrosecond);
@@ -115,7 +118,8 @@ BENCHMARK_CAPTURE(BM_AgentPass, V1RealProc, 1, true)->Unit(benchmark::kMicroseco
 // Serving: one page of 5000 samples as JSON (what the controller fetches).
 void BM_SamplesPage(benchmark::State& state) {
   Node node(1, false);
-  for (int i = 0; i < 50; ++i) node.agent->sampleOnce(node.pods);
+  for (int i = 0; i < 50; ++i)
+    node.agent->sampleOnce(node.pods);
   std::size_t bytes = 0;
   for (auto _ : state) {
     const std::string page = node.agent->samplesPage(0, 5000);

@@ -3,11 +3,10 @@
 // identity, the uid its cgroups are named with, and per container the current and previous
 // container ids. Never the whole object.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lg::agent {
 

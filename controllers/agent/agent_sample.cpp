@@ -168,7 +168,8 @@ void appendCgroupFields(std::string& out, const CgroupSample& s) {
   appendJsonString(out, s.cgroup);
   out += ",\"memory\":{";
   bool first = true;
-  for (const auto& [name, member] : kMemoryFields) field(out, name, s.memory.*member, first);
+  for (const auto& [name, member] : kMemoryFields)
+    field(out, name, s.memory.*member, first);
   key(out, "underOom", first);
   out += s.memory.underOom ? (*s.memory.underOom ? "true" : "false") : "null";
   out += ",\"pressure\":{\"some\":";
@@ -181,7 +182,8 @@ void appendCgroupFields(std::string& out, const CgroupSample& s) {
   field(out, "max", s.pids.max, first);
   out += "},\"processes\":{";
   first = true;
-  for (const auto& [name, member] : kProcessFields) field(out, name, s.processes.*member, first);
+  for (const auto& [name, member] : kProcessFields)
+    field(out, name, s.processes.*member, first);
   key(out, "fdsMaxPid", first);
   if (s.processes.fdsMaxPid) {
     appendInt(out, *s.processes.fdsMaxPid);
@@ -225,7 +227,8 @@ CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
     s.version = v->get<int>();
   s.cgroup = str(j, "cgroup");
   if (auto m = j.find("memory"); m != j.end() && m->is_object()) {
-    for (const auto& [name, member] : kMemoryFields) s.memory.*member = optUint(*m, name);
+    for (const auto& [name, member] : kMemoryFields)
+      s.memory.*member = optUint(*m, name);
     if (auto u = m->find("underOom"); u != m->end() && u->is_boolean())
       s.memory.underOom = u->get<bool>();
     if (auto p = m->find("pressure"); p != m->end() && p->is_object()) {
@@ -238,7 +241,8 @@ CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
     s.pids.max = optUint(*p, "max");
   }
   if (auto p = j.find("processes"); p != j.end() && p->is_object()) {
-    for (const auto& [name, member] : kProcessFields) s.processes.*member = optUint(*p, name);
+    for (const auto& [name, member] : kProcessFields)
+      s.processes.*member = optUint(*p, name);
     if (auto pid = p->find("fdsMaxPid"); pid != p->end() && pid->is_number_integer())
       s.processes.fdsMaxPid = pid->get<std::int64_t>();
     s.processes.unreadable = static_cast<std::uint32_t>(optUint(*p, "unreadable").value_or(0));

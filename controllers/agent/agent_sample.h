@@ -22,12 +22,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/agent/cgroup_stats.h"
 #include "operator/util/result.h"
@@ -47,7 +46,7 @@ struct AgentSample {
   std::uint64_t seq = 0;  // assigned by the SampleRing: 1, 2, 3, ...
   double time = 0;        // seconds since the epoch
   std::shared_ptr<const ContainerIdentity> id;
-  bool running = false;   // the container has a cgroup now; `data` is only meaningful if so
+  bool running = false;  // the container has a cgroup now; `data` is only meaningful if so
   CgroupSample data;
   // OOM kills of this pod's container (every instance of it, across restarts) the agent has
   // seen: from the kernel log and the cgroups' counters. A lower bound; null if neither source
@@ -73,12 +72,12 @@ Result<AgentSample> agentSampleFromJson(const nlohmann::json& j);
 // GET /v1/samples answers {"node":..,"epoch":..,"next":..,"dropped":..,"more":..,"samples":[..]}.
 struct SamplesPage {
   std::string node;
-  std::string epoch;         // changes when the agent restarts (sequence numbers start over)
-  std::uint64_t next = 0;    // ask for since=next to continue
-  std::uint64_t dropped = 0; // samples lost before they were read (the ring overwrote them)
-  bool more = false;         // more samples are ready now (the page was full)
+  std::string epoch;          // changes when the agent restarts (sequence numbers start over)
+  std::uint64_t next = 0;     // ask for since=next to continue
+  std::uint64_t dropped = 0;  // samples lost before they were read (the ring overwrote them)
+  bool more = false;          // more samples are ready now (the page was full)
   std::vector<AgentSample> samples;
-  int skipped = 0;           // malformed samples in the page
+  int skipped = 0;  // malformed samples in the page
 };
 Result<SamplesPage> parseSamplesPage(std::string_view body);
 

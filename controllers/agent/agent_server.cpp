@@ -157,10 +157,9 @@ struct AgentServer::Impl {
       parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxRequestBytes));
       parser_->body_limit(server_->opts.maxRequestBytes);
       lowest().expires_after(server_->opts.readTimeout);
-      http::async_read(stream_, buffer_, *parser_,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->onRead(ec);
-                       });
+      http::async_read(
+          stream_, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
 
     void onRead(beast::error_code ec) {
@@ -208,7 +207,8 @@ struct AgentServer::Impl {
       res_->set(http::field::server, "leakguard-agent");
       res_->set(http::field::content_type, r.contentType);
       res_->set(http::field::cache_control, "no-store");
-      for (const auto& [k, v] : r.headers) res_->set(k, v);
+      for (const auto& [k, v] : r.headers)
+        res_->set(k, v);
       res_->body() = std::move(r.body);
       res_->keep_alive(keepAlive);
       res_->prepare_payload();
@@ -265,7 +265,9 @@ AgentServer::AgentServer(AgentServerOptions opts) : impl_(std::make_unique<Impl>
   impl_->opts = std::move(opts);
 }
 
-AgentServer::~AgentServer() { stop(); }
+AgentServer::~AgentServer() {
+  stop();
+}
 
 void AgentServer::route(std::string path, Handler handler) {
   impl_->routes.insert_or_assign(std::move(path), std::move(handler));
@@ -302,8 +304,8 @@ Status AgentServer::start() {
                      ec.value());
   impl_->port = acc.local_endpoint().port();
   impl_->acceptor.emplace(std::move(acc));
-  impl_->workers =
-      std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, impl_->opts.workers)));
+  impl_->workers = std::make_unique<asio::thread_pool>(
+      static_cast<std::size_t>(std::max(1, impl_->opts.workers)));
   impl_->started = true;
   impl_->accept();
   impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
@@ -326,6 +328,8 @@ void AgentServer::stop() {
   impl_->workers->join();
 }
 
-std::uint16_t AgentServer::port() const { return impl_->port.load(); }
+std::uint16_t AgentServer::port() const {
+  return impl_->port.load();
+}
 
 }  // namespace lg::agent

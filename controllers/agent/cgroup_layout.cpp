@@ -18,7 +18,8 @@ bool exists(const std::string& p) {
 }
 
 std::string trimTrailingSlashes(std::string s) {
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  while (s.size() > 1 && s.back() == '/')
+    s.pop_back();
   return s;
 }
 
@@ -28,9 +29,11 @@ std::string normalizeCgroupPath(std::string_view path) {
   std::string out = "/";
   std::size_t i = 0;
   while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
+    while (i < path.size() && path[i] == '/')
+      ++i;
     const std::size_t start = i;
-    while (i < path.size() && path[i] != '/') ++i;
+    while (i < path.size() && path[i] != '/')
+      ++i;
     if (i > start) {
       if (out.size() > 1) out += '/';
       out.append(path.substr(start, i - start));
@@ -95,7 +98,9 @@ Result<std::string> resolveCgroupPath(const CgroupLayout& layout, std::string_vi
     // Another v1 hierarchy (".../cpu/a/b", ".../cpu,cpuacct/a/b"): the same cgroup path.
     if (auto inRoot = relativeTo(g, layout.root)) {
       const auto slash = inRoot->find('/', 1);
-      rel = slash == std::string::npos ? std::string("/") : normalizeCgroupPath(std::string_view(*inRoot).substr(slash));
+      rel = slash == std::string::npos
+                ? std::string("/")
+                : normalizeCgroupPath(std::string_view(*inRoot).substr(slash));
     }
   }
   if (!rel) rel = g;

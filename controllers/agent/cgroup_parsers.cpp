@@ -7,8 +7,8 @@ namespace lg::agent {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
     s.remove_prefix(1);
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
@@ -57,13 +57,20 @@ Result<V1MemoryStat> parseV1MemoryStat(std::string_view text) {
     const bool isTotal = k.starts_with("total_");
     V1MemoryStat& s = isTotal ? total : local;
     if (isTotal) k.remove_prefix(6);
-    if (k == "rss") s.rss = v;
-    else if (k == "cache") s.cache = v;
-    else if (k == "shmem") s.shmem = v;
-    else if (k == "mapped_file") s.mappedFile = v;
-    else if (k == "inactive_file") s.inactiveFile = v;
-    else if (k == "active_file") s.activeFile = v;
-    else if (k == "hierarchical_memory_limit" && !isTotal) hierarchical = v;
+    if (k == "rss")
+      s.rss = v;
+    else if (k == "cache")
+      s.cache = v;
+    else if (k == "shmem")
+      s.shmem = v;
+    else if (k == "mapped_file")
+      s.mappedFile = v;
+    else if (k == "inactive_file")
+      s.inactiveFile = v;
+    else if (k == "active_file")
+      s.activeFile = v;
+    else if (k == "hierarchical_memory_limit" && !isTotal)
+      hierarchical = v;
   });
   if (!st) return makeError("malformed: " + st.error().message);
   V1MemoryStat out;
@@ -73,20 +80,28 @@ Result<V1MemoryStat> parseV1MemoryStat(std::string_view text) {
   out.mappedFile = total.mappedFile ? total.mappedFile : local.mappedFile;
   out.inactiveFile = total.inactiveFile ? total.inactiveFile : local.inactiveFile;
   out.activeFile = total.activeFile ? total.activeFile : local.activeFile;
-  if (hierarchical) out.hierarchicalLimit = *hierarchical >= kV1NoLimitThreshold ? 0 : *hierarchical;
+  if (hierarchical)
+    out.hierarchicalLimit = *hierarchical >= kV1NoLimitThreshold ? 0 : *hierarchical;
   return out;
 }
 
 Result<V2MemoryStat> parseV2MemoryStat(std::string_view text) {
   V2MemoryStat s;
   auto st = forEachKeyValue(text, [&](std::string_view k, std::uint64_t v) {
-    if (k == "anon") s.anon = v;
-    else if (k == "file") s.file = v;
-    else if (k == "shmem") s.shmem = v;
-    else if (k == "file_mapped") s.fileMapped = v;
-    else if (k == "inactive_file") s.inactiveFile = v;
-    else if (k == "active_file") s.activeFile = v;
-    else if (k == "kernel") s.kernel = v;
+    if (k == "anon")
+      s.anon = v;
+    else if (k == "file")
+      s.file = v;
+    else if (k == "shmem")
+      s.shmem = v;
+    else if (k == "file_mapped")
+      s.fileMapped = v;
+    else if (k == "inactive_file")
+      s.inactiveFile = v;
+    else if (k == "active_file")
+      s.activeFile = v;
+    else if (k == "kernel")
+      s.kernel = v;
   });
   if (!st) return makeError("malformed: " + st.error().message);
   return s;
@@ -95,9 +110,12 @@ Result<V2MemoryStat> parseV2MemoryStat(std::string_view text) {
 Result<V1OomControl> parseV1OomControl(std::string_view text) {
   V1OomControl s;
   auto st = forEachKeyValue(text, [&](std::string_view k, std::uint64_t v) {
-    if (k == "oom_kill_disable") s.oomKillDisable = v != 0;
-    else if (k == "under_oom") s.underOom = v != 0;
-    else if (k == "oom_kill") s.oomKill = v;
+    if (k == "oom_kill_disable")
+      s.oomKillDisable = v != 0;
+    else if (k == "under_oom")
+      s.underOom = v != 0;
+    else if (k == "oom_kill")
+      s.oomKill = v;
   });
   if (!st) return makeError("malformed: " + st.error().message);
   return s;
@@ -106,11 +124,16 @@ Result<V1OomControl> parseV1OomControl(std::string_view text) {
 Result<V2MemoryEvents> parseV2MemoryEvents(std::string_view text) {
   V2MemoryEvents s;
   auto st = forEachKeyValue(text, [&](std::string_view k, std::uint64_t v) {
-    if (k == "low") s.low = v;
-    else if (k == "high") s.high = v;
-    else if (k == "max") s.max = v;
-    else if (k == "oom") s.oom = v;
-    else if (k == "oom_kill") s.oomKill = v;
+    if (k == "low")
+      s.low = v;
+    else if (k == "high")
+      s.high = v;
+    else if (k == "max")
+      s.max = v;
+    else if (k == "oom")
+      s.oom = v;
+    else if (k == "oom_kill")
+      s.oomKill = v;
   });
   if (!st) return makeError("malformed: " + st.error().message);
   return s;

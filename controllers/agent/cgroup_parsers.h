@@ -84,8 +84,7 @@ Status forEachKeyValue(std::string_view text, F&& f) {
     if (sp == 0 || sp == std::string_view::npos)
       return makeError("malformed line \"" + std::string(line.substr(0, 80)) + "\"");
     const auto value = parseUint(line.substr(sp + 1));
-    if (!value)
-      return makeError("malformed value in \"" + std::string(line.substr(0, 80)) + "\"");
+    if (!value) return makeError("malformed value in \"" + std::string(line.substr(0, 80)) + "\"");
     f(line.substr(0, sp), *value);
   }
   return okStatus();

@@ -41,8 +41,7 @@ bool CgroupSampler::exists(std::string_view cgroupPath) const {
   return ::stat(layout_.memoryDir(cgroupPath).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void CgroupSampler::sample(std::string_view cgroupPath, CgroupSample& out,
-                           ReadProblems& problems) {
+void CgroupSampler::sample(std::string_view cgroupPath, CgroupSample& out, ReadProblems& problems) {
   out = CgroupSample{};
   out.version = layout_.version;
   out.cgroup = normalizeCgroupPath(cgroupPath);
@@ -137,8 +136,7 @@ void CgroupSampler::readPids(const std::string& dir, PidsStats& p, ReadProblems&
   p.max = max;
 }
 
-void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p,
-                                  ReadProblems& problems) {
+void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p, ReadProblems& problems) {
   const auto* text = file(dir, "cgroup.procs", problems);
   if (!text) return;
   if (auto st = parsePidList(*text, pids_); !st) {
@@ -147,7 +145,8 @@ void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p,
   }
   ReadProblems procProblems;
   p = proc_.read(pids_, reader_, procProblems);
-  for (auto& pp : procProblems) problem(problems, std::move(pp.file), std::move(pp.reason));
+  for (auto& pp : procProblems)
+    problem(problems, std::move(pp.file), std::move(pp.reason));
 }
 
 std::optional<std::uint64_t> CgroupSampler::oomKillCounter(std::string_view cgroupPath,

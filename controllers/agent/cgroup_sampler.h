@@ -37,8 +37,7 @@ class CgroupSampler {
   void sample(std::string_view cgroupPath, CgroupSample& out, ReadProblems& problems);
 
   // Only the OOM-kill counter of a cgroup (v1 memory.oom_control, v2 memory.events).
-  std::optional<std::uint64_t> oomKillCounter(std::string_view cgroupPath,
-                                              ReadProblems& problems);
+  std::optional<std::uint64_t> oomKillCounter(std::string_view cgroupPath, ReadProblems& problems);
 
   // True if the cgroup's directory exists in the memory hierarchy.
   bool exists(std::string_view cgroupPath) const;

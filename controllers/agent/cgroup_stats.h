@@ -40,7 +40,7 @@ struct MemoryStats {
   // v1 only: the lowest limit of the cgroup and its ancestors (memory.stat
   // hierarchical_memory_limit); 0: none.
   std::optional<std::uint64_t> hierarchicalLimit;
-  std::optional<std::uint64_t> failcnt;  // v1 memory.failcnt: charges refused at the limit
+  std::optional<std::uint64_t> failcnt;     // v1 memory.failcnt: charges refused at the limit
   std::optional<std::uint64_t> maxEvents;   // v2 memory.events max: same meaning
   std::optional<std::uint64_t> highEvents;  // v2 memory.events high
   std::optional<std::uint64_t> oomEvents;   // v2 memory.events oom
@@ -70,8 +70,8 @@ struct ProcessStats {
 };
 
 struct CgroupSample {
-  int version = 0;       // cgroup version: 1 or 2
-  std::string cgroup;    // the cgroup's path inside the hierarchy, "/kubepods/..."
+  int version = 0;     // cgroup version: 1 or 2
+  std::string cgroup;  // the cgroup's path inside the hierarchy, "/kubepods/..."
   MemoryStats memory;
   PidsStats pids;
   ProcessStats processes;

@@ -18,7 +18,8 @@ std::string randomEpoch() {
   std::string out;
   for (int i = 0; i < 4; ++i) {
     const unsigned v = rd();
-    for (int k = 0; k < 4; ++k) out += kHex[(v >> (k * 4)) & 0xF];
+    for (int k = 0; k < 4; ++k)
+      out += kHex[(v >> (k * 4)) & 0xF];
   }
   return out;
 }
@@ -41,18 +42,16 @@ NodeAgent::NodeAgent(kube::ApiClient& api, Clock& clock, NodeAgentOptions opts)
       opts_(std::move(opts)),
       epoch_(randomEpoch()),
       ring_(opts_.bufferSamples) {
-  passes_ = &metrics_.counter("leakguard_agent_passes_total", "Sampling passes completed")
-                 .labels({});
+  passes_ =
+      &metrics_.counter("leakguard_agent_passes_total", "Sampling passes completed").labels({});
   passSeconds_ = &metrics_
                       .histogram("leakguard_agent_pass_seconds",
                                  "Time one sampling pass over the node's containers took", {},
                                  {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
                       .labels({});
-  containers_ =
-      &metrics_.gauge("leakguard_agent_containers", "Containers sampled in the last pass")
-           .labels({});
-  samplesTotal_ =
-      &metrics_.counter("leakguard_agent_samples_total", "Samples taken").labels({});
+  containers_ = &metrics_.gauge("leakguard_agent_containers", "Containers sampled in the last pass")
+                     .labels({});
+  samplesTotal_ = &metrics_.counter("leakguard_agent_samples_total", "Samples taken").labels({});
   bufferSamples_ =
       &metrics_.gauge("leakguard_agent_buffer_samples", "Samples held in the ring buffer")
            .labels({});
@@ -78,13 +77,15 @@ NodeAgent::NodeAgent(kube::ApiClient& api, Clock& clock, NodeAgentOptions opts)
                      .labels({});
 }
 
-NodeAgent::~NodeAgent() { stop(); }
+NodeAgent::~NodeAgent() {
+  stop();
+}
 
 Status NodeAgent::init() {
   auto layout = detectCgroupLayout(opts_.cgroupRoot);
   if (!layout) return layout.error();
-  sampler_ = std::make_unique<CgroupSampler>(
-      *layout, ProcReaderOptions{.procRoot = opts_.procRoot}, clock_);
+  sampler_ = std::make_unique<CgroupSampler>(*layout, ProcReaderOptions{.procRoot = opts_.procRoot},
+                                             clock_);
   finder_ = std::make_unique<PodCgroupFinder>(
       *layout, PodCgroupFinderOptions{.kubepodsPath = opts_.kubepodsPath});
   if (!opts_.kmsgPath.empty()) {
@@ -99,8 +100,10 @@ Status NodeAgent::init() {
   }
   lastRefresh_ = clock_.steadyNow();
   LG_LOG(info, "node agent ready",
-         {{"node", opts_.nodeName}, {"cgroupVersion", layout->version},
-          {"cgroupRoot", layout->root}, {"kubepods", finder_->kubepodsPaths()},
+         {{"node", opts_.nodeName},
+          {"cgroupVersion", layout->version},
+          {"cgroupRoot", layout->root},
+          {"kubepods", finder_->kubepodsPaths()},
           {"kernelLog", kernelLogOpen() ? opts_.kmsgPath : std::string("unavailable")},
           {"epoch", epoch_}});
   return okStatus();
@@ -114,13 +117,15 @@ void NodeAgent::processKernelLog() {
     oomKills_.recordKernelKill(info->podUid, info->containerId);
     kernelOomKills_->inc();
     LG_LOG(info, "OOM kill in a pod",
-           {{"podUid", info->podUid}, {"containerId", info->containerId}, {"task", kill.task},
+           {{"podUid", info->podUid},
+            {"containerId", info->containerId},
+            {"task", kill.task},
             {"pid", kill.pid}});
   }
 }
 
 std::shared_ptr<const ContainerIdentity> NodeAgent::identity(const AgentPod& pod,
-                                                              const AgentContainer& c) {
+                                                             const AgentContainer& c) {
   const std::string key = pod.uid + "/" + c.name;
   auto& slot = identities_[key];
   if (!slot || slot->containerId != c.id || slot->pod != pod.name) {
@@ -241,12 +246,12 @@ std::string NodeAgent::samplesPage(std::uint64_t since, std::size_t max) const {
   appendJsonString(out, epoch_);
   out += ",\"samples\":[";
   bool first = true;
-  const auto info = ring_.read(since, std::min(max, opts_.maxPageSamples),
-                               [&](const AgentSample& s) {
-                                 if (!first) out += ',';
-                                 first = false;
-                                 appendJson(out, s);
-                               });
+  const auto info =
+      ring_.read(since, std::min(max, opts_.maxPageSamples), [&](const AgentSample& s) {
+        if (!first) out += ',';
+        first = false;
+        appendJson(out, s);
+      });
   out += "],\"next\":" + std::to_string(info.next) +
          ",\"dropped\":" + std::to_string(info.dropped) +
          ",\"more\":" + (info.more ? "true" : "false") + "}";
@@ -255,15 +260,18 @@ std::string NodeAgent::samplesPage(std::uint64_t since, std::size_t max) const {
 
 void NodeAgent::registerRoutes(AgentServer& server,
                                std::function<AuthResult(std::string_view)> authenticate) {
-  auto& requests = metrics_.counter("leakguard_agent_requests_total",
-                                    "Requests by path and authentication outcome",
-                                    {"path", "outcome"});
+  auto& requests =
+      metrics_.counter("leakguard_agent_requests_total",
+                       "Requests by path and authentication outcome", {"path", "outcome"});
   auto observe = [&requests](const HttpRequest& req, const AuthResult& r) {
     requests.labels({req.path, std::string(toString(r.outcome))}).inc();
     if (r.outcome != AuthResult::Outcome::kAllowed)
       LG_LOG(info, "agent request refused",
-             {{"remote", req.remote}, {"path", req.path}, {"outcome", toString(r.outcome)},
-              {"user", r.user}, {"reason", r.reason}});
+             {{"remote", req.remote},
+              {"path", req.path},
+              {"outcome", toString(r.outcome)},
+              {"user", r.user},
+              {"reason", r.reason}});
   };
   server.route("/healthz", [this](const HttpRequest&) {
     HttpResponse r;
@@ -276,34 +284,34 @@ void NodeAgent::registerRoutes(AgentServer& server,
                                authenticate,
                                [this](const HttpRequest&) {
                                  HttpResponse r;
-                                 r.contentType = std::string(runtime::MetricsRegistry::kContentType);
+                                 r.contentType =
+                                     std::string(runtime::MetricsRegistry::kContentType);
                                  r.body = metrics_.render();
                                  return r;
                                },
                                observe));
-  server.route("/v1/samples",
-               requireAuthentication(
-                   authenticate,
-                   [this](const HttpRequest& req) {
-                     std::uint64_t since = 0;
-                     std::size_t limit = opts_.maxPageSamples;
-                     if (auto s = queryParam(req.query, "since")) {
-                       auto v = parseUint(*s);
-                       if (!v) {
-                         HttpResponse bad;
-                         bad.status = 400;
-                         bad.contentType = "text/plain; charset=utf-8";
-                         bad.body = "since must be a sequence number\n";
-                         return bad;
-                       }
-                       since = *v;
-                     }
-                     if (auto l = queryParam(req.query, "limit")) {
-                       if (auto v = parseUint(*l); v && *v > 0) limit = *v;
-                     }
-                     return json(samplesPage(since, limit));
-                   },
-                   observe));
+  server.route("/v1/samples", requireAuthentication(
+                                  authenticate,
+                                  [this](const HttpRequest& req) {
+                                    std::uint64_t since = 0;
+                                    std::size_t limit = opts_.maxPageSamples;
+                                    if (auto s = queryParam(req.query, "since")) {
+                                      auto v = parseUint(*s);
+                                      if (!v) {
+                                        HttpResponse bad;
+                                        bad.status = 400;
+                                        bad.contentType = "text/plain; charset=utf-8";
+                                        bad.body = "since must be a sequence number\n";
+                                        return bad;
+                                      }
+                                      since = *v;
+                                    }
+                                    if (auto l = queryParam(req.query, "limit")) {
+                                      if (auto v = parseUint(*l); v && *v > 0) limit = *v;
+                                    }
+                                    return json(samplesPage(since, limit));
+                                  },
+                                  observe));
 }
 
 bool NodeAgent::healthy() const {

@@ -52,7 +52,7 @@ class OomKillTracker {
   };
   struct PodState {
     std::unordered_map<std::string, IdState> ids;
-    std::deque<std::string> order;  // ids, oldest first
+    std::deque<std::string> order;                             // ids, oldest first
     std::map<std::string, std::uint64_t, std::less<>> folded;  // name -> kills of evicted ids
   };
   IdState& id(const std::string& podUid, const std::string& containerId);

@@ -56,9 +56,9 @@ class PodCgroupFinder {
   CgroupLayout layout_;
   PodCgroupFinderOptions opts_;
   std::vector<std::string> kubepods_;
-  std::unordered_map<std::string, std::string> pods_;              // uid -> path
-  std::unordered_map<std::string, PodCgroupInfo> containers_;      // id -> info
-  std::unordered_map<std::string, std::string> containerPaths_;    // id -> path
+  std::unordered_map<std::string, std::string> pods_;            // uid -> path
+  std::unordered_map<std::string, PodCgroupInfo> containers_;    // id -> info
+  std::unordered_map<std::string, std::string> containerPaths_;  // id -> path
   std::size_t refreshes_ = 0;
 };
 

@@ -5,7 +5,9 @@
 namespace lg::agent {
 namespace {
 
-bool isHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool isHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 bool isHexId(std::string_view s) {
   if (s.size() < 12 || s.size() > 128) return false;
@@ -82,9 +84,11 @@ std::optional<PodCgroupInfo> parsePodCgroupPath(std::string_view path) {
   std::vector<std::string_view> parts;
   std::vector<std::size_t> ends;  // offset just past each part
   for (std::size_t i = 0; i < path.size();) {
-    while (i < path.size() && path[i] == '/') ++i;
+    while (i < path.size() && path[i] == '/')
+      ++i;
     const std::size_t start = i;
-    while (i < path.size() && path[i] != '/') ++i;
+    while (i < path.size() && path[i] != '/')
+      ++i;
     if (i > start) {
       parts.push_back(path.substr(start, i - start));
       ends.push_back(i);
@@ -99,11 +103,15 @@ std::optional<PodCgroupInfo> parsePodCgroupPath(std::string_view path) {
     const std::string_view pod = parts[k];
     info.driver = pod.ends_with(".slice") ? CgroupDriver::kSystemd : CgroupDriver::kCgroupfs;
     if (info.driver == CgroupDriver::kSystemd) {
-      if (pod.starts_with("kubepods-burstable-")) info.qos = QosLevel::kBurstable;
-      else if (pod.starts_with("kubepods-besteffort-")) info.qos = QosLevel::kBestEffort;
+      if (pod.starts_with("kubepods-burstable-"))
+        info.qos = QosLevel::kBurstable;
+      else if (pod.starts_with("kubepods-besteffort-"))
+        info.qos = QosLevel::kBestEffort;
     } else if (k > 0) {
-      if (parts[k - 1] == "burstable") info.qos = QosLevel::kBurstable;
-      else if (parts[k - 1] == "besteffort") info.qos = QosLevel::kBestEffort;
+      if (parts[k - 1] == "burstable")
+        info.qos = QosLevel::kBurstable;
+      else if (parts[k - 1] == "besteffort")
+        info.qos = QosLevel::kBestEffort;
     }
     if (k + 1 < parts.size()) {
       auto id = containerIdFromDirName(parts[k + 1]);

@@ -25,7 +25,7 @@ enum class CgroupDriver { kCgroupfs, kSystemd };
 std::string_view toString(QosLevel q);
 
 struct PodCgroupInfo {
-  std::string podUid;       // with dashes
+  std::string podUid;  // with dashes
   QosLevel qos = QosLevel::kGuaranteed;
   CgroupDriver driver = CgroupDriver::kCgroupfs;
   std::string containerId;  // "" for the pod's own cgroup

@@ -13,7 +13,8 @@ namespace {
 constexpr long kProcSuperMagic = 0x9fa0;
 
 std::string_view trimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
   return s;
 }
 
@@ -115,8 +116,8 @@ ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader&
           auto text = reader.read(path_);
           Result<std::uint64_t> soft =
               text ? parseNoFileSoftLimit(*text)
-                   : Result<std::uint64_t>(Error{describeErrno(text.error().code),
-                                                 text.error().code});
+                   : Result<std::uint64_t>(
+                         Error{describeErrno(text.error().code), text.error().code});
           if (soft) {
             it = limits_.insert_or_assign(pid, CachedLimit{*soft, now}).first;
           } else {

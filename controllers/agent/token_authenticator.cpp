@@ -31,8 +31,10 @@ std::optional<std::string_view> bearerToken(std::string_view authorization) {
     if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i])
       return std::nullopt;
   std::string_view t = authorization.substr(kScheme.size());
-  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  while (!t.empty() && t.front() == ' ')
+    t.remove_prefix(1);
+  while (!t.empty() && t.back() == ' ')
+    t.remove_suffix(1);
   if (t.empty() || t.find_first_of(" \t") != std::string_view::npos) return std::nullopt;
   return t;
 }
@@ -87,7 +89,8 @@ AuthResult TokenAuthenticator::review(std::string_view token) {
       .group = "authentication.k8s.io", .version = "v1", .resource = "tokenreviews"};
   auto res = api_.create(ref, body, {.timeout = opts_.timeout});
   if (!res) {
-    LG_LOG(warn, "TokenReview failed", {{"error", res.error().message}, {"code", res.error().code}});
+    LG_LOG(warn, "TokenReview failed",
+           {{"error", res.error().message}, {"code", res.error().code}});
     return {AuthResult::Outcome::kUnavailable, "", "cannot verify the token now"};
   }
   const nlohmann::json& status =

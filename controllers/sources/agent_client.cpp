@@ -108,7 +108,8 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
     }
     if (status < 200 || status > 299) {
       std::string body = res.body().substr(0, 200);
-      while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+      while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
+        body.pop_back();
       return makeError("agent " + where + " answered " + std::to_string(status) + ": " + body,
                        status);
     }
@@ -118,8 +119,7 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
 }
 
 Result<agent::SamplesPage> AgentClient::fetchSamples(const std::string& host, std::uint16_t port,
-                                                     std::uint64_t since,
-                                                     const std::string& token,
+                                                     std::uint64_t since, const std::string& token,
                                                      std::size_t limit) {
   std::string target = "/v1/samples?since=" + std::to_string(since);
   if (limit > 0) target += "&limit=" + std::to_string(limit);

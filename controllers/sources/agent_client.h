@@ -34,7 +34,7 @@
 namespace lg::sources {
 
 struct AgentClientOptions {
-  std::string caFile;                       // PEM bundle; "" : do not verify agents
+  std::string caFile;                          // PEM bundle; "" : do not verify agents
   std::string serverName = "leakguard-agent";  // "" : verify the endpoint's IP instead
   std::chrono::milliseconds timeout{10000};
   std::size_t maxResponseBytes = 64u << 20;
@@ -64,8 +64,8 @@ class AgentClient {
   const AgentClientOptions opts_;
   const std::string caPem_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<kube::TlsContext>> tls_;            // by verify name
-  std::map<std::string, std::unique_ptr<kube::HttpConnection>> idle_;       // by host:port
+  std::map<std::string, std::shared_ptr<kube::TlsContext>> tls_;       // by verify name
+  std::map<std::string, std::unique_ptr<kube::HttpConnection>> idle_;  // by host:port
 };
 
 }  // namespace lg::sources

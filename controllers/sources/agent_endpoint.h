@@ -4,11 +4,10 @@
 // Only running pods with an IP are endpoints.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lg::sources {
 

@@ -46,7 +46,9 @@ AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, Sink sink)
   }
 }
 
-AgentSource::~AgentSource() { stop(); }
+AgentSource::~AgentSource() {
+  stop();
+}
 
 Status AgentSource::init() {
   auto c = AgentClient::create(opts_.client);
@@ -73,7 +75,8 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
       }
     }
     for (const auto& s : res->samples)
-      for (const auto& u : toUsageSamples(s)) sink_(u);
+      for (const auto& u : toUsageSamples(s))
+        sink_(u);
     samples += res->samples.size();
     dropped += res->dropped;
     state.next = res->next;
@@ -84,7 +87,8 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
 
 void AgentSource::pollOnce() {
   if (!client_) return;
-  std::vector<AgentEndpoint> eps = opts_.endpoints ? opts_.endpoints() : std::vector<AgentEndpoint>{};
+  std::vector<AgentEndpoint> eps =
+      opts_.endpoints ? opts_.endpoints() : std::vector<AgentEndpoint>{};
   AgentSourceStatus st;
   {
     std::lock_guard g(mu_);
@@ -101,7 +105,8 @@ void AgentSource::pollOnce() {
     kept[key] = it != agents_.end() ? it->second : AgentState{};
   }
   agents_ = std::move(kept);
-  for (const auto& ep : eps) states.push_back(&agents_[ep.host + ":" + std::to_string(ep.port)]);
+  for (const auto& ep : eps)
+    states.push_back(&agents_[ep.host + ":" + std::to_string(ep.port)]);
   if (eps.empty()) {
     std::lock_guard g(mu_);
     status_ = st;
@@ -145,9 +150,11 @@ void AgentSource::pollOnce() {
   const std::size_t n =
       std::min<std::size_t>(eps.size(), static_cast<std::size_t>(std::max(1, opts_.parallelism)));
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  for (std::size_t i = 1; i < n; ++i)
+    threads.emplace_back(worker);
   worker();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
 
   st.reachable = reachable.load();
   st.samples += samples.load();

@@ -8,7 +8,9 @@ MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
                                          std::chrono::seconds interval, Sink sink)
     : api_(api), clock_(clock), interval_(interval), sink_(std::move(sink)) {}
 
-MetricsServerSource::~MetricsServerSource() { stop(); }
+MetricsServerSource::~MetricsServerSource() {
+  stop();
+}
 
 void MetricsServerSource::start() {
   if (thread_.joinable()) return;
@@ -46,7 +48,8 @@ void MetricsServerSource::pollOnce() {
     const PodMetricsParse parsed = parsePodMetrics(list);
     if (parsed.skipped > 0)
       LG_LOG(debug, "skipped malformed pod metrics", {{"count", parsed.skipped}});
-    for (const auto& u : parsed.usages) sink_(u);
+    for (const auto& u : parsed.usages)
+      sink_(u);
     st.available = true;
     st.lastSuccess = toSeconds(clock_.now());
     st.lastSamples = parsed.usages.size();

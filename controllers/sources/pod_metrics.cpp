@@ -1,8 +1,8 @@
 #include "controllers/sources/pod_metrics.h"
 
+#include "controllers/policy/duration.h"
 #include "operator/kube/quantity.h"
 #include "operator/kube/rfc3339.h"
-#include "controllers/policy/duration.h"
 
 namespace lg::sources {
 namespace {
@@ -64,9 +64,11 @@ void parseItem(const nlohmann::json& item, PodMetricsParse& out) {
 PodMetricsParse parsePodMetrics(const nlohmann::json& j) {
   PodMetricsParse out;
   if (j.is_object() && j.contains("items") && j["items"].is_array()) {
-    for (const auto& item : j["items"]) parseItem(item, out);
+    for (const auto& item : j["items"])
+      parseItem(item, out);
   } else if (j.is_array()) {
-    for (const auto& item : j) parseItem(item, out);
+    for (const auto& item : j)
+      parseItem(item, out);
   } else {
     parseItem(j, out);
   }

@@ -3,10 +3,9 @@
 // working-set samples. Pure; thread-safe. Malformed items are skipped and counted, never fatal:
 // the operator must not crash on what the cluster sends it.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lg::sources {
 

@@ -103,8 +103,7 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot start the node agent", {{"error", st.error().message}});
     return 1;
   }
-  agent::TokenAuthenticator auth(**api, clock,
-                                 {.allowedUsers = allowed, .audiences = audiences});
+  agent::TokenAuthenticator auth(**api, clock, {.allowedUsers = allowed, .audiences = audiences});
   agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
   nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
   if (auto st = server.start(); !st) {
@@ -112,8 +111,12 @@ int runAgent(const AgentFlags& flags) {
     return 1;
   }
   LG_LOG(info, "node agent serving",
-         {{"version", versionString()}, {"node", node}, {"address", flags.listen},
-          {"port", server.port()}, {"allowedUsers", allowed}, {"audiences", audiences}});
+         {{"version", versionString()},
+          {"node", node},
+          {"address", flags.listen},
+          {"port", server.port()},
+          {"allowedUsers", allowed},
+          {"audiences", audiences}});
 
   std::mutex mu;
   std::condition_variable cv;

@@ -41,11 +41,13 @@ int main(int argc, char** argv) {
   controller->add_option("--kubeconfig", cf.kubeconfig,
                          "Kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)");
   controller->add_option("--context", cf.context, "Kubeconfig context (default: current)");
-  controller->add_option("--health-address", cf.healthAddress,
-                         "Where /healthz, /readyz and /metrics listen")
+  controller
+      ->add_option("--health-address", cf.healthAddress,
+                   "Where /healthz, /readyz and /metrics listen")
       ->capture_default_str();
-  controller->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
-                       "Take part in leader election (one active replica)")
+  controller
+      ->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
+                 "Take part in leader election (one active replica)")
       ->capture_default_str();
   controller->add_option("--lease-namespace", cf.leaseNamespace, "Namespace of the Lease")
       ->capture_default_str();
@@ -56,8 +58,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   int metricsInterval = 15, resync = 30;
-  controller->add_option("--metrics-interval", metricsInterval,
-                         "Seconds between metrics.k8s.io polls")
+  controller
+      ->add_option("--metrics-interval", metricsInterval, "Seconds between metrics.k8s.io polls")
       ->check(CLI::Range(5, 600))
       ->capture_default_str();
   controller->add_option("--resync", resync, "Seconds between periodic policy reconciles")
@@ -70,29 +72,32 @@ int main(int argc, char** argv) {
   controller->add_option("--agent-port", cf.agentPort, "Port the node agents serve on")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
-  controller->add_option("--agent-namespace", cf.agentNamespace,
-                         "Namespace of the node agent pods (label " 
-                         "app.kubernetes.io/name=leakguard-agent)")
+  controller
+      ->add_option("--agent-namespace", cf.agentNamespace,
+                   "Namespace of the node agent pods (label "
+                   "app.kubernetes.io/name=leakguard-agent)")
       ->capture_default_str();
   controller->add_option("--agent-ca-file", cf.agentCaFile,
                          "CA bundle the agents' serving certificates must chain to "
                          "(default: agents are not verified)");
-  controller->add_option("--agent-server-name", cf.agentServerName,
-                         "Name the agents' certificates must carry (\"\": the pod IP)")
+  controller
+      ->add_option("--agent-server-name", cf.agentServerName,
+                   "Name the agents' certificates must carry (\"\": the pod IP)")
       ->capture_default_str();
-  controller->add_option("--agent-token-file", cf.agentTokenFile,
-                         "Bearer token presented to the agents (a projected ServiceAccount "
-                         "token with audience leakguard-agent)")
+  controller
+      ->add_option("--agent-token-file", cf.agentTokenFile,
+                   "Bearer token presented to the agents (a projected ServiceAccount "
+                   "token with audience leakguard-agent)")
       ->capture_default_str();
   // ---- end node agents ----
-
 
   // ---- node agent and sampling (issue 5) ----
   auto* sample = app.add_subcommand(
       "sample", "Sample one cgroup as the node agent does; one JSON line per sample");
   lg::cli::SampleFlags sf;
-  sample->add_option("--cgroup", sf.cgroup,
-                     "Cgroup path (/a/b as in /proc/PID/cgroup, or /sys/fs/cgroup/memory/a/b)")
+  sample
+      ->add_option("--cgroup", sf.cgroup,
+                   "Cgroup path (/a/b as in /proc/PID/cgroup, or /sys/fs/cgroup/memory/a/b)")
       ->required();
   sample->add_option("--interval", sf.interval, "Time between samples (500ms, 1s, 1m)")
       ->capture_default_str();
@@ -130,8 +135,9 @@ int main(int argc, char** argv) {
   agentCmd->add_option("--token-audience", af.tokenAudiences,
                        "Audience callers' tokens must have (repeatable; default "
                        "leakguard-agent; \"\": the API server's)");
-  agentCmd->add_option("--buffer-samples", af.bufferSamples,
-                       "Samples kept for the controller (the oldest are overwritten)")
+  agentCmd
+      ->add_option("--buffer-samples", af.bufferSamples,
+                   "Samples kept for the controller (the oldest are overwritten)")
       ->check(CLI::Range(16, 10000000))
       ->capture_default_str();
   agentCmd->add_option("--log-level", af.logLevel, "debug, info, warn or error")

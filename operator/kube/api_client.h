@@ -48,8 +48,8 @@ struct ListOptions {
 
 struct ListPage {
   nlohmann::json items = nlohmann::json::array();  // the page's objects, as sent
-  std::string resourceVersion;                      // of the list: where a watch resumes
-  std::string continueToken;                        // "" on the last page
+  std::string resourceVersion;                     // of the list: where a watch resumes
+  std::string continueToken;                       // "" on the last page
 };
 
 struct WatchOptions {

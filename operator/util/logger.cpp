@@ -23,8 +23,7 @@ std::string timestamp() {
   gmtime_r(&secs, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 
@@ -43,11 +42,11 @@ void Logger::setStream(std::ostream* out) {
 }
 
 void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fields) {
-  nlohmann::json line = {{"ts", timestamp()},
-                         {"level", kNames[static_cast<int>(level)]},
-                         {"msg", msg}};
+  nlohmann::json line = {
+      {"ts", timestamp()}, {"level", kNames[static_cast<int>(level)]}, {"msg", msg}};
   if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+      line[it.key()] = it.value();
   }
   // Replace invalid UTF-8 rather than throw: log text may come from the cluster.
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -6,8 +6,8 @@
 //   LG_LOG(info, "watch restarted", {{"resource", "pods"}, {"rv", rv}});
 
 #include <nlohmann/json.hpp>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string_view>
 
 namespace lg {
@@ -36,9 +36,8 @@ std::optional<LogLevel> parseLogLevel(std::string_view s);
 
 }  // namespace lg
 
-#define LG_LOG(LEVEL, MSG, ...)                                              \
-  do {                                                                       \
-    if (::lg::Logger::instance().enabled(::lg::LogLevel::LEVEL))             \
-      ::lg::Logger::instance().log(::lg::LogLevel::LEVEL, MSG __VA_OPT__(, ) \
-                                       __VA_ARGS__);                         \
+#define LG_LOG(LEVEL, MSG, ...)                                                            \
+  do {                                                                                     \
+    if (::lg::Logger::instance().enabled(::lg::LogLevel::LEVEL))                           \
+      ::lg::Logger::instance().log(::lg::LogLevel::LEVEL, MSG __VA_OPT__(, ) __VA_ARGS__); \
   } while (0)

@@ -101,7 +101,8 @@ TEST(AgentSample, MalformedSamplesAreRejectedAndPagesSkipThem) {
   std::string good;
   appendJson(good, full());
   auto page = parseSamplesPage(R"({"node":"n1","epoch":"e1","next":43,"dropped":2,"more":true,
-                                  "samples":[)" + good + R"(,{"pod":"x"},17]})");
+                                  "samples":[)" +
+                               good + R"(,{"pod":"x"},17]})");
   ASSERT_TRUE(page.ok()) << page.error().message;
   EXPECT_EQ(page->node, "n1");
   EXPECT_EQ(page->epoch, "e1");

@@ -37,22 +37,24 @@ class AgentServerTest : public ::testing::Test {
       res.body = "{\"query\":\"" + r.query + "\"}";
       return res;
     });
-    s->route("/secret", requireAuthentication(
-                            [](std::string_view token) {
-                              if (token == "good") return AuthResult{AuthResult::Outcome::kAllowed, "me", ""};
-                              if (token == "other") return AuthResult{AuthResult::Outcome::kForbidden, "them", "not allowed"};
-                              if (token == "down") return AuthResult{AuthResult::Outcome::kUnavailable, "", ""};
-                              return AuthResult{AuthResult::Outcome::kUnauthenticated, "", "bad token"};
-                            },
-                            [](const HttpRequest&) {
-                              HttpResponse res;
-                              res.body = "secret";
-                              return res;
-                            },
-                            [this](const HttpRequest&, const AuthResult&) { ++observed_; }));
-    s->route("/throws", [](const HttpRequest&) -> HttpResponse {
-      throw std::runtime_error("boom");
-    });
+    s->route("/secret",
+             requireAuthentication(
+                 [](std::string_view token) {
+                   if (token == "good") return AuthResult{AuthResult::Outcome::kAllowed, "me", ""};
+                   if (token == "other")
+                     return AuthResult{AuthResult::Outcome::kForbidden, "them", "not allowed"};
+                   if (token == "down")
+                     return AuthResult{AuthResult::Outcome::kUnavailable, "", ""};
+                   return AuthResult{AuthResult::Outcome::kUnauthenticated, "", "bad token"};
+                 },
+                 [](const HttpRequest&) {
+                   HttpResponse res;
+                   res.body = "secret";
+                   return res;
+                 },
+                 [this](const HttpRequest&, const AuthResult&) { ++observed_; }));
+    s->route("/throws",
+             [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     EXPECT_TRUE(s->start().ok());
     return s;
   }

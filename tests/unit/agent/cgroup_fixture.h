@@ -35,7 +35,9 @@ struct MemoryFixture {
   std::uint64_t pidsMax = 0;  // 0: "max"
 };
 
-inline std::string u(std::uint64_t v) { return std::to_string(v); }
+inline std::string u(std::uint64_t v) {
+  return std::to_string(v);
+}
 
 inline std::string v1MemoryStat(const MemoryFixture& m) {
   // Local and hierarchical keys as a v1 kernel prints them (the reader prefers total_*).
@@ -58,7 +60,8 @@ inline std::string v2MemoryStat(const MemoryFixture& m) {
 
 inline std::string procsText(const std::vector<std::int64_t>& pids) {
   std::string s;
-  for (auto p : pids) s += std::to_string(p) + "\n";
+  for (auto p : pids)
+    s += std::to_string(p) + "\n";
   return s;
 }
 
@@ -122,7 +125,8 @@ inline void writeProc(const TempDir& dir, const std::string& procRoot, std::int6
                 "                 1048576              files     \n"
                 "Max locked memory         8388608              8388608              bytes     \n");
   std::filesystem::create_directories(dir.file(base + "/fd"));
-  for (int i = 0; i < fds; ++i) dir.write(base + "/fd/" + std::to_string(i), "");
+  for (int i = 0; i < fds; ++i)
+    dir.write(base + "/fd/" + std::to_string(i), "");
 }
 
 }  // namespace lg::agent::testing

@@ -45,8 +45,9 @@ TEST(CgroupParsers, V1MemoryStatPrefersHierarchicalTotals) {
 }
 
 TEST(CgroupParsers, V1MemoryStatFallsBackToLocalKeys) {
-  auto s = parseV1MemoryStat("cache 10\nrss 20\nshmem 1\ninactive_file 3\n"
-                             "hierarchical_memory_limit 1048576\n");
+  auto s = parseV1MemoryStat(
+      "cache 10\nrss 20\nshmem 1\ninactive_file 3\n"
+      "hierarchical_memory_limit 1048576\n");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s->rss, 20u);
   EXPECT_EQ(*s->shmem, 1u);
@@ -67,8 +68,9 @@ TEST(CgroupParsers, KeyedFilesRejectMalformedLines) {
 }
 
 TEST(CgroupParsers, V2MemoryStatAndEvents) {
-  auto s = parseV2MemoryStat("anon 1\nfile 2\nkernel 3\nshmem 4\nfile_mapped 5\n"
-                             "inactive_file 6\nactive_file 7\nunknown_new_key 8\n");
+  auto s = parseV2MemoryStat(
+      "anon 1\nfile 2\nkernel 3\nshmem 4\nfile_mapped 5\n"
+      "inactive_file 6\nactive_file 7\nunknown_new_key 8\n");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s->anon, 1u);
   EXPECT_EQ(*s->file, 2u);
@@ -98,8 +100,9 @@ TEST(CgroupParsers, V1OomControl) {
 }
 
 TEST(CgroupParsers, Pressure) {
-  auto p = parsePressure("some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\n"
-                         "full avg10=0.50 avg60=0.25 avg300=0.00 total=6543\n");
+  auto p = parsePressure(
+      "some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\n"
+      "full avg10=0.50 avg60=0.25 avg300=0.00 total=6543\n");
   ASSERT_TRUE(p.ok()) << p.error().message;
   ASSERT_TRUE(p->some && p->full);
   EXPECT_DOUBLE_EQ(p->some->avg10, 1.5);

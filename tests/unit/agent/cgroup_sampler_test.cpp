@@ -30,8 +30,8 @@ class LogCapture {
   std::ostringstream out_;
 };
 
-const std::string kPath = "/kubepods/burstable/pod22222222-2222-2222-2222-222222222222/" +
-                          std::string(64, 'c');
+const std::string kPath =
+    "/kubepods/burstable/pod22222222-2222-2222-2222-222222222222/" + std::string(64, 'c');
 
 TEST(CgroupSampler, V1AllFields) {
   TempDir dir;
@@ -166,7 +166,8 @@ TEST(CgroupSampler, MalformedFilesGiveNullsAndALoggedReasonOnce) {
   EXPECT_FALSE(s.processes.processes.has_value());
   EXPECT_TRUE(s.memory.oomKill.has_value());  // memory.events is fine
   EXPECT_EQ(problems.size(), 5u);
-  for (const auto& p : problems) EXPECT_NE(p.reason.find("malformed"), std::string::npos) << p.file;
+  for (const auto& p : problems)
+    EXPECT_NE(p.reason.find("malformed"), std::string::npos) << p.file;
   const std::string first = log.text();
   EXPECT_NE(first.find("memory.current"), std::string::npos);
   EXPECT_NE(first.find("malformed"), std::string::npos);

@@ -20,7 +20,9 @@ using testing::TempDir;
 const std::string kG = "11111111-1111-1111-1111-111111111111";
 const std::string kB = "22222222-2222-2222-2222-222222222222";
 const std::string kE = "33333333-3333-3333-3333-333333333333";
-std::string cid(char c) { return std::string(64, c); }
+std::string cid(char c) {
+  return std::string(64, c);
+}
 const std::string kKubepods = "/nested/leakguard-e2e/kubepods";
 
 struct C {
@@ -105,10 +107,10 @@ class NodeAgentTest : public ::testing::Test {
   }
 
   NodeAgent::PodList pods() {
-    return {pod(podJson("guaranteed", kG, "node-1", {{"app", cid('a'), ""}})),
-            pod(podJson("burstable", kB, "node-1",
-                        {{"app", cid('b'), cid('9')}, {"sidecar", "", ""}})),
-            pod(podJson("besteffort", kE, "node-1", {{"app", cid('e'), ""}}))};
+    return {
+        pod(podJson("guaranteed", kG, "node-1", {{"app", cid('a'), ""}})),
+        pod(podJson("burstable", kB, "node-1", {{"app", cid('b'), cid('9')}, {"sidecar", "", ""}})),
+        pod(podJson("besteffort", kE, "node-1", {{"app", cid('e'), ""}}))};
   }
 
   TempDir dir;
@@ -204,7 +206,8 @@ TEST_F(NodeAgentTest, WithoutTheKernelLogTheCgroupCountersCount) {
 TEST_F(NodeAgentTest, SamplesPageAndBoundedBuffer) {
   NodeAgent agent(api, SystemClock::instance(), options());
   ASSERT_TRUE(agent.init().ok());
-  for (int i = 0; i < 30; ++i) agent.sampleOnce(pods());  // 90 samples into 64 slots
+  for (int i = 0; i < 30; ++i)
+    agent.sampleOnce(pods());  // 90 samples into 64 slots
   auto page = parseSamplesPage(agent.samplesPage(0, 10));
   ASSERT_TRUE(page.ok()) << page.error().message;
   EXPECT_EQ(page->node, "node-1");
@@ -222,8 +225,10 @@ TEST_F(NodeAgentTest, SamplesPageAndBoundedBuffer) {
 }
 
 TEST_F(NodeAgentTest, FollowsItsNodesPodsThroughTheApiAndServesThem) {
-  api.put(lg::testing::podsRef("shop"), podJson("guaranteed", kG, "node-1", {{"app", cid('a'), ""}}));
-  api.put(lg::testing::podsRef("shop"), podJson("elsewhere", kB, "node-2", {{"app", cid('b'), ""}}));
+  api.put(lg::testing::podsRef("shop"),
+          podJson("guaranteed", kG, "node-1", {{"app", cid('a'), ""}}));
+  api.put(lg::testing::podsRef("shop"),
+          podJson("elsewhere", kB, "node-2", {{"app", cid('b'), ""}}));
   NodeAgent agent(api, SystemClock::instance(), options());
   ASSERT_TRUE(agent.init().ok());
   testing::TokenReviewApi reviews;
@@ -238,7 +243,8 @@ TEST_F(NodeAgentTest, FollowsItsNodesPodsThroughTheApiAndServesThem) {
   while (agent.ring().size() < 3 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   ASSERT_GE(agent.ring().size(), 3u);
-  for (const auto& s : drain(agent)) EXPECT_EQ(s.id->pod, "guaranteed");
+  for (const auto& s : drain(agent))
+    EXPECT_EQ(s.id->pod, "guaranteed");
   EXPECT_TRUE(agent.healthy());
 
   auto client = sources::AgentClient::create({.caFile = dir.write("ca.crt", cert->certPem)});
@@ -252,8 +258,10 @@ TEST_F(NodeAgentTest, FollowsItsNodesPodsThroughTheApiAndServesThem) {
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->find("leakguard_agent_passes_total"), std::string::npos);
   EXPECT_NE(metrics->find("leakguard_agent_resident_memory_bytes"), std::string::npos);
-  EXPECT_NE(metrics->find("leakguard_agent_requests_total{path=\"/v1/samples\",outcome=\"unauthenticated\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->find(
+          "leakguard_agent_requests_total{path=\"/v1/samples\",outcome=\"unauthenticated\"} 1"),
+      std::string::npos)
       << *metrics;
   EXPECT_EQ((*client)->get("127.0.0.1", server.port(), "/metrics", "").error().code, 401);
   EXPECT_EQ((*client)->get("127.0.0.1", server.port(), "/v1/samples?since=x", "ctl").error().code,

@@ -12,7 +12,9 @@ using testing::TempDir;
 const std::string kG = "11111111-1111-1111-1111-111111111111";  // Guaranteed
 const std::string kB = "22222222-2222-2222-2222-222222222222";  // Burstable
 const std::string kE = "33333333-3333-3333-3333-333333333333";  // BestEffort
-std::string id(char c) { return std::string(64, c); }
+std::string id(char c) {
+  return std::string(64, c);
+}
 std::string underscores(std::string uid) {
   for (char& c : uid)
     if (c == '-') c = '_';
@@ -53,10 +55,11 @@ TEST(PodCgroupFinder, SystemdDriverOnCgroupV2) {
   testing::makeV2Root(dir, "cg");
   const std::string kp = "/kubepods.slice";
   testing::writeV2Cgroup(
-      dir, "cg", kp + "/kubepods-pod" + underscores(kG) + ".slice/cri-containerd-" + id('a') + ".scope", {});
+      dir, "cg",
+      kp + "/kubepods-pod" + underscores(kG) + ".slice/cri-containerd-" + id('a') + ".scope", {});
   testing::writeV2Cgroup(dir, "cg",
-                         kp + "/kubepods-burstable.slice/kubepods-burstable-pod" +
-                             underscores(kB) + ".slice/docker-" + id('c') + ".scope",
+                         kp + "/kubepods-burstable.slice/kubepods-burstable-pod" + underscores(kB) +
+                             ".slice/docker-" + id('c') + ".scope",
                          {});
   testing::writeV2Cgroup(dir, "cg",
                          kp + "/kubepods-besteffort.slice/kubepods-besteffort-pod" +
@@ -90,7 +93,8 @@ TEST(PodCgroupFinder, ExplicitKubepodsPathAndRefreshSeesChanges) {
   ASSERT_TRUE(finder.refresh().ok());
   EXPECT_TRUE(finder.container(id('a')));
   // A restarted container: the old directory goes, a new one comes.
-  std::filesystem::remove_all(dir.file("cg/memory/custom/kubepods/burstable/pod" + kB + "/" + id('a')));
+  std::filesystem::remove_all(
+      dir.file("cg/memory/custom/kubepods/burstable/pod" + kB + "/" + id('a')));
   testing::writeV1Cgroup(dir, "cg", "/custom/kubepods/burstable/pod" + kB + "/" + id('b'), {});
   ASSERT_TRUE(finder.refresh().ok());
   EXPECT_FALSE(finder.container(id('a')));

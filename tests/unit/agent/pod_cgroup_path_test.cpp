@@ -52,16 +52,16 @@ TEST(PodCgroupPath, EveryDriverAndQosClass) {
       {cf + "/pod" + kUid + "/" + kId, QosLevel::kGuaranteed, CgroupDriver::kCgroupfs, true},
       {cf + "/burstable/pod" + kUid + "/" + kId, QosLevel::kBurstable, CgroupDriver::kCgroupfs,
        true},
-      {cf + "/besteffort/pod" + kUid + "/" + kId, QosLevel::kBestEffort,
-       CgroupDriver::kCgroupfs, true},
+      {cf + "/besteffort/pod" + kUid + "/" + kId, QosLevel::kBestEffort, CgroupDriver::kCgroupfs,
+       true},
       {cf + "/burstable/pod" + kUid, QosLevel::kBurstable, CgroupDriver::kCgroupfs, false},
       {sd + "/kubepods-pod" + kUidSystemd + ".slice/cri-containerd-" + kId + ".scope",
        QosLevel::kGuaranteed, CgroupDriver::kSystemd, true},
-      {sd + "/kubepods-burstable.slice/kubepods-burstable-pod" + kUidSystemd +
-           ".slice/docker-" + kId + ".scope",
+      {sd + "/kubepods-burstable.slice/kubepods-burstable-pod" + kUidSystemd + ".slice/docker-" +
+           kId + ".scope",
        QosLevel::kBurstable, CgroupDriver::kSystemd, true},
-      {sd + "/kubepods-besteffort.slice/kubepods-besteffort-pod" + kUidSystemd +
-           ".slice/crio-" + kId + ".scope",
+      {sd + "/kubepods-besteffort.slice/kubepods-besteffort-pod" + kUidSystemd + ".slice/crio-" +
+           kId + ".scope",
        QosLevel::kBestEffort, CgroupDriver::kSystemd, true},
       {sd + "/kubepods-besteffort.slice/kubepods-besteffort-pod" + kUidSystemd + ".slice",
        QosLevel::kBestEffort, CgroupDriver::kSystemd, false},

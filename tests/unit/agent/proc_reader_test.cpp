@@ -11,9 +11,10 @@ namespace {
 using testing::TempDir;
 
 TEST(ProcParsers, NoFileSoftLimit) {
-  EXPECT_EQ(*parseNoFileSoftLimit("Limit  Soft Limit  Hard Limit  Units\n"
-                                  "Max open files            1024                 524288   files\n"),
-            1024u);
+  EXPECT_EQ(
+      *parseNoFileSoftLimit("Limit  Soft Limit  Hard Limit  Units\n"
+                            "Max open files            1024                 524288   files\n"),
+      1024u);
   EXPECT_EQ(*parseNoFileSoftLimit("Max open files  unlimited  unlimited  files\n"), 0u);
   EXPECT_FALSE(parseNoFileSoftLimit("Max processes 100 100 processes\n").ok());
   EXPECT_FALSE(parseNoFileSoftLimit("Max open files  lots  1024  files\n").ok());
@@ -60,7 +61,7 @@ TEST(ProcReader, GoneProcessesAreSkippedMalformedOnesNamed) {
   TempDir dir;
   testing::writeProc(dir, "proc", 10, 2, 3);
   testing::writeProc(dir, "proc", 11, 2, 9);
-  dir.write("proc/11/status", "Name:\tbroken\n");           // no Threads line
+  dir.write("proc/11/status", "Name:\tbroken\n");          // no Threads line
   dir.write("proc/11/limits", "Max open files   lots\n");  // malformed limit
   ProcReader reader({.procRoot = dir.file("proc")});
   FileReader files;
@@ -118,10 +119,12 @@ TEST(ProcReader, RealProcOfThisProcess) {
   ASSERT_TRUE(s.fdsMax.has_value());
   const auto before = *s.fdsMax;
   std::vector<int> fds;
-  for (int i = 0; i < 10; ++i) fds.push_back(::dup(0));
+  for (int i = 0; i < 10; ++i)
+    fds.push_back(::dup(0));
   s = reader.read({self}, files, problems);
   EXPECT_EQ(*s.fdsMax, before + 10);
-  for (int fd : fds) ::close(fd);
+  for (int fd : fds)
+    ::close(fd);
   EXPECT_GT(*s.fdsSoftLimit, 0u);
 }
 

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/unit/agent/cgroup_fixture.h"
 
@@ -17,7 +16,8 @@ using agent::testing::TempDir;
 std::vector<nlohmann::json> lines(const std::string& text) {
   std::vector<nlohmann::json> out;
   std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  for (std::string line; std::getline(in, line);)
+    out.push_back(nlohmann::json::parse(line));
   return out;
 }
 
@@ -67,7 +67,9 @@ TEST(SampleCommand, UnreadableFilesAreNullsNotErrors) {
   std::filesystem::remove(dir.file("cg/x/memory.pressure"));
   dir.write("cg/x/memory.stat", "anon twelve\n");
   std::ostringstream out, err;
-  EXPECT_EQ(runSample({.cgroup = dir.file("cg/x"), .count = 1, .cgroupRoot = dir.file("cg"),
+  EXPECT_EQ(runSample({.cgroup = dir.file("cg/x"),
+                       .count = 1,
+                       .cgroupRoot = dir.file("cg"),
                        .procRoot = dir.path()},
                       out, err),
             0);
@@ -89,8 +91,8 @@ TEST(SampleCommand, ACgroupThatExistsNowhereIsTheOnlyError) {
   EXPECT_TRUE(out.str().empty());
   EXPECT_NE(err.str().find("no cgroup /nope"), std::string::npos);
   std::ostringstream out2, err2;
-  EXPECT_EQ(runSample({.cgroup = "/", .interval = "soon", .cgroupRoot = dir.file("cg")}, out2, err2),
-            2);
+  EXPECT_EQ(
+      runSample({.cgroup = "/", .interval = "soon", .cgroupRoot = dir.file("cg")}, out2, err2), 2);
   EXPECT_NE(err2.str().find("--interval"), std::string::npos);
 }
 

@@ -17,11 +17,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #ifndef LG_LEAKGUARD_BIN
 #error "LG_LEAKGUARD_BIN must name the leakguard binary"
@@ -58,7 +57,8 @@ bool writeFile(const std::string& path, const std::string& text) {
   char cmd;
   while (::read(in, &cmd, 1) == 1) {
     if (cmd == 'm') {
-      void* p = ::mmap(nullptr, kStepBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      void* p =
+          ::mmap(nullptr, kStepBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) ::_exit(3);
       std::memset(p, 0x5a, kStepBytes);  // resident, charged to our cgroup
     } else if (cmd == 'f') {
@@ -88,7 +88,8 @@ class LiveCgroup : public ::testing::Test {
     // The same cgroup path in the pids hierarchy (its parents may not exist there yet).
     fs::path p = pids_;
     std::vector<fs::path> missing;
-    for (; !fs::exists(p); p = p.parent_path()) missing.push_back(p);
+    for (; !fs::exists(p); p = p.parent_path())
+      missing.push_back(p);
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
       ASSERT_TRUE(fs::create_directory(*it)) << *it;
       createdPids_.push_back(*it);
@@ -103,7 +104,8 @@ class LiveCgroup : public ::testing::Test {
       ::waitpid(child_, nullptr, 0);
     }
     if (!mem_.empty()) ::rmdir(mem_.c_str());
-    for (auto it = createdPids_.rbegin(); it != createdPids_.rend(); ++it) ::rmdir(it->c_str());
+    for (auto it = createdPids_.rbegin(); it != createdPids_.rend(); ++it)
+      ::rmdir(it->c_str());
     EXPECT_FALSE(fs::exists(mem_)) << "cgroup left behind: " << mem_;
   }
 
@@ -146,7 +148,8 @@ class LiveCgroup : public ::testing::Test {
     EXPECT_NE(p, nullptr);
     std::string out;
     char buf[4096];
-    while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+    while (p && std::fgets(buf, sizeof buf, p))
+      out += buf;
     const int rc = p ? ::pclose(p) : -1;
     EXPECT_EQ(rc, 0) << cmd;
     auto j = nlohmann::json::parse(out, nullptr, false);

@@ -23,7 +23,8 @@ std::vector<std::uint64_t> seqs(const SampleRing& ring, std::uint64_t since, std
 
 TEST(SampleRing, NumbersSamplesAndPagesFromSince) {
   SampleRing ring(10);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(ring.push(at(i)), static_cast<std::uint64_t>(i + 1));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(ring.push(at(i)), static_cast<std::uint64_t>(i + 1));
   SampleRing::PageInfo info;
   EXPECT_EQ(seqs(ring, 0, 100, &info), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(info.next, 6u);
@@ -38,7 +39,8 @@ TEST(SampleRing, NumbersSamplesAndPagesFromSince) {
 
 TEST(SampleRing, BoundedOverwritesTheOldestAndReportsTheLoss) {
   SampleRing ring(4);
-  for (int i = 0; i < 10; ++i) ring.push(at(i));
+  for (int i = 0; i < 10; ++i)
+    ring.push(at(i));
   EXPECT_EQ(ring.size(), 4u);
   EXPECT_EQ(ring.overwritten(), 6u);
   SampleRing::PageInfo info;
@@ -51,14 +53,16 @@ TEST(SampleRing, BoundedOverwritesTheOldestAndReportsTheLoss) {
 
 TEST(SampleRing, ASinceFromAnEarlierRunStartsOver) {
   SampleRing ring(8);
-  for (int i = 0; i < 3; ++i) ring.push(at(i));
+  for (int i = 0; i < 3; ++i)
+    ring.push(at(i));
   EXPECT_EQ(seqs(ring, 500, 100), (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
 TEST(SampleRing, ConcurrentPushAndRead) {
   SampleRing ring(64);
   std::thread writer([&] {
-    for (int i = 0; i < 20000; ++i) ring.push(at(i));
+    for (int i = 0; i < 20000; ++i)
+      ring.push(at(i));
   });
   std::uint64_t next = 0, last = 0;
   bool ordered = true;

@@ -78,7 +78,8 @@ TEST_F(TokenAuthenticatorTest, AnUnreachableApiServerIsUnavailableAndNotCached) 
 
 TEST_F(TokenAuthenticatorTest, TheCacheIsBounded) {
   TokenAuthenticator auth(api, clock, {.maxEntries = 8});
-  for (int i = 0; i < 100; ++i) auth.authenticate("probe-" + std::to_string(i));
+  for (int i = 0; i < 100; ++i)
+    auth.authenticate("probe-" + std::to_string(i));
   EXPECT_EQ(api.reviews(), 100);
   auth.authenticate("ctl-agent");
   EXPECT_TRUE(auth.authenticate("ctl-agent").cached);

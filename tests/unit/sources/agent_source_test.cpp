@@ -99,14 +99,14 @@ struct FixtureAgent {
     MemoryFixture m;
     m.anon = 50 << 20;
     m.shmem = 5 << 20;
-    agent::testing::writeV1Cgroup(dir, "cg", kKubepods + "/burstable/pod" + kUid + "/" + id, m, {10});
+    agent::testing::writeV1Cgroup(dir, "cg", kKubepods + "/burstable/pod" + kUid + "/" + id, m,
+                                  {10});
     agent::testing::writeProc(dir, "proc", 10, 6, 25, "2048");
-    node = std::make_unique<agent::NodeAgent>(
-        api, SystemClock::instance(),
-        agent::NodeAgentOptions{.nodeName = "node-1",
-                                .cgroupRoot = dir.file("cg"),
-                                .procRoot = dir.file("proc"),
-                                .kmsgPath = ""});
+    node = std::make_unique<agent::NodeAgent>(api, SystemClock::instance(),
+                                              agent::NodeAgentOptions{.nodeName = "node-1",
+                                                                      .cgroupRoot = dir.file("cg"),
+                                                                      .procRoot = dir.file("proc"),
+                                                                      .kmsgPath = ""});
     EXPECT_TRUE(node->init().ok());
     auto cert = agent::generateSelfSignedCertificate({"leakguard-agent"}, {"127.0.0.1"});
     caFile = dir.write("ca.crt", cert->certPem);
@@ -119,7 +119,8 @@ struct FixtureAgent {
     EXPECT_TRUE(server->start().ok());
   }
   void sample() {
-    node->sampleOnce({std::make_shared<const agent::AgentPod>(*agent::projectAgentPod(podJson(id)))});
+    node->sampleOnce(
+        {std::make_shared<const agent::AgentPod>(*agent::projectAgentPod(podJson(id)))});
   }
   std::uint16_t port() const { return server->port(); }
 
@@ -161,9 +162,13 @@ class AgentSourceTest : public ::testing::Test {
 
 TEST_F(AgentSourceTest, PollsAgentsForNewSamplesOnly) {
   FixtureAgent a;
-  for (int i = 0; i < 3; ++i) a.sample();
-  auto src = source([&] { return std::vector<AgentEndpoint>{{"agent-a", "node-1", "127.0.0.1", a.port()}}; },
-                    a.caFile);
+  for (int i = 0; i < 3; ++i)
+    a.sample();
+  auto src = source(
+      [&] {
+        return std::vector<AgentEndpoint>{{"agent-a", "node-1", "127.0.0.1", a.port()}};
+      },
+      a.caFile);
   src->pollOnce();  // three samples over two pages of two
   auto got = samples();
   ASSERT_EQ(got.size(), 9u);  // memory, fds, threads of each
@@ -192,8 +197,13 @@ TEST_F(AgentSourceTest, PollsAgentsForNewSamplesOnly) {
 TEST_F(AgentSourceTest, ARestartedAgentIsReadFromItsStart) {
   auto a = std::make_unique<FixtureAgent>();
   const std::uint16_t port = a->port();
-  for (int i = 0; i < 5; ++i) a->sample();
-  auto src = source([&] { return std::vector<AgentEndpoint>{{"a", "node-1", "127.0.0.1", port}}; }, "");
+  for (int i = 0; i < 5; ++i)
+    a->sample();
+  auto src = source(
+      [&] {
+        return std::vector<AgentEndpoint>{{"a", "node-1", "127.0.0.1", port}};
+      },
+      "");
   src->pollOnce();
   EXPECT_EQ(src->status().samples, 5u);
   a.reset();  // the agent restarts: same address, new epoch, sequence numbers from 1
@@ -227,8 +237,7 @@ TEST_F(AgentSourceTest, RefusedTokensAndMissingTokensAreReported) {
   auto eps = [&] { return std::vector<AgentEndpoint>{{"a", "node-1", "127.0.0.1", a.port()}}; };
   auto wrong = source(eps, a.caFile, "not-ctl");
   wrong->pollOnce();
-  EXPECT_NE(wrong->status().lastError.find("401"), std::string::npos)
-      << wrong->status().lastError;
+  EXPECT_NE(wrong->status().lastError.find("401"), std::string::npos) << wrong->status().lastError;
   EXPECT_TRUE(samples().empty());
   auto none = source(eps, a.caFile, "");
   none->pollOnce();
@@ -241,8 +250,11 @@ TEST_F(AgentSourceTest, AnAgentWithTheWrongCertificateIsRefused) {
   a.sample();
   auto other = agent::generateSelfSignedCertificate({"leakguard-agent"}, {});
   const std::string otherCa = a.dir.write("other.crt", other->certPem);
-  auto src = source([&] { return std::vector<AgentEndpoint>{{"a", "node-1", "127.0.0.1", a.port()}}; },
-                    otherCa);
+  auto src = source(
+      [&] {
+        return std::vector<AgentEndpoint>{{"a", "node-1", "127.0.0.1", a.port()}};
+      },
+      otherCa);
   src->pollOnce();
   EXPECT_EQ(src->status().reachable, 0u);
   EXPECT_TRUE(samples().empty());

@@ -25,8 +25,7 @@ nlohmann::json podMetrics(const std::string& ns, const std::string& name,
 
 class MetricsServerSourceTest : public ::testing::Test {
  protected:
-  MetricsServerSource source{api, clock, std::chrono::seconds(15),
-                             [this](const ContainerUsage& u) {
+  MetricsServerSource source{api, clock, std::chrono::seconds(15), [this](const ContainerUsage& u) {
                                std::lock_guard g(mu);
                                got.push_back(u);
                              }};

@@ -48,7 +48,8 @@ TEST(PodMetrics, MalformedItemsAndContainersAreSkippedAndCounted) {
       {"items",
        {
            item("shop", "ok", {{{"name", "app"}, {"usage", {{"memory", "1Mi"}}}}}),
-           {{"metadata", {{"namespace", "shop"}}}, {"containers", nlohmann::json::array()}},  // no name
+           {{"metadata", {{"namespace", "shop"}}},
+            {"containers", nlohmann::json::array()}},  // no name
            {{"metadata", {{"name", "no-containers"}}}, {"timestamp", "2026-11-25T19:35:18Z"}},
            item("shop", "bad-time", {{{"name", "app"}, {"usage", {{"memory", "1Mi"}}}}},
                 "yesterday"),
