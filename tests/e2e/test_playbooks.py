@@ -17,7 +17,10 @@ Item 5 (reschedule with a second node) is not covered here.
 
 The scenarios of PlaybooksInOneRun share one operator and run at once (a leak takes minutes to
 be confirmed); KillInTheMiddle runs after it with operators of its own. Assertions are on the
-cluster's objects, the incidents' journals and Events, so they hold whoever else watches."""
+cluster's objects, the incidents' journals and Events. Another LeakGuard controller acting in
+the same cluster (a Helm install's leader, say) would act on these workloads too, and budgets
+are per controller: every scenario checks that each action journalled in its namespace was
+started by the operator under test, and fails saying so when it was not."""
 import json
 import os
 import signal
@@ -101,6 +104,16 @@ def journal(ns):
             out.append((inc["metadata"]["name"], inc["spec"]["pod"]["name"], e.get("step"),
                         e.get("outcome"), e.get("message", "")))
     return out
+
+
+def assert_only_ours(test, ns, *ops):
+    """Every action Started in ns was started by one of ops (their logs say so)."""
+    ours = {(l.get("incident"), l.get("step")) for op in ops for l in op.logs()
+            if l.get("msg") == "playbook action started"}
+    foreign = [(x[0], x[2]) for x in journal(ns) if x[3] == "Started" and (x[0], x[2]) not in ours]
+    test.assertFalse(foreign, "actions in %s that the operator under test did not start (another "
+                     "LeakGuard controller acts in this cluster; stop it or use a cluster of "
+                     "your own): %r" % (ns, foreign))
 
 
 def events(ns, reason):
@@ -263,6 +276,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         self.assertEqual(len(originals), 2)
         wait_for("both original pods evicted",
                  lambda: originals <= set(w.snapshot()[0]), timeout=SLOW, interval=2)
+        assert_only_ours(self, ns, self.op)
         terminating, ready, _ = w.snapshot()
         first, second = sorted(originals, key=lambda n: terminating[n])
         replacements = [n for n in ready if n not in originals]
@@ -275,6 +289,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         self.assertTrue(any("PodDisruptionBudget" in x[4] for x in j if x[3] == "Skipped"),
                         "the second eviction was not held back by the PDB: %r" % j)
         self.assertTrue(events(ns, "PodRestarted"))
+        assert_only_ours(self, ns, self.op)
 
     def test_2_rollback_restores_the_healthy_template(self):
         ns = self.P + "rollback"
@@ -299,6 +314,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         self.assertIn("rolled back", ev[0]["note"])
         inc = [i for i in incidents(ns) if i["metadata"]["name"] == done[0][0]][0]
         self.assertEqual(inc["status"]["lastAction"], "rollback")
+        assert_only_ours(self, ns, self.op)
 
     def test_3_resize_raises_the_limit_in_place(self):
         ns = self.P + "resize"
@@ -322,6 +338,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         q = wait_for("the kubelet applied the new limit", applied, timeout=120, interval=3)
         self.assertEqual(q["status"]["containerStatuses"][0]["restartCount"], 0)
         self.assertTrue(events(ns, "LimitsResized"))
+        assert_only_ours(self, ns, self.op)
 
     def test_4_enforce_quota_gives_the_namespace_its_defaults(self):
         ns = self.P + "quota"
@@ -340,6 +357,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         p = kjson("get", "pod", "-n", ns, "nolimit")
         self.assertEqual(p["spec"]["containers"][0]["resources"]["limits"]["memory"], "96Mi")
         self.assertTrue(events(ns, "QuotaEnforced"))
+        assert_only_ours(self, ns, self.op)
 
     def test_6_observe_and_dry_run_change_nothing_and_say_what_they_would_do(self):
         for s, steps in (("observe", {"evidence", "fence", "restart"}),
@@ -370,6 +388,8 @@ class PlaybooksInOneRun(unittest.TestCase):
                      if "leakguard.io/incident" in p["metadata"].get("annotations", {})]
         self.assertEqual(len(annotated), 1)
         self.assertTrue(events(ns, "ActionObserved"))
+        for x in ("observe", "dryrun"):
+            assert_only_ours(self, self.P + x, self.op)
 
     def test_7_budgets_restart_five_replicas_one_at_a_time(self):
         ns = self.P + "budget"
@@ -378,6 +398,7 @@ class PlaybooksInOneRun(unittest.TestCase):
         self.assertEqual(len(originals), 5)
         wait_for("the five evicted", lambda: originals <= set(w.snapshot()[0]),
                  timeout=SLOW, interval=2)
+        assert_only_ours(self, ns, self.op)
         terminating, ready, created = w.snapshot()
         order = sorted(originals, key=lambda n: terminating[n])
         for a, b in zip(order, order[1:]):
@@ -442,6 +463,7 @@ class QKillInTheMiddle(unittest.TestCase):
         wait_for("the restart after the new controller took over", lambda: any(
             x[2] == "restart" and x[3] == "Succeeded" for x in journal(self.NS)),
             timeout=SLOW, interval=2)
+        assert_only_ours(self, self.NS, op, op2)
         j = [x for x in journal(self.NS) if x[1] == pod]
         self.assertEqual([x[3] for x in j if x[2] == "grow"], ["Started", "Succeeded"], j)
         self.assertEqual([x[3] for x in j if x[2] == "restart"], ["Started", "Succeeded"], j)
