@@ -95,6 +95,13 @@ class Operator:
         with open(self.log.name, errors="replace") as f:
             return [json.loads(l) for l in f if l.startswith("{")]
 
+    def identity(self):
+        """The identity it runs under (leader election, Events' reportingInstance)."""
+        for l in self.logs():
+            if l.get("msg") == "starting leakguard controller":
+                return l.get("identity")
+        return None
+
     def alive(self):
         return self.proc.poll() is None
 
