@@ -23,8 +23,9 @@ std::string oneDecimal(double v) {
 }
 
 std::string timeString(double seconds) {
-  return kube::formatRfc3339(Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
-      std::chrono::duration<double>(seconds))));
+  return kube::formatRfc3339(
+      Clock::time_point(std::chrono::duration_cast<Clock::time_point::duration>(
+          std::chrono::duration<double>(seconds))));
 }
 
 }  // namespace
@@ -67,16 +68,15 @@ std::string incidentName(const std::string& podName, detect::Resource r, double 
   std::string suffix = r == detect::Resource::kMemory ? "" : "-" + std::string(detect::name(r));
   suffix += "-" + std::string(date);
   std::string base = podName.substr(0, 63 - suffix.size());
-  while (!base.empty() && (base.back() == '-' || base.back() == '.')) base.pop_back();
+  while (!base.empty() && (base.back() == '-' || base.back() == '.'))
+    base.pop_back();
   return base + suffix;
 }
 
 nlohmann::json incidentEvidence(const IncidentInput& in) {
   const detect::Finding& f = in.finding;
   const bool memory = in.resource == detect::Resource::kMemory;
-  auto amount = [&](double v) {
-    return memory ? kube::formatBytes(v) : oneDecimal(v);
-  };
+  auto amount = [&](double v) { return memory ? kube::formatBytes(v) : oneDecimal(v); };
   return {
       {"signal", signalName(in.resource, in.source)},
       {"rate", formatRate(in.resource, f.slopePerSecond)},

@@ -3,9 +3,8 @@
 // reconciler does the writing. Names are deterministic for a (pod, container, resource, day), so
 // a reconcile that runs twice finds the incident it made instead of making another.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "controllers/detect/finding.h"
 #include "controllers/detect/resource.h"

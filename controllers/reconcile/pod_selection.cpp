@@ -30,7 +30,8 @@ bool covers(const PolicyObject& policy, const runtime::PodProjection& pod,
   const auto& spec = policy.parsed.spec;
   if (spec.selector) {
     std::map<std::string, std::string> labels;
-    for (const auto& [k, v] : pod.labels) labels.emplace(k.str(), v.str());
+    for (const auto& [k, v] : pod.labels)
+      labels.emplace(k.str(), v.str());
     return spec.selector->matches(labels);
   }
   if (spec.workloadRef) {

@@ -13,7 +13,7 @@
 namespace lg::reconcile {
 
 struct Workload {
-  std::string kind;      // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, or "" (bare pod)
+  std::string kind;  // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, or "" (bare pod)
   std::string name;
   std::string revision;  // pod-template-hash / controller-revision-hash label of the pod
 };

@@ -8,7 +8,9 @@ namespace {
 constexpr std::size_t kMaxRestarts = 32;
 
 // Memory is kept at 64 KiB resolution (far below any scrape's noise); counts exactly.
-double quantumFor(detect::Resource r) { return r == detect::Resource::kMemory ? 65536 : 1; }
+double quantumFor(detect::Resource r) {
+  return r == detect::Resource::kMemory ? 65536 : 1;
+}
 
 }  // namespace
 
@@ -90,7 +92,8 @@ bool UsageHub::ingest(const UsageSample& s) {
     }
   }
   if (raised)
-    for (const auto& cb : callbacks) cb(key, snapshot, *raised);
+    for (const auto& cb : callbacks)
+      cb(key, snapshot, *raised);
   return true;
 }
 
@@ -124,7 +127,8 @@ std::vector<std::pair<double, double>> UsageHub::history(const SeriesKey& key) c
 void UsageHub::forgetPod(const std::string& podUid) {
   std::lock_guard lock(mu_);
   auto it = series_.lower_bound(SeriesKey{podUid, "", detect::Resource::kMemory});
-  while (it != series_.end() && it->first.podUid == podUid) it = series_.erase(it);
+  while (it != series_.end() && it->first.podUid == podUid)
+    it = series_.erase(it);
 }
 
 std::size_t UsageHub::forgetIdle(double before) {

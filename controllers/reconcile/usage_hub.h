@@ -106,7 +106,9 @@ class UsageHub {
   struct Series {
     explicit Series(std::shared_ptr<const detect::DetectorOptions> o, double quantum,
                     double history)
-        : opts(std::move(o)), detector(opts), samples({.quantum = quantum, .retentionSeconds = history}) {}
+        : opts(std::move(o)),
+          detector(opts),
+          samples({.quantum = quantum, .retentionSeconds = history}) {}
     std::shared_ptr<const detect::DetectorOptions> opts;
     detect::LeakDetector detector;
     detect::CompressedSeries samples;

@@ -250,6 +250,34 @@ TEST_F(PolicyReconcilerTest, IncidentOfAVanishedPodIsClosed) {
   EXPECT_EQ(policyStatus()["matchedPods"], 1);
 }
 
+TEST_F(PolicyReconcilerTest, IncidentWhoseRestartStartedIsResolvedNotAbandonedWhenThePodGoes) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  auto page = api_.list(kIncidents, {});
+  ASSERT_EQ(page->items.size(), 1u);
+  const std::string name = page->items[0]["metadata"]["name"];
+  // The cache has the journal's Started entry but not yet the outcome: the evicted pod left
+  // the pod cache first.
+  kube::ResourceRef ref = kIncidents;
+  ref.ns = "shop";
+  ref.name = name;
+  ref.subresource = "status";
+  ASSERT_TRUE(api_.patch(ref, kube::PatchType::kMerge,
+                         {{"status",
+                           {{"state", "Mitigating"},
+                            {"actions", {{{"action", "restart"}, {"outcome", "Started"}}}}}}})
+                  .ok());
+  syncIncidents();
+  pods_.erase("shop/checkout-1");
+  hub_.forgetPod("uid-1");
+  rec_->reconcile("shop/checkout");
+  const auto inc = api_.object(kIncidents, "shop", name);
+  ASSERT_TRUE(inc);
+  EXPECT_EQ((*inc)["status"]["state"], "Resolved");
+  EXPECT_EQ((*inc)["status"]["after"], "pod checkout-1 is gone");
+}
+
 TEST_F(PolicyReconcilerTest, ApiErrorsAreRetried) {
   applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
   api_.fail("patch", Error{"etcdserver: request timed out", 500});
