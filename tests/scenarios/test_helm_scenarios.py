@@ -10,7 +10,9 @@ unprotected leak needs to be OOM-killed:
 - benign: a cache warm-up to a plateau, a steady GC-like sawtooth and a steady service under
           the same Enforce policy: no incident, no action, no pod replaced or restarted;
 - fds:    a file-descriptor leak under an Enforce policy watching fds is detected and the pod
-          restarted.
+          restarted;
+- rollback: a Deployment updated from a healthy revision to a leaking one is put back on the
+          healthy template (what `kubectl rollout undo` does), and the incident and Events say so.
 
 Standard library plus PyYAML (the chart's values)."""
 import json
@@ -31,6 +33,8 @@ from lgtest import (apply, fresh_namespace, kjson, kubectl, leaky_deployment,  #
 REL = "lg-scn"
 NS = "lg-scn-system"
 OOM, HEAL, BENIGN, FDS = "lg-scn-oom", "lg-scn-heal", "lg-scn-benign", "lg-scn-fds"
+ROLLBACK = "lg-scn-rollback"
+ALL = (OOM, HEAL, BENIGN, FDS, ROLLBACK)
 LEAK = dict(LEAK_PATTERN="linear", LEAK_BASE_MIB=32, LEAK_RATE=24)  # 256Mi reached in ~9 min
 DETECTION = {"minGrowth": "2m"}  # a test is short; the default is 1h
 RUN_LIMIT = 20 * 60  # seconds: the unprotected leak is OOM-killed well before
@@ -79,7 +83,7 @@ def parse_time(s):
 
 def cleanup():
     helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s", check=False)
-    for ns in (OOM, HEAL, BENIGN, FDS, NS):
+    for ns in ALL + (NS,):
         kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=false", check=False)
 
 
@@ -88,7 +92,7 @@ class Scenarios(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cleanup()
-        for ns in (OOM, HEAL, BENIGN, FDS):
+        for ns in ALL:
             fresh_namespace(ns)
         kubectl("delete", "namespace", NS, "--ignore-not-found", "--wait=true", timeout=180)
         version = subprocess.run([leakguard_binary(), "version"], capture_output=True, text=True,
@@ -110,7 +114,14 @@ class Scenarios(unittest.TestCase):
              "--timeout", "180s")
         log("LeakGuard installed with helm (release %s in %s)" % (REL, NS))
 
+        # Rollback: revision 1 is healthy and rolled out; revision 2 (below) leaks.
+        apply(leaky_deployment(ROLLBACK, "api", LEAK_PATTERN="steady", LEAK_BASE_MIB=32))
+        kubectl("rollout", "status", "-n", ROLLBACK, "deployment/api", "--timeout=120s")
+
         # The workloads start together; the policies are in place before they do.
+        apply(policy(ROLLBACK, {"app": "api"}, ["memory"],
+                     [{"name": "undo", "action": "rollback"}]))
+        apply(leaky_deployment(ROLLBACK, "api", **LEAK))
         apply(policy(HEAL, {"app": "leaky"}, ["memory"], restart_step("30m")))
         # Benign workloads get the most eager policy: any forecast within two days acts.
         apply(policy(BENIGN, {"tier": "benign"}, ["memory", "fds", "threads"],
@@ -142,9 +153,9 @@ class Scenarios(unittest.TestCase):
     def run_scenarios(cls):
         """Polls every 10 s until the unprotected pod is OOM-killed and the Enforce scenarios
         have acted (or RUN_LIMIT passes), recording every OOM kill it sees on the way."""
-        healed = fd_healed = False
+        healed = fd_healed = rolled_back = False
         while time.time() - cls.start < RUN_LIMIT:
-            for ns in (OOM, HEAL, BENIGN, FDS):
+            for ns in ALL:
                 for p in kjson("get", "pods", "-n", ns)["items"]:
                     k = oom_killed(p)
                     if k:
@@ -164,11 +175,15 @@ class Scenarios(unittest.TestCase):
                 fd_healed = any(succeeded_actions(i, "restart") for i in incidents(FDS))
                 if fd_healed:
                     log("%s: fd leak restarted after %.0fs" % (FDS, time.time() - cls.start))
-            if cls.oom_at is not None and healed and fd_healed:
+            if not rolled_back:
+                rolled_back = any(succeeded_actions(i, "rollback") for i in incidents(ROLLBACK))
+                if rolled_back:
+                    log("%s: rolled back after %.0fs" % (ROLLBACK, time.time() - cls.start))
+            if cls.oom_at is not None and healed and fd_healed and rolled_back:
                 break
             time.sleep(10)
         log("scenarios ran %.0fs" % (time.time() - cls.start))
-        for ns in (OOM, HEAL, BENIGN, FDS):
+        for ns in ALL:
             print(kubectl("get", "pods,leakincidents", "-n", ns, check=False).stdout, flush=True)
 
     @classmethod
@@ -218,6 +233,24 @@ class Scenarios(unittest.TestCase):
         self.assertTrue([a for i in incs for a in succeeded_actions(i, "restart")],
                         "the fd leak was not restarted: %s"
                         % json.dumps([i.get("status") for i in incs]))
+
+    def test_4_rollback_restores_the_healthy_template(self):
+        d = kjson("get", "deployment", "-n", ROLLBACK, "api")
+        env = {e["name"]: e["value"]
+               for e in d["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+        self.assertEqual(env.get("LEAK_PATTERN"), "steady", "not back on the healthy template")
+        self.assertEqual(d["metadata"]["annotations"].get("deployment.kubernetes.io/revision"),
+                         "3", "rolling back makes revision 1's template revision 3")
+        done = [(i, a) for i in incidents(ROLLBACK) for a in succeeded_actions(i, "rollback")]
+        self.assertEqual(len(done), 1, [i.get("status") for i in incidents(ROLLBACK)])
+        self.assertIn("revision 2 -> 1", done[0][1].get("message", ""))
+        self.assertEqual(done[0][0]["status"]["lastAction"], "rollback")
+        events = [e for e in kjson("get", "events", "-n", ROLLBACK)["items"]
+                  if e.get("reason") == "RolledBack"
+                  and e.get("involvedObject", {}).get("kind") == "Deployment"]
+        self.assertTrue(events, "no RolledBack Event on the Deployment")
+        self.assertNotIn(ROLLBACK, self.oomed, "OOM kills in %s: %s"
+                         % (ROLLBACK, self.oomed.get(ROLLBACK)))
 
 
 if __name__ == "__main__":
