@@ -143,8 +143,12 @@ class ApiServerRestart(unittest.TestCase):
         ev = [e for e in kjson("get", "events.events.k8s.io", "-n", self.NS,
                                "--field-selector", "reason=LeakConfirmed")["items"]
               if e.get("reportingInstance") == self.op.identity()]
-        self.assertEqual(len(ev), 1)
-        self.assertEqual(ev[0].get("series", {}).get("count", 1), 1)
+        # One Event on each of the pod, its Deployment and the policy; none repeated.
+        regarding = sorted((e["regarding"]["kind"], e["regarding"]["name"]) for e in ev)
+        self.assertEqual([k for k, _ in regarding], ["Deployment", "LeakPolicy", "Pod"], regarding)
+        self.assertEqual(len(set(regarding)), 3, regarding)
+        for e in ev:
+            self.assertEqual(e.get("series", {}).get("count", 1), 1, e)
         restarts = self.op.metric("leakguard_watch_restarts_total")
         self.assertIsNotNone(restarts)
         self.assertGreater(restarts, 0)
