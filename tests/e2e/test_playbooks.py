@@ -13,7 +13,7 @@
   7. budgets: five leaking replicas with maxUnavailable 1 are restarted one at a time.
   8. the controller killed in the middle of a playbook and started again repeats no finished
      action.
-Item 5 (reschedule with a second node) is not covered here.
+Item 5 (reschedule with a second node) is in test_reschedule.py: it changes the cluster.
 
 The scenarios of PlaybooksInOneRun share one operator and run at once (a leak takes minutes to
 be confirmed); KillInTheMiddle runs after it with operators of its own. Assertions are on the

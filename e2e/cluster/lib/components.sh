@@ -192,6 +192,14 @@ write_kubelet_config() {
   # pod's own loopback so a lookup fails at once instead of timing out, and kubelet does not
   # emit a MissingClusterDNS warning Event for every pod (LeakGuard's tests read Events).
   printf 'nameserver 127.0.0.1\n' >"$LG_CONFIG/resolv.conf"
+  # e2e/cluster/kubelet restart --memory-pressure: a soft threshold the node is over, with a
+  # grace period no test outlasts, so the node reports MemoryPressure and evicts nothing.
+  local soft_eviction=""
+  if [ -n "${LG_KUBELET_SOFT_MEMORY_AVAILABLE:-}" ]; then
+    soft_eviction="evictionSoft: {memory.available: \"$LG_KUBELET_SOFT_MEMORY_AVAILABLE\"}
+evictionSoftGracePeriod: {memory.available: 24h}
+"
+  fi
   cat >"$LG_CONFIG/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -226,7 +234,7 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 evictionPressureTransitionPeriod: 30s
-maxPods: 110
+${soft_eviction}maxPods: 110
 serializeImagePulls: false
 runtimeRequestTimeout: 2m
 EOF

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Issue 6, item 5 on the real cluster of e2e/cluster: reschedule moves leaking pods off a node
+under memory pressure and keeps new pods off that node until the pressure ends.
+
+The cluster has one real node (lg-node). The second node, lg-sim-node, is simulated by this test
+the way kwok does it: a Node object whose Lease the test renews, and whose pods the test marks
+Running and Ready (nothing runs them). The memory pressure on lg-node is real as far as the
+control plane can tell: its kubelet is restarted with a soft eviction threshold it is over and a
+24h grace period (e2e/cluster/kubelet restart --memory-pressure), so it reports
+MemoryPressure=True and evicts nothing itself; restarting it with the usual configuration ends
+the pressure.
+
+  - two leaking pods on lg-node, a policy `reschedule when nodeMemoryPressure`, maxUnavailable 1:
+    both are evicted (one at a time), their replacements land on lg-sim-node, lg-node carries
+    LeakGuard's taint, the incidents' journals and PodRescheduled Events say so;
+  - a probe pod that tolerates Kubernetes' own node.kubernetes.io/memory-pressure taint and
+    prefers lg-node still lands on lg-sim-node: LeakGuard's taint keeps it off;
+  - the pressure ends: LeakGuard removes its taint, and the same probe lands on lg-node again."""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
+                                "operator"))
+from lgtest import (REPO, Operator, apply, fresh_namespace, kjson, kubectl,  # noqa: E402
+                    leaky_deployment, wait_for)
+
+NODE = "lg-node"
+SIM = "lg-sim-node"
+NS = "lg-e2e-reschedule"
+TAINT = "leakguard.io/memory-pressure"
+SLOW = 900  # seconds: a leak is confirmed after minutes of growth
+
+
+def now_iso(micro=False):
+    t = datetime.datetime.now(datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def kubelet(*args):
+    r = subprocess.run([os.path.join(REPO, "e2e/cluster/kubelet"), "restart", *args],
+                       capture_output=True, text=True, timeout=180)
+    if r.returncode != 0:
+        raise AssertionError("e2e/cluster/kubelet restart %s: %s" % (" ".join(args), r.stderr))
+
+
+def memory_pressure(node):
+    for c in kjson("get", "node", node).get("status", {}).get("conditions", []):
+        if c["type"] == "MemoryPressure":
+            return c["status"] == "True"
+    return False
+
+
+def taint_keys(node):
+    return [t["key"] for t in kjson("get", "node", node)["spec"].get("taints", [])]
+
+
+class SimulatedNode:
+    """A Node with no kubelet behind it: the Lease is renewed and the pods bound to it are
+    marked Running and Ready every 2 s; pods being deleted are removed at once."""
+
+    def __init__(self, name):
+        self.name = name
+        self.done = threading.Event()
+        self.errors = []
+        apply({"apiVersion": "v1", "kind": "Node",
+               "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
+                                                     "kubernetes.io/os": "linux",
+                                                     "leakguard.io/simulated": "true"}}})
+        self.heartbeat()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def heartbeat(self):
+        t = now_iso()
+        cond = lambda typ, status, reason: {  # noqa: E731
+            "type": typ, "status": status, "reason": reason, "message": "simulated by the test",
+            "lastHeartbeatTime": t, "lastTransitionTime": t}
+        status = {"status": {
+            "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+            "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+            # Port 1 on loopback: metrics-server's scrape of this node is refused at once.
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
+                          {"type": "Hostname", "address": self.name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 1}},
+            "conditions": [cond("Ready", "True", "KubeletReady"),
+                           cond("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+                           cond("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+                           cond("PIDPressure", "False", "KubeletHasSufficientPID")]}}
+        kubectl("patch", "node", self.name, "--subresource=status", "--type=merge",
+                "-p", json.dumps(status))
+        apply({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+               "metadata": {"name": self.name, "namespace": "kube-node-lease"},
+               "spec": {"holderIdentity": self.name, "leaseDurationSeconds": 40,
+                        "renewTime": now_iso(micro=True)}})
+
+    def run(self):
+        last = time.time()
+        while not self.done.wait(2.0):
+            try:
+                if time.time() - last >= 10:
+                    self.heartbeat()
+                    last = time.time()
+                self.tend_pods()
+            except Exception as e:  # a failed kubectl: next round, but keep the reason
+                self.errors.append(str(e))
+
+    def tend_pods(self):
+        for p in kjson("get", "pods", "-A", "--field-selector",
+                       "spec.nodeName=" + self.name)["items"]:
+            ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
+            if p["metadata"].get("deletionTimestamp"):
+                kubectl("delete", "pod", "-n", ns, name, "--grace-period=0", "--force",
+                        "--wait=false", check=False)
+                continue
+            if p.get("status", {}).get("phase") == "Running":
+                continue
+            t = now_iso()
+            conds = [{"type": c, "status": "True", "lastTransitionTime": t}
+                     for c in ("PodScheduled", "Initialized", "ContainersReady", "Ready")]
+            cs = [{"name": c["name"], "image": c["image"], "imageID": "", "ready": True,
+                   "started": True, "restartCount": 0, "state": {"running": {"startedAt": t}}}
+                  for c in p["spec"]["containers"]]
+            kubectl("patch", "pod", "-n", ns, name, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"phase": "Running", "startTime": t,
+                                                 "hostIP": "127.0.0.1", "conditions": conds,
+                                                 "containerStatuses": cs}}), check=False)
+
+    def remove(self):
+        self.done.set()
+        self.thread.join(15)
+        for p in kjson("get", "pods", "-A", "--field-selector",
+                       "spec.nodeName=" + self.name)["items"]:
+            kubectl("delete", "pod", "-n", p["metadata"]["namespace"], p["metadata"]["name"],
+                    "--grace-period=0", "--force", "--wait=false", check=False)
+        kubectl("delete", "node", self.name, "--ignore-not-found", check=False)
+        kubectl("delete", "lease", "-n", "kube-node-lease", self.name, "--ignore-not-found",
+                check=False)
+
+
+def probe(name):
+    """A pod that tolerates Kubernetes' own memory-pressure taint and prefers lg-node: only
+    LeakGuard's taint can keep it off lg-node."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
+            "spec": {"terminationGracePeriodSeconds": 1,
+                     "tolerations": [{"key": "node.kubernetes.io/memory-pressure",
+                                      "operator": "Exists", "effect": "NoSchedule"}],
+                     "affinity": {"nodeAffinity": {
+                         "preferredDuringSchedulingIgnoredDuringExecution": [{
+                             "weight": 100, "preference": {"matchExpressions": [{
+                                 "key": "kubernetes.io/hostname", "operator": "In",
+                                 "values": [NODE]}]}}]}},
+                     "containers": [{"name": "app", "image": "localhost/leaky:1",
+                                     "imagePullPolicy": "Never",
+                                     "env": [{"name": "LEAK_PATTERN", "value": "steady"}],
+                                     "resources": {"limits": {"memory": "64Mi"},
+                                                   "requests": {"memory": "32Mi"}}}]}}
+
+
+def scheduled_node(name):
+    return kjson("get", "pod", "-n", NS, name)["spec"].get("nodeName")
+
+
+class RescheduleOffAPressuredNode(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        kubectl("apply", "-f", os.path.join(REPO, "crds"))
+        for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
+            kubectl("wait", "--for=condition=Established", "crd/" + crd, "--timeout=60s")
+        subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
+                       capture_output=True)
+        cls.sim = None
+        cls.op = None
+        cls.pressured = False
+        try:
+            fresh_namespace(NS)
+            # Both replicas on lg-node: the simulated node does not exist yet.
+            apply(leaky_deployment(NS, "hog", replicas=2, LEAK_PATTERN="linear",
+                                   LEAK_BASE_MIB=16, LEAK_RATE=20, LEAK_START_AFTER=30))
+            kubectl("rollout", "status", "-n", NS, "deployment/hog", "--timeout=180s")
+            cls.originals = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in
+                             kjson("get", "pods", "-n", NS, "-l", "app=hog")["items"]}
+            cls.sim = SimulatedNode(SIM)
+            wait_for("the simulated node Ready and untainted", lambda: not taint_keys(SIM), 60)
+            kubelet("--memory-pressure")
+            cls.pressured = True
+            wait_for("lg-node under memory pressure", lambda: memory_pressure(NODE), 90)
+            apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+                   "metadata": {"name": "hog", "namespace": NS},
+                   "spec": {"selector": {"matchLabels": {"app": "hog"}}, "mode": "Enforce",
+                            "detection": {"minGrowth": "2m"},
+                            "playbook": [{"name": "move", "action": "reschedule",
+                                          "when": {"nodeMemoryPressure": True}}],
+                            "budgets": {"maxUnavailable": 1, "cooldown": "1s",
+                                        "maxActionsPerHour": 10}}})
+            cls.op = Operator(18195, "--no-leader-elect")
+            cls.started = time.time()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.op:
+            cls.op.stop()
+        if cls.pressured:
+            kubelet()
+        if TAINT in taint_keys(NODE):  # the test failed before LeakGuard released the node
+            kubectl("taint", "node", NODE, TAINT + "-", check=False)
+        if cls.sim:
+            cls.sim.remove()
+        kubectl("delete", "namespace", NS, "--wait=false", check=False)
+
+    def journal(self):
+        out = []
+        for inc in kjson("get", "leakincidents", "-n", NS)["items"]:
+            for e in inc.get("status", {}).get("actions", []):
+                out.append((inc["spec"]["pod"]["name"], e.get("step"), e.get("outcome"),
+                            e.get("message", "")))
+        return out
+
+    def test_pods_move_off_the_pressured_node_which_is_kept_free_until_the_pressure_ends(self):
+        self.assertEqual(set(self.originals.values()), {NODE}, self.originals)
+        alive = lambda: self.assertTrue(self.op.alive(), self.op.logs()[-20:])  # noqa: E731
+
+        def moved():
+            alive()
+            ps = kjson("get", "pods", "-n", NS, "-l", "app=hog")["items"]
+            names = {p["metadata"]["name"] for p in ps}
+            on_sim = [p for p in ps if p["spec"].get("nodeName") == SIM]
+            return not (names & set(self.originals)) and len(on_sim) == 2
+        wait_for("both leaking pods moved to %s" % SIM, moved, timeout=SLOW, interval=3)
+        print("both leaking pods moved %.0fs after the operator started" %
+              (time.time() - self.started), file=sys.stderr)
+        if self.sim.errors:
+            print("the simulated node's failed rounds: %r" % self.sim.errors[-5:],
+                  file=sys.stderr)
+
+        j = self.journal()
+        done = [x for x in j if x[1] == "move" and x[2] == "Succeeded"]
+        self.assertEqual(sorted(x[0] for x in done), sorted(self.originals), j)
+        for x in done:
+            self.assertIn("evicted from node " + NODE, x[3])
+        self.assertIn(TAINT, taint_keys(NODE))
+        evs = [e for e in kjson("get", "events.events.k8s.io", "-n", NS)["items"]
+               if e.get("reason") == "PodRescheduled"]
+        self.assertTrue({e["regarding"]["name"] for e in evs} >= set(self.originals), evs)
+        ours = {l.get("incident") for l in self.op.logs() if l.get("msg") ==
+                "playbook action started" and l.get("step") == "move"}
+        self.assertEqual(len(ours), 2, "the moves were not all started by the operator under "
+                         "test (another LeakGuard acts in this cluster?)")
+
+        # New pods are kept off lg-node while the pressure lasts, even those that tolerate
+        # Kubernetes' own memory-pressure taint and prefer lg-node.
+        apply(probe("probe-during"))
+        wait_for("probe-during scheduled", lambda: scheduled_node("probe-during"), 60)
+        self.assertEqual(scheduled_node("probe-during"), SIM)
+
+        # The pressure ends: LeakGuard takes its taint off, and lg-node takes new pods again.
+        kubelet()
+        type(self).pressured = False
+        relieved = time.time()
+        wait_for("lg-node no longer under memory pressure", lambda: not memory_pressure(NODE),
+                 120)
+        wait_for("LeakGuard's taint removed", lambda: alive() or TAINT not in taint_keys(NODE),
+                 180, interval=2)
+        print("LeakGuard's taint removed %.0fs after the kubelet restarted without the threshold" %
+              (time.time() - relieved), file=sys.stderr)
+        self.assertTrue(any(l.get("msg") == "memory pressure over: node taint removed" and
+                            l.get("node") == NODE for l in self.op.logs()))
+        wait_for("Kubernetes' own taint removed",
+                 lambda: "node.kubernetes.io/memory-pressure" not in taint_keys(NODE), 120)
+        apply(probe("probe-after"))
+        wait_for("probe-after scheduled", lambda: scheduled_node("probe-after"), 60)
+        self.assertEqual(scheduled_node("probe-after"), NODE)
+        # Evicted once each: nothing acted twice.
+        j = self.journal()
+        self.assertEqual(len([x for x in j if x[1] == "move" and x[2] == "Started"]), 2, j)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
