@@ -165,7 +165,7 @@ int runController(const ControllerFlags& flags) {
              actionsTotal.labels({action, outcome}).inc();
            },
        .apiTimeout = std::chrono::seconds(10),
-       .globalEscalationsPerMinute = 10});
+       .globalEscalationsPerMinute = flags.maxEscalationsPerMinute});
 
   reconcile::PolicyReconciler reconciler({.api = api->get(),
                                           .clock = &clock,

@@ -19,6 +19,9 @@ struct ControllerFlags {
   int workers = 2;
   std::chrono::seconds metricsInterval{15};
   std::chrono::seconds resync{30};
+  // Escalating actions (resize, restart, reschedule, rollback) this controller starts per
+  // minute across all policies: a brake on a storm of findings. 0: no limit.
+  int maxEscalationsPerMinute = 10;
   std::string logLevel = "info";
   // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
   int agentPort = 9440;

@@ -65,6 +65,12 @@ int main(int argc, char** argv) {
   controller->add_option("--resync", resync, "Seconds between periodic policy reconciles")
       ->check(CLI::Range(5, 3600))
       ->capture_default_str();
+  controller
+      ->add_option("--max-escalations-per-minute", cf.maxEscalationsPerMinute,
+                   "Escalating actions (resize, restart, reschedule, rollback) started per "
+                   "minute across all policies; 0: no limit")
+      ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
   controller->add_option("--log-level", cf.logLevel, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
