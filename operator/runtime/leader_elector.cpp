@@ -287,7 +287,14 @@ bool LeaderElector::tryAcquireOrRenew() {
 
 bool LeaderElector::release() {
   auto got = api_.get(ref_);
-  if (!got.ok()) return false;
+  if (!got.ok()) {
+    // The other replicas take over when the lease expires instead of at once.
+    LG_LOG(warn, "releasing the lease failed: cannot read it",
+           {{"lease", opts_.ns + "/" + opts_.name},
+            {"code", got.error().code},
+            {"error", got.error().message}});
+    return false;
+  }
   nlohmann::json lease = std::move(got).value();
   const LeaseRecord old = LeaseRecord::fromLease(lease);
   if (old.holderIdentity != opts_.identity) return false;
