@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "controllers/actions/action_support.h"
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
 #include "controllers/actions/reschedule_action.h"
@@ -267,24 +268,12 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     if (after.empty()) continue;
     // Acted: an action ran or was started. The cache may not hold the outcome yet when the
     // evicted pod is already gone, but "Started" is journalled before the action runs.
-    // (Read defensively: the status is whatever the cluster holds.)
-    const auto text = [](const nlohmann::json& o, const char* key) -> std::string {
-      if (!o.is_object()) return "";
-      const auto it = o.find(key);
-      return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-    };
-    const std::string lastAction = text(inc->status, "lastAction");
+    const std::string lastAction = actions::stringAt(inc->status, "/lastAction");
     bool acted = !lastAction.empty() && lastAction != "none" && lastAction != "observe";
     acted = acted || inc->state == "Mitigating";
-    const auto journal = inc->status.is_object() ? inc->status.find("actions") : inc->status.end();
-    if (journal != inc->status.end() && journal->is_array()) {
-      for (const auto& a : *journal) {
-        const auto outcome = text(a, "outcome");
-        const auto kind = policy::parseActionKind(text(a, "action"));
-        acted = acted || (kind && actions::isEscalation(*kind) &&
-                          (outcome == "Started" || outcome == "Succeeded"));
-      }
-    }
+    for (const auto& e : actions::IncidentJournal::parse(inc->status))
+      acted = acted || (actions::isEscalation(e.action) &&
+                        (e.outcome == "Started" || e.outcome == "Succeeded"));
     const std::string state =
         acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
