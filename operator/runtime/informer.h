@@ -1,6 +1,11 @@
 #pragma once
 // Informer<T>: a Reflector feeding a Store<T> of projections, plus event handlers.
 //
+// Scoped to some namespaces (`namespaces` not empty), it runs one Reflector per namespace, all
+// feeding the one store: a re-list of one namespace replaces only that namespace's objects
+// (keys "ns/..."), so a 410 in one namespace never drops another's. This is how a LeakGuard
+// scoped with --namespaces watches with namespaced RBAC only (Roles, no ClusterRole).
+//
 // Each listed or watched object goes through the projector, which keeps only the fields the
 // operator reads (memory budget: never the whole JSON). A projector returning std::nullopt
 // filters the object out (and removes it if it was stored). Watch events whose object already
@@ -9,11 +14,15 @@
 // deletes for vanished objects and updates for changed ones, never duplicate adds.
 //
 // Thread safety: store() is thread-safe. addEventHandler() and addIndex() must be called before
-// start(). Handlers run on the reflector's thread, in event order; one that throws is logged and
-// the others still run. hasSynced()/waitForSync()/stop() are thread-safe.
+// start(). Handlers run on a reflector's thread, one call at a time (a mutex serialises the
+// reflectors of a scoped informer), in each namespace's event order; one that throws is logged
+// and the others still run. hasSynced()/waitForSync()/stop() are thread-safe.
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,58 +42,119 @@ class Informer final : public ReflectorSink, public InformerBase {
   using Ptr = std::shared_ptr<const T>;
   using Projector = std::function<std::optional<T>(const nlohmann::json&)>;
 
-  Informer(kube::ApiClient& api, Clock& clock, ReflectorOptions opts, Projector projector)
-      : projector_(std::move(projector)), reflector_(api, clock, *this, std::move(opts)) {}
-  ~Informer() override { reflector_.stop(); }
+  // namespaces empty: one reflector over opts.resource (every namespace when its ns is "").
+  // Otherwise one reflector per namespace (opts.resource.ns is replaced), duplicates ignored.
+  Informer(kube::ApiClient& api, Clock& clock, ReflectorOptions opts, Projector projector,
+           const std::vector<std::string>& namespaces = {})
+      : projector_(std::move(projector)), whole_(*this, "") {
+    if (opts.name.empty()) opts.name = opts.resource.resource;
+    name_ = opts.name;
+    if (namespaces.empty()) {
+      reflectors_.push_back(std::make_unique<Reflector>(api, clock, whole_, std::move(opts)));
+      return;
+    }
+    for (const auto& ns : namespaces) {
+      bool seen = false;
+      for (const auto& p : partitions_)
+        seen |= p->ns() == ns;
+      if (seen) continue;
+      partitions_.push_back(std::make_unique<Partition>(*this, ns));
+      ReflectorOptions o = opts;
+      o.resource.ns = ns;
+      reflectors_.push_back(std::make_unique<Reflector>(api, clock, *partitions_.back(), o));
+    }
+  }
+  ~Informer() override { stop(); }
 
   Store<T>& store() { return store_; }
   const Store<T>& store() const { return store_; }
-  Reflector& reflector() { return reflector_; }
-  const std::string& name() const override { return reflector_.name(); }
+  // The first reflector (the only one unless scoped to several namespaces).
+  Reflector& reflector() { return *reflectors_.front(); }
+  std::size_t reflectorCount() const { return reflectors_.size(); }
+  const std::string& name() const override { return name_; }
 
   void addIndex(const std::string& name, typename Store<T>::IndexFunc fn) {
     store_.addIndex(name, std::move(fn));
   }
   void addEventHandler(EventHandler<T> handler) { handlers_.push_back(std::move(handler)); }
 
-  void start() override { reflector_.start(); }
-  void stop() override { reflector_.stop(); }
-  bool hasSynced() const override { return reflector_.hasSynced(); }
-  bool waitForSync(std::chrono::nanoseconds timeout) { return reflector_.waitForSync(timeout); }
+  void start() override {
+    for (auto& r : reflectors_)
+      r->start();
+  }
+  void stop() override {
+    for (auto& r : reflectors_)
+      r->stop();
+  }
+  bool hasSynced() const override {
+    for (const auto& r : reflectors_)
+      if (!r->hasSynced()) return false;
+    return true;
+  }
+  // Waits for every reflector in turn, each within what is left of `timeout`.
+  bool waitForSync(std::chrono::nanoseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (auto& r : reflectors_) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (!r->waitForSync(std::max(left, std::chrono::steady_clock::duration::zero())))
+        return false;
+    }
+    return true;
+  }
 
-  // ---- ReflectorSink (the reflector's thread) ----
-  void beginList() override { staged_.clear(); }
-  void listed(const nlohmann::json& object) override {
-    std::string key = objectKey(object);
-    if (key.empty()) return;
-    auto projected = project(object);
-    if (!projected) return;
-    staged_.push_back({std::move(key), std::move(projected), objectResourceVersion(object)});
-  }
-  void endList(bool complete) override {
-    std::vector<typename Store<T>::Item> items;
-    items.swap(staged_);
-    if (!complete) return;
-    for (const auto& change : store_.replace(std::move(items)))
-      dispatch(change);
-  }
+  // ---- ReflectorSink of the whole store (tests drive it directly, as a reflector would) ----
+  void beginList() override { whole_.beginList(); }
+  void listed(const nlohmann::json& object) override { whole_.listed(object); }
+  void endList(bool complete) override { whole_.endList(complete); }
   void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
-    const std::string key = objectKey(object);
-    if (key.empty()) return;
-    if (type == kube::WatchEvent::Type::kDeleted) {
-      if (auto change = store_.erase(key)) dispatch(*change);
-      return;
-    }
-    auto projected = project(object);
-    if (!projected) {
-      if (auto change = store_.erase(key)) dispatch(*change);
-      return;
-    }
-    if (auto change = store_.upsert(key, std::move(projected), objectResourceVersion(object)))
-      dispatch(*change);
+    whole_.watched(type, object);
   }
 
  private:
+  // What one reflector feeds: the whole store (ns "") or the objects of one namespace.
+  class Partition final : public ReflectorSink {
+   public:
+    Partition(Informer& owner, std::string ns)
+        : owner_(owner), ns_(std::move(ns)), prefix_(ns_.empty() ? "" : ns_ + "/") {}
+    const std::string& ns() const { return ns_; }
+
+    void beginList() override { staged_.clear(); }
+    void listed(const nlohmann::json& object) override {
+      std::string key = objectKey(object);
+      if (key.empty()) return;
+      auto projected = owner_.project(object);
+      if (!projected) return;
+      staged_.push_back({std::move(key), std::move(projected), objectResourceVersion(object)});
+    }
+    void endList(bool complete) override {
+      std::vector<typename Store<T>::Item> items;
+      items.swap(staged_);
+      if (!complete) return;
+      std::lock_guard g(owner_.writeMu_);
+      for (const auto& change : owner_.store_.replace(std::move(items), prefix_))
+        owner_.dispatch(change);
+    }
+    void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
+      const std::string key = objectKey(object);
+      if (key.empty()) return;
+      auto projected = type == kube::WatchEvent::Type::kDeleted ? nullptr : owner_.project(object);
+      std::lock_guard g(owner_.writeMu_);
+      if (!projected) {
+        if (auto change = owner_.store_.erase(key)) owner_.dispatch(*change);
+        return;
+      }
+      if (auto change =
+              owner_.store_.upsert(key, std::move(projected), objectResourceVersion(object)))
+        owner_.dispatch(*change);
+    }
+
+   private:
+    Informer& owner_;
+    std::string ns_;
+    std::string prefix_;  // keys a re-list may delete: "ns/", or "" for all
+    std::vector<typename Store<T>::Item> staged_;  // the list in progress
+  };
+
   Ptr project(const nlohmann::json& object) {
     try {
       auto p = projector_(object);
@@ -123,8 +193,11 @@ class Informer final : public ReflectorSink, public InformerBase {
   Projector projector_;
   Store<T> store_;
   std::vector<EventHandler<T>> handlers_;
-  std::vector<typename Store<T>::Item> staged_;  // the list in progress
-  Reflector reflector_;                          // last: stopped first, uses the rest
+  std::string name_;
+  std::mutex writeMu_;  // one store write + its handlers at a time, across reflectors
+  Partition whole_;
+  std::vector<std::unique_ptr<Partition>> partitions_;  // one per namespace when scoped
+  std::vector<std::unique_ptr<Reflector>> reflectors_;  // last: stopped first, use the rest
 };
 
 }  // namespace lg::runtime

@@ -73,14 +73,16 @@ class Manager {
   RuntimeMetrics& runtimeMetrics() { return runtimeMetrics_; }
   HealthServer& healthServer() { return health_; }
 
-  // An informer owned by the manager; its reflector reports restarts to the runtime metrics
-  // and its first list gates /readyz and the controllers.
+  // An informer owned by the manager; its reflectors report restarts to the runtime metrics
+  // and their first lists gate /readyz and the controllers. `namespaces` not empty: one
+  // reflector per namespace (see Informer).
   template <class T>
-  Informer<T>& addInformer(ReflectorOptions opts, typename Informer<T>::Projector projector) {
+  Informer<T>& addInformer(ReflectorOptions opts, typename Informer<T>::Projector projector,
+                           const std::vector<std::string>& namespaces = {}) {
     opts.metrics = &runtimeMetrics_;
     opts.onSynced = [this] { notify(); };
-    auto informer =
-        std::make_unique<Informer<T>>(api_, clock_, std::move(opts), std::move(projector));
+    auto informer = std::make_unique<Informer<T>>(api_, clock_, std::move(opts),
+                                                  std::move(projector), namespaces);
     Informer<T>& ref = *informer;
     informers_.push_back(std::move(informer));
     return ref;

@@ -166,8 +166,10 @@ class Store {
   }
   // Makes the store hold exactly `items` (a fresh list): objects missing from it are deleted,
   // new ones added, ones whose resourceVersion changed updated; unchanged ones keep their stored
-  // projection and report nothing. Later duplicates of a key win.
-  std::vector<Change> replace(std::vector<Item> items) {
+  // projection and report nothing. Later duplicates of a key win. With a `scope` prefix (a
+  // namespace's "ns/"), only stored keys that start with it may be deleted: the list of one
+  // namespace leaves the others' objects alone.
+  std::vector<Change> replace(std::vector<Item> items, std::string_view scope = {}) {
     std::unique_lock g(mu_);
     std::vector<Change> changes;
     std::unordered_set<std::string_view> present;
@@ -175,7 +177,7 @@ class Store {
     for (const auto& item : items)
       present.insert(item.key);
     for (auto it = items_.begin(); it != items_.end();) {
-      if (present.contains(it->first.view())) {
+      if (present.contains(it->first.view()) || !it->first.view().starts_with(scope)) {
         ++it;
         continue;
       }

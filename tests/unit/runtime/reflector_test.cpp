@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -418,6 +419,44 @@ TEST(ObjectKeyTest, NamespacedAndClusterScoped) {
   EXPECT_EQ(objectKey(json{{"metadata", json::object()}}), "");
   EXPECT_EQ(objectKey(json::array()), "");
   EXPECT_EQ(objectResourceVersion(json{{"metadata", {{"resourceVersion", "7"}}}}), "7");
+}
+
+// Scoped to two namespaces: one reflector each, nothing of a third namespace is listed,
+// watched or stored, and a 410 that makes both re-list drops neither's objects.
+TEST_F(ReflectorTest, ScopedToNamespacesListsAndWatchesOnlyThose) {
+  api_.put(lg::testing::configMapsRef(), cm("a", "1", "shop"));
+  api_.put(lg::testing::configMapsRef(), cm("b", "1", "billing"));
+  api_.put(lg::testing::configMapsRef(), cm("c", "1", "other"));
+  informer_ = std::make_unique<Informer<Cm>>(api_, clock_, options(), projectCm,
+                                             std::vector<std::string>{"shop", "billing", "shop"});
+  informer_->addEventHandler(recorder_.handler());
+  EXPECT_EQ(informer_->reflectorCount(), 2u);
+  informer_->start();
+  ASSERT_TRUE(api_.waitForOpenWatches(2));
+  EXPECT_TRUE(informer_->hasSynced());
+  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"billing/b", "shop/a"}));
+  for (const auto& c : api_.calls()) {
+    if (c.verb != "list" && c.verb != "watch") continue;
+    EXPECT_TRUE(c.path.find("/namespaces/shop/") != std::string::npos ||
+                c.path.find("/namespaces/billing/") != std::string::npos)
+        << c.verb << " " << c.path;
+  }
+
+  api_.put(lg::testing::configMapsRef(), cm("c", "2", "other"));
+  api_.put(lg::testing::configMapsRef(), cm("b", "2", "billing"));
+  api_.put(lg::testing::configMapsRef(), cm("a", "2", "shop"));
+  const auto events = recorder_.waitFor(4);
+  ASSERT_EQ(events.size(), 4u);
+  // Each namespace in its own order; the two reflectors' events interleave either way.
+  EXPECT_EQ(std::set<std::string>(events.begin() + 2, events.end()),
+            (std::set<std::string>{"update billing/b 1->2", "update shop/a 1->2"}));
+
+  api_.sendWatchError(410);  // both re-list at once (their watches had delivered events)
+  ASSERT_TRUE(api_.waitForCalls("list", 4));
+  ASSERT_TRUE(api_.waitForCalls("watch", 4));
+  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"billing/b", "shop/a"}));
+  // Each re-list replaced its own namespace only: nothing deleted, nothing new.
+  EXPECT_EQ(recorder_.waitFor(4).size(), 4u);
 }
 
 }  // namespace

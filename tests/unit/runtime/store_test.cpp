@@ -161,6 +161,23 @@ TEST(StoreTest, ReplaceEmitsDeletesUpdatesAndAddsOnly) {
   EXPECT_EQ(s.resourceVersion("b"), "7");
 }
 
+TEST(StoreTest, AScopedReplaceLeavesOtherNamespacesAlone) {
+  Store<Obj> s;
+  s.upsert("shop/a", make("shop", "a"), "1");
+  s.upsert("shop/b", make("shop", "b"), "2");
+  s.upsert("shopping/c", make("shopping", "c"), "3");  // a prefix of "shop/" it is not
+  s.upsert("billing/d", make("billing", "d"), "4");
+
+  std::vector<Store<Obj>::Item> fresh;
+  fresh.push_back({"shop/a", make("shop", "a"), "1"});
+  auto changes = s.replace(std::move(fresh), "shop/");  // shop/b vanished from shop's list
+
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].key, "shop/b");
+  EXPECT_EQ(changes[0].kind, Kind::kDeleted);
+  EXPECT_EQ(s.keys(), (std::vector<std::string>{"billing/d", "shop/a", "shopping/c"}));
+}
+
 TEST(StoreTest, ListIsASnapshot) {
   Store<Obj> s;
   for (int i = 0; i < 100; ++i)
