@@ -330,7 +330,8 @@ void NodeAgent::start() {
                                .fieldSelector = "spec.nodeName=" + opts_.nodeName,
                                .name = "pods"};
   informer_ = std::make_unique<runtime::Informer<AgentPod>>(
-      api_, clock_, std::move(ro), [](const nlohmann::json& j) { return projectAgentPod(j); });
+      api_, clock_, std::move(ro), [](const nlohmann::json& j) { return projectAgentPod(j); },
+      opts_.namespaces);
   informer_->start();
   startedNs_ = steadyNs(clock_.steadyNow());
   thread_ = std::thread([this] { loop(); });

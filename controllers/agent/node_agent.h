@@ -46,6 +46,9 @@ namespace lg::agent {
 
 struct NodeAgentOptions {
   std::string nodeName;
+  // Sample only pods of these namespaces (one pod watch per namespace, so Roles suffice);
+  // empty: every pod of the node.
+  std::vector<std::string> namespaces;
   std::string cgroupRoot = "/sys/fs/cgroup";
   std::string procRoot = "/proc";
   std::string kubepodsPath;            // cgroup path of kubepods; "" searches for it

@@ -5,8 +5,13 @@
 namespace lg::sources {
 
 MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
-                                         std::chrono::seconds interval, Sink sink)
-    : api_(api), clock_(clock), interval_(interval), sink_(std::move(sink)) {}
+                                         std::chrono::seconds interval, Sink sink,
+                                         std::vector<std::string> namespaces)
+    : api_(api),
+      clock_(clock),
+      interval_(interval),
+      sink_(std::move(sink)),
+      namespaces_(std::move(namespaces)) {}
 
 MetricsServerSource::~MetricsServerSource() {
   stop();
@@ -32,28 +37,34 @@ MetricsServerStatus MetricsServerSource::status() const {
 }
 
 void MetricsServerSource::pollOnce() {
-  const kube::ResourceRef ref{.group = "metrics.k8s.io", .version = "v1beta1", .resource = "pods"};
-  // The metrics API does not paginate; a generous page limit is still a bound.
-  auto page = api_.list(ref, {.limit = 0, .timeout = std::chrono::seconds(20)});
   MetricsServerStatus st;
   st.everPolled = true;
-  if (!page) {
-    st.available = false;
-    st.message = "metrics.k8s.io answered " +
-                 (page.error().code ? std::to_string(page.error().code) : std::string("nothing")) +
-                 ": " + page.error().message;
-    LG_LOG(warn, "metrics-server unavailable", {{"error", st.message}});
-  } else {
+  st.available = true;
+  std::vector<std::string> scopes = namespaces_;
+  if (scopes.empty()) scopes.push_back("");  // every namespace at once
+  for (const auto& ns : scopes) {
+    const kube::ResourceRef ref{
+        .group = "metrics.k8s.io", .version = "v1beta1", .resource = "pods", .ns = ns};
+    // The metrics API does not paginate; a generous page limit is still a bound.
+    auto page = api_.list(ref, {.limit = 0, .timeout = std::chrono::seconds(20)});
+    if (!page) {
+      st.available = false;
+      st.message =
+          "metrics.k8s.io answered " +
+          (page.error().code ? std::to_string(page.error().code) : std::string("nothing")) +
+          (ns.empty() ? std::string() : " for namespace " + ns) + ": " + page.error().message;
+      LG_LOG(warn, "metrics-server unavailable", {{"error", st.message}});
+      break;
+    }
     nlohmann::json list = {{"items", std::move(page->items)}};
     const PodMetricsParse parsed = parsePodMetrics(list);
     if (parsed.skipped > 0)
       LG_LOG(debug, "skipped malformed pod metrics", {{"count", parsed.skipped}});
     for (const auto& u : parsed.usages)
       sink_(u);
-    st.available = true;
-    st.lastSuccess = toSeconds(clock_.now());
-    st.lastSamples = parsed.usages.size();
+    st.lastSamples += parsed.usages.size();
   }
+  if (st.available) st.lastSuccess = toSeconds(clock_.now());
   std::lock_guard lock(mu_);
   // When it last worked survives any number of failed polls.
   if (!st.available) st.lastSuccess = status_.lastSuccess;

@@ -1,7 +1,8 @@
 #pragma once
-// MetricsServerSource: polls metrics.k8s.io/v1beta1 PodMetrics for the whole cluster every
-// interval and feeds each container's working set to a sink (the UsageHub, through a mapping
-// that adds the pod uid and the container's memory limit from the pod cache).
+// MetricsServerSource: polls metrics.k8s.io/v1beta1 PodMetrics for the whole cluster (or, scoped
+// to some namespaces, for each of them: namespaced RBAC suffices) every interval and feeds each
+// container's working set to a sink (the UsageHub, through a mapping that adds the pod uid and the
+// container's memory limit from the pod cache).
 //
 // When the metrics API is missing (404) or unavailable (503, no APIService, metrics-server
 // down), it says so through status() and keeps polling: the operator keeps working with the
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "controllers/sources/pod_metrics.h"
 #include "operator/kube/api_client.h"
@@ -34,7 +36,9 @@ class MetricsServerSource {
  public:
   using Sink = std::function<void(const ContainerUsage&)>;
 
-  MetricsServerSource(kube::ApiClient& api, Clock& clock, std::chrono::seconds interval, Sink sink);
+  // namespaces empty: one list of every pod's metrics; otherwise one list per namespace.
+  MetricsServerSource(kube::ApiClient& api, Clock& clock, std::chrono::seconds interval, Sink sink,
+                      std::vector<std::string> namespaces = {});
   ~MetricsServerSource();
 
   void start();
@@ -50,6 +54,7 @@ class MetricsServerSource {
   Clock& clock_;
   std::chrono::seconds interval_;
   Sink sink_;
+  std::vector<std::string> namespaces_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -93,6 +93,7 @@ int runAgent(const AgentFlags& flags) {
   agent::NodeAgent nodeAgent(
       **api, clock,
       {.nodeName = node,
+       .namespaces = flags.namespaces,
        .cgroupRoot = flags.cgroupRoot,
        .procRoot = flags.procRoot,
        .kubepodsPath = flags.kubepodsCgroup,

@@ -17,7 +17,8 @@ namespace lg::cli {
 struct AgentFlags {
   std::string kubeconfig;
   std::string context;
-  std::string nodeName;  // "" : $NODE_NAME
+  std::string nodeName;                 // "" : $NODE_NAME
+  std::vector<std::string> namespaces;  // empty: every namespace (see parseNamespaceList)
   std::string listen = ":9440";
   std::string interval = "10s";
   std::string cgroupRoot = "/sys/fs/cgroup";

@@ -61,7 +61,9 @@ int runController(const ControllerFlags& flags) {
   LG_LOG(info, "starting leakguard controller",
          {{"version", versionString()},
           {"identity", identity},
-          {"leaderElection", flags.leaderElect}});
+          {"leaderElection", flags.leaderElect},
+          {"namespaces",
+           flags.namespaces.empty() ? nlohmann::json("*") : nlohmann::json(flags.namespaces)}});
 
   runtime::ManagerOptions mopts{.health = {.bindAddress = flags.healthAddress},
                                 .signals = &signals};
@@ -92,24 +94,25 @@ int runController(const ControllerFlags& flags) {
 
   auto& policies = mgr.addInformer<PolicyObject>(
       {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"}},
-      reconcile::projectPolicy);
+      reconcile::projectPolicy, flags.namespaces);
   policies.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
   auto& pods = mgr.addInformer<PodProjection>(
       {.resource = {.version = "v1", .resource = "pods"}},
-      [](const nlohmann::json& j) { return runtime::projectPod(j); });
+      [](const nlohmann::json& j) { return runtime::projectPod(j); }, flags.namespaces);
   pods.addIndex("namespace", runtime::podNamespaceIndex);
   auto& replicaSets = mgr.addInformer<ReplicaSetObject>(
       {.resource = {.group = "apps", .version = "v1", .resource = "replicasets"}},
-      reconcile::projectReplicaSet);
+      reconcile::projectReplicaSet, flags.namespaces);
   auto& incidents = mgr.addInformer<IncidentObject>(
       {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakincidents"}},
-      reconcile::projectIncident);
+      reconcile::projectIncident, flags.namespaces);
   incidents.addIndex("policy",
                      [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; });
 
   kube::EventRecorder events(**api, {.reportingInstance = identity});
   sources::MetricsServerSource metricsSource(
-      **api, clock, flags.metricsInterval, [&](const sources::ContainerUsage& u) {
+      **api, clock, flags.metricsInterval,
+      [&](const sources::ContainerUsage& u) {
         auto pod = pods.store().get(u.ns + "/" + u.pod);
         if (!pod) return;
         const runtime::ContainerProjection* c = pod->container(u.container);
@@ -124,7 +127,8 @@ int runController(const ControllerFlags& flags) {
                     .value = u.workingSetBytes,
                     .limit = static_cast<double>(c->memoryLimitBytes),
                     .source = reconcile::Source::kMetricsServer});
-      });
+      },
+      flags.namespaces);
 
   // ---- node agents (issue 5): poll the agents of the agent pods in agentNamespace ----
   auto& agentPods = mgr.addInformer<sources::AgentPodObject>(

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace lg::cli {
 
@@ -23,6 +24,10 @@ struct ControllerFlags {
   // minute across all policies: a brake on a storm of findings. 0: no limit.
   int maxEscalationsPerMinute = 10;
   std::string logLevel = "info";
+  // Watch and act only in these namespaces (sorted, validated by parseNamespaceList); empty:
+  // every namespace. Scoped, the controller lists and watches per namespace, so Roles in
+  // those namespaces are all the RBAC it needs (plus nodes for reschedule).
+  std::vector<std::string> namespaces;
   // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
   int agentPort = 9440;
   std::string agentNamespace = "leakguard-system";

@@ -7,6 +7,7 @@
 #include "operator/cli/agent_command.h"
 #include "operator/cli/analyze_command.h"
 #include "operator/cli/controller_command.h"
+#include "operator/cli/namespace_list.h"
 #include "operator/cli/sample_command.h"
 #include "operator/cli/version.h"
 
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
                    "minute across all policies; 0: no limit")
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
+  std::string namespaces;
+  controller->add_option("--namespaces", namespaces,
+                         "Watch and act only in these namespaces (comma-separated; default: "
+                         "every namespace). Namespaced RBAC (Roles) is then enough");
   controller->add_option("--log-level", cf.logLevel, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -121,6 +126,10 @@ int main(int argc, char** argv) {
                        "Kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)");
   agentCmd->add_option("--context", af.context, "Kubeconfig context (default: current)");
   agentCmd->add_option("--node-name", af.nodeName, "This node's name (default: $NODE_NAME)");
+  std::string agentNamespaces;
+  agentCmd->add_option("--namespaces", agentNamespaces,
+                       "Sample only the pods of these namespaces (comma-separated; default: "
+                       "every namespace)");
   agentCmd->add_option("--listen", af.listen, "HTTPS address (host:port)")->capture_default_str();
   agentCmd->add_option("--interval", af.interval, "Time between sampling passes")
       ->capture_default_str();
@@ -162,10 +171,18 @@ int main(int argc, char** argv) {
   }
   if (*analyze) return lg::cli::runAnalyze(files, opts, std::cout, std::cerr);
   if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
-  if (*agentCmd) return lg::cli::runAgent(af);
+  // --namespaces of the agent and the controller, checked alike: exit 2 naming the bad one.
+  auto scope = [](const std::string& text, std::vector<std::string>& out) {
+    auto parsed = lg::cli::parseNamespaceList(text);
+    if (!parsed) std::cerr << "--namespaces: " << parsed.error().message << "\n";
+    if (parsed) out = std::move(*parsed);
+    return parsed.ok();
+  };
+  if (*agentCmd) return scope(agentNamespaces, af.namespaces) ? lg::cli::runAgent(af) : 2;
   if (*controller) {
     cf.metricsInterval = std::chrono::seconds(metricsInterval);
     cf.resync = std::chrono::seconds(resync);
+    if (!scope(namespaces, cf.namespaces)) return 2;
     return lg::cli::runController(cf);
   }
   return 0;

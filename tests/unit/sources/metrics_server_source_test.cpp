@@ -124,6 +124,35 @@ TEST_F(MetricsServerSourceTest, AMissingMetricsApiIsReportedToo) {
       << source.status().message;
 }
 
+TEST_F(MetricsServerSourceTest, ScopedToNamespacesListsEachOfThemOnly) {
+  std::vector<ContainerUsage> scopedGot;
+  MetricsServerSource scoped(api, clock, std::chrono::seconds(15),
+                             [&](const ContainerUsage& u) { scopedGot.push_back(u); },
+                             {"billing", "shop"});
+  api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
+  api.put(kPodMetrics, podMetrics("billing", "api-1", "10Mi"));
+  api.put(kPodMetrics, podMetrics("kube-system", "dns", "20Mi"));
+  scoped.pollOnce();
+  ASSERT_EQ(scopedGot.size(), 2u);
+  for (const auto& u : scopedGot)
+    EXPECT_NE(u.ns, "kube-system");
+  EXPECT_EQ(scoped.status().lastSamples, 2u);
+  EXPECT_TRUE(scoped.status().available);
+  std::vector<std::string> paths;
+  for (const auto& c : api.calls())
+    paths.push_back(c.verb + " " + c.path);
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"list /apis/metrics.k8s.io/v1beta1/namespaces/billing/pods",
+                                      "list /apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"}));
+
+  // One namespace refused (a Role missing there): unavailable, saying which namespace.
+  api.fail("list", Error{"pods.metrics.k8s.io is forbidden", 403}, 1);
+  scoped.pollOnce();
+  EXPECT_FALSE(scoped.status().available);
+  EXPECT_NE(scoped.status().message.find("403 for namespace billing"), std::string::npos)
+      << scoped.status().message;
+}
+
 TEST_F(MetricsServerSourceTest, StartPollsAndStopReturns) {
   api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
   source.start();
