@@ -50,6 +50,9 @@ VARIANTS = {
     "single-replica-no-election": {"controller.replicas": "1",
                                    "controller.leaderElection": "false"},
     "no-agent-no-service": {"agent.enabled": "false", "metrics.service.enabled": "false"},
+    "scoped-to-two-namespaces": {"watchNamespaces": "{shop,billing}"},
+    "scoped-without-nodes-or-agent": {"watchNamespaces": "{shop}",
+                                      "controller.nodeAccess": "false", "agent.enabled": "false"},
 }
 
 

@@ -41,6 +41,8 @@ class Lint(unittest.TestCase):
             ({"image.pullPolicy": "Sometimes"}, "pullPolicy"),
             ({"image.tag": "latest"}, "not latest"),
             ({"controller.leaderElection": "false"}, "leaderElection=false needs controller.replicas=1"),
+            ({"watchNamespaces": "{Shop}"}, "watchNamespaces"),
+            ({"watchNamespaces": "{a,a}"}, "watchNamespaces"),
         ]:
             with self.subTest(values=values):
                 r = helm("template", "x", CHART, *set_args(values), check=False)

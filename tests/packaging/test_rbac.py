@@ -87,6 +87,59 @@ class Rbac(unittest.TestCase):
                                               "resourceNames": ["leakguard-controller"],
                                               "verbs": ["get", "update"]}])
 
+    def test_scoped_to_namespaces_the_grants_are_roles_there(self):
+        """watchNamespaces: the controller's and the agent's namespaced rules are Roles in those
+        namespaces (the same rules as the ClusterRole of a cluster-wide install, nodes aside);
+        the only cluster-wide grants left are nodes (controller) and TokenReviews (agent)."""
+        wide = {o["metadata"]["name"]: o for o in render({}) if o["kind"] == "ClusterRole"}
+        objs = render({"watchNamespaces": "{shop,billing}"})
+        cluster = {o["metadata"]["name"]: o["rules"] for o in objs if o["kind"] == "ClusterRole"}
+        self.assertEqual(sorted(cluster), ["leakguard-agent", "leakguard-controller-nodes"])
+        self.assertEqual([r["resources"] for r in cluster["leakguard-controller-nodes"]],
+                         [["nodes"]])
+        self.assertEqual([r["resources"] for r in cluster["leakguard-agent"]], [["tokenreviews"]])
+        roles = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["rules"]
+                 for o in objs if o["kind"] == "Role"}
+        ctrl_rules = [r for r in wide["leakguard-controller"]["rules"]
+                      if r["resources"] != ["nodes"]]
+        agent_rules = [r for r in wide["leakguard-agent"]["rules"]
+                       if r["resources"] != ["tokenreviews"]]
+        for ns in ("shop", "billing"):
+            self.assertEqual(roles[(ns, "leakguard-controller")], ctrl_rules, ns)
+            self.assertEqual(roles[(ns, "leakguard-agent")], agent_rules, ns)
+        # The release namespace: the Lease, and the agent pods the controller polls.
+        self.assertEqual(sorted(n for (ns, n) in roles if ns == "leakguard-system"),
+                         ["leakguard-controller-agent-pods", "leakguard-controller-leader-election"])
+        self.assertEqual(len(roles), 6, sorted(roles))
+        bindings = [o for o in objs if o["kind"] in ("RoleBinding", "ClusterRoleBinding")]
+        for b in bindings:
+            self.assertEqual(len(b["subjects"]), 1)
+            self.assertTrue(b["roleRef"]["name"].startswith(b["subjects"][0]["name"]), b)
+            key = ((b["metadata"].get("namespace"), b["roleRef"]["name"])
+                   if b["roleRef"]["kind"] == "Role" else b["roleRef"]["name"])
+            self.assertIn(key, roles if b["roleRef"]["kind"] == "Role" else cluster, b)
+        self.assertEqual(len(bindings), len(roles) + len(cluster))
+        args = {o["kind"]: o["spec"]["template"]["spec"]["containers"][0]["args"]
+                for o in objs if o["kind"] in ("Deployment", "DaemonSet")}
+        self.assertIn("--namespaces=shop,billing", args["Deployment"])
+        self.assertIn("--namespaces=shop,billing", args["DaemonSet"])
+
+    def test_scoped_without_node_access_has_no_cluster_role_at_all(self):
+        objs = render({"watchNamespaces": "{shop}", "controller.nodeAccess": "false",
+                       "agent.enabled": "false"})
+        self.assertEqual([o["metadata"]["name"] for o in objs
+                          if o["kind"] in ("ClusterRole", "ClusterRoleBinding")], [])
+        wide = render({"controller.nodeAccess": "false"})
+        rules = [o for o in wide if o["kind"] == "ClusterRole"
+                 and o["metadata"]["name"] == "leakguard-controller"][0]["rules"]
+        self.assertNotIn(["nodes"], [r["resources"] for r in rules])
+
+    def test_unscoped_has_no_namespaces_flag(self):
+        for o in render({}):
+            if o["kind"] in ("Deployment", "DaemonSet"):
+                args = o["spec"]["template"]["spec"]["containers"][0]["args"]
+                self.assertFalse([a for a in args if a.startswith("--namespaces")], args)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
