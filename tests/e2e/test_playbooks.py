@@ -16,7 +16,8 @@
 Item 5 (reschedule with a second node) is in test_reschedule.py: it changes the cluster.
 
 The scenarios of PlaybooksInOneRun share one operator and run at once (a leak takes minutes to
-be confirmed); KillInTheMiddle runs after it with operators of its own. Assertions are on the
+be confirmed); KillInTheMiddle has operators of its own, and CTest runs the two classes at once
+(playbooks_e2e, playbooks_kill_e2e). Every operator is scoped to its scenarios' namespaces. Assertions are on the
 cluster's objects, the incidents' journals and Events. Another LeakGuard controller acting in
 the same cluster (a Helm install's leader, say) would act on these workloads too, and budgets
 are per controller: every scenario checks that each action journalled in its namespace was
@@ -203,8 +204,9 @@ class PlaybooksInOneRun(unittest.TestCase):
             fresh_namespace(ns + s)
 
         # 1. restart with a PDB
-        # Replacements take a minute to be Ready: longer than between the two pods' findings.
-        apply(with_readiness(leaky_deployment(ns + "restart", "web", replicas=2, **LEAK), 60))
+        # Replacements take three minutes to be Ready: longer than between the two pods'
+        # findings (seen up to 106 s apart on a loaded machine), so the PDB holds the second.
+        apply(with_readiness(leaky_deployment(ns + "restart", "web", replicas=2, **LEAK), 180))
         apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                "metadata": {"name": "web", "namespace": ns + "restart"},
                "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}})
@@ -257,7 +259,9 @@ class PlaybooksInOneRun(unittest.TestCase):
             p = pods(ns + s, "shop")
             cls.observed[s] = {x["metadata"]["uid"]: x["spec"]["containers"][0]["resources"]
                                for x in p}
-        cls.op = Operator(18191, "--no-leader-elect")
+        cls.op = Operator(18191, "--no-leader-elect",
+                          namespaces=[ns + s for s in ("restart", "rollback", "resize", "quota",
+                                                       "observe", "dryrun", "budget")])
         OPERATORS.append(cls.op)
 
     @classmethod
@@ -416,21 +420,22 @@ class PlaybooksInOneRun(unittest.TestCase):
 
 
 class QKillInTheMiddle(unittest.TestCase):
-    """8. A ladder: resizeLimits at once, restart only when the limit is 3 minutes away. The
+    """8. A ladder: resizeLimits at once, restart only when the limit is 4 minutes away. The
     controller is killed (SIGKILL) after the resize and before the restart, then started again:
     the limit is raised once (1.1x, not 1.21x), the resize is not journalled twice, and the
-    playbook goes on to the restart. Leaking 40Mi/min under 400Mi: confirmed with ~6m to go,
-    restarted ~3m before the raised 440Mi."""
+    playbook goes on to the restart. Leaking 50Mi/min under 400Mi: confirmed with ~6m to go
+    once raised to 440Mi (so the restart is not due yet when the controller is killed); the new
+    controller confirms it again ~3 minutes later and restarts it ~3m before the limit."""
     NS = "lg-e2e-pb-kill"
 
     @classmethod
     def setUpClass(cls):
         fresh_namespace(cls.NS)
         apply(leaky_deployment(cls.NS, "svc", limit="400Mi", LEAK_PATTERN="linear",
-                               LEAK_BASE_MIB=16, LEAK_RATE=40, LEAK_START_AFTER=30))
+                               LEAK_BASE_MIB=16, LEAK_RATE=50, LEAK_START_AFTER=30))
         apply(policy(cls.NS, "svc", "svc", [
             {"name": "grow", "action": "resizeLimits", "params": {"factor": 1.1}},
-            {"name": "restart", "action": "restart", "when": {"exhaustionWithin": "3m"}}],
+            {"name": "restart", "action": "restart", "when": {"exhaustionWithin": "4m"}}],
             budgets={"cooldown": "1s"}))
         cls.ops = []
 
@@ -444,7 +449,7 @@ class QKillInTheMiddle(unittest.TestCase):
 
     def test_8_a_killed_controller_repeats_no_finished_action(self):
         pod = pods(self.NS, "svc")[0]["metadata"]["name"]
-        op = Operator(18192, "--no-leader-elect")
+        op = Operator(18192, "--no-leader-elect", namespaces=[self.NS])
         self.ops.append(op)
         OPERATORS.append(op)
         wait_for("the resize journalled", lambda: any(
@@ -457,7 +462,7 @@ class QKillInTheMiddle(unittest.TestCase):
         limit = kjson("get", "pod", "-n", self.NS, pod)["spec"]["containers"][0]["resources"]
         self.assertEqual(mib(limit["limits"]["memory"]), 440)
 
-        op2 = Operator(18193, "--no-leader-elect")
+        op2 = Operator(18193, "--no-leader-elect", namespaces=[self.NS])
         self.ops.append(op2)
         OPERATORS.append(op2)
         wait_for("the restart after the new controller took over", lambda: any(

@@ -15,7 +15,11 @@ the pressure.
     LeakGuard's taint, the incidents' journals and PodRescheduled Events say so;
   - a probe pod that tolerates Kubernetes' own node.kubernetes.io/memory-pressure taint and
     prefers lg-node still lands on lg-sim-node: LeakGuard's taint keeps it off;
-  - the pressure ends: LeakGuard removes its taint, and the same probe lands on lg-node again."""
+  - the pressure ends: LeakGuard removes its taint, and the same probe lands on lg-node again.
+
+The leaks are confirmed first (RescheduleLeakConfirmed, while other tests share the cluster);
+the pressure, the simulated node and everything after need the cluster alone
+(RescheduleOffAPressuredNode); RescheduleCleanup puts the node back whatever happened."""
 import datetime
 import json
 import os
@@ -166,41 +170,86 @@ def scheduled_node(name):
     return kjson("get", "pod", "-n", NS, name)["spec"].get("nodeName")
 
 
+def journal():
+    out = []
+    for inc in kjson("get", "leakincidents", "-n", NS)["items"]:
+        for e in inc.get("status", {}).get("actions", []):
+            out.append((inc["spec"]["pod"]["name"], e.get("step"), e.get("outcome"),
+                        e.get("message", "")))
+    return out
+
+
+class RescheduleLeakConfirmed(unittest.TestCase):
+    """The long wait, done while other tests share the cluster (CTest's fixture setup
+    reschedule_e2e_prepare): two pods leaking on lg-node under an Enforce policy `reschedule
+    when nodeMemoryPressure`, until both leaks are confirmed; nothing is done yet (no pressure).
+    The controller, scoped to the test's namespace, is left running for the test proper."""
+
+    def test_both_leaks_confirmed_and_nothing_done_without_pressure(self):
+        fresh_namespace(NS)
+        # Both replicas on lg-node: the simulated node does not exist yet. 30 MiB a minute
+        # under 384Mi: confirmed in about 3 minutes (the detector needs longer to rule out a
+        # warm-up when the limit leaves more room), limit reached after 12, well after the other
+        # tests that run before the test proper are done.
+        apply(leaky_deployment(NS, "hog", replicas=2, limit="384Mi", LEAK_PATTERN="linear",
+                               LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
+        kubectl("rollout", "status", "-n", NS, "deployment/hog", "--timeout=180s")
+        apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+               "metadata": {"name": "hog", "namespace": NS},
+               "spec": {"selector": {"matchLabels": {"app": "hog"}}, "mode": "Enforce",
+                        "detection": {"minGrowth": "2m"},
+                        "playbook": [{"name": "move", "action": "reschedule",
+                                      "when": {"nodeMemoryPressure": True}}],
+                        "budgets": {"maxUnavailable": 1, "cooldown": "1s",
+                                    "maxActionsPerHour": 10}}})
+        op = Operator(18195, "--no-leader-elect", namespaces=[NS])
+        try:
+            pods = {p["metadata"]["name"] for p in
+                    kjson("get", "pods", "-n", NS, "-l", "app=hog")["items"]}
+            wait_for("both leaks confirmed", lambda: {
+                i["spec"]["pod"]["name"] for i in kjson("get", "leakincidents", "-n", NS)["items"]}
+                >= pods, timeout=SLOW, interval=3)
+            self.assertTrue(op.alive())
+            self.assertEqual([x for x in journal() if x[1] == "move"], [],
+                             "reschedule acted on a node without memory pressure")
+            self.assertFalse(memory_pressure(NODE))
+        except BaseException:
+            op.stop()
+            raise
+        op.detach("reschedule")
+
+
+class RescheduleCleanup(unittest.TestCase):
+    """CTest's fixture cleanup after the test proper, whatever became of it."""
+
+    def test_controller_stopped_node_restored_namespace_deleted(self):
+        Operator.stop_detached("reschedule")
+        if memory_pressure(NODE):
+            kubelet()
+        if TAINT in taint_keys(NODE):
+            kubectl("taint", "node", NODE, TAINT + "-", check=False)
+        kubectl("delete", "node", SIM, "--ignore-not-found", check=False)
+        kubectl("delete", "namespace", NS, "--wait=false", "--ignore-not-found")
+
+
 class RescheduleOffAPressuredNode(unittest.TestCase):
+    """Alone on the cluster (tests/e2e/CMakeLists.txt): the kubelet restart and the simulated
+    node would change every other test's pods."""
 
     @classmethod
     def setUpClass(cls):
-        kubectl("apply", "-f", os.path.join(REPO, "crds"))
-        for crd in ("leakpolicies.leakguard.io", "leakincidents.leakguard.io"):
-            kubectl("wait", "--for=condition=Established", "crd/" + crd, "--timeout=60s")
-        subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
-                       capture_output=True)
         cls.sim = None
-        cls.op = None
+        cls.op = Operator.attach("reschedule")
         cls.pressured = False
         try:
-            fresh_namespace(NS)
-            # Both replicas on lg-node: the simulated node does not exist yet.
-            apply(leaky_deployment(NS, "hog", replicas=2, LEAK_PATTERN="linear",
-                                   LEAK_BASE_MIB=16, LEAK_RATE=20, LEAK_START_AFTER=30))
-            kubectl("rollout", "status", "-n", NS, "deployment/hog", "--timeout=180s")
             cls.originals = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in
                              kjson("get", "pods", "-n", NS, "-l", "app=hog")["items"]}
             cls.sim = SimulatedNode(SIM)
             wait_for("the simulated node Ready and untainted", lambda: not taint_keys(SIM), 60)
             kubelet("--memory-pressure")
             cls.pressured = True
-            wait_for("lg-node under memory pressure", lambda: memory_pressure(NODE), 90)
-            apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
-                   "metadata": {"name": "hog", "namespace": NS},
-                   "spec": {"selector": {"matchLabels": {"app": "hog"}}, "mode": "Enforce",
-                            "detection": {"minGrowth": "2m"},
-                            "playbook": [{"name": "move", "action": "reschedule",
-                                          "when": {"nodeMemoryPressure": True}}],
-                            "budgets": {"maxUnavailable": 1, "cooldown": "1s",
-                                        "maxActionsPerHour": 10}}})
-            cls.op = Operator(18195, "--no-leader-elect")
             cls.started = time.time()
+            wait_for("lg-node under memory pressure", lambda: memory_pressure(NODE), 90)
         except BaseException:
             cls.tearDownClass()
             raise
@@ -217,14 +266,6 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
             cls.sim.remove()
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
 
-    def journal(self):
-        out = []
-        for inc in kjson("get", "leakincidents", "-n", NS)["items"]:
-            for e in inc.get("status", {}).get("actions", []):
-                out.append((inc["spec"]["pod"]["name"], e.get("step"), e.get("outcome"),
-                            e.get("message", "")))
-        return out
-
     def test_pods_move_off_the_pressured_node_which_is_kept_free_until_the_pressure_ends(self):
         self.assertEqual(set(self.originals.values()), {NODE}, self.originals)
         alive = lambda: self.assertTrue(self.op.alive(), self.op.logs()[-20:])  # noqa: E731
@@ -236,13 +277,13 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
             on_sim = [p for p in ps if p["spec"].get("nodeName") == SIM]
             return not (names & set(self.originals)) and len(on_sim) == 2
         wait_for("both leaking pods moved to %s" % SIM, moved, timeout=SLOW, interval=3)
-        print("both leaking pods moved %.0fs after the operator started" %
+        print("both leaking pods moved %.0fs after the kubelet was restarted under pressure" %
               (time.time() - self.started), file=sys.stderr)
         if self.sim.errors:
             print("the simulated node's failed rounds: %r" % self.sim.errors[-5:],
                   file=sys.stderr)
 
-        j = self.journal()
+        j = journal()
         done = [x for x in j if x[1] == "move" and x[2] == "Succeeded"]
         self.assertEqual(sorted(x[0] for x in done), sorted(self.originals), j)
         for x in done:
@@ -280,7 +321,7 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
         wait_for("probe-after scheduled", lambda: scheduled_node("probe-after"), 60)
         self.assertEqual(scheduled_node("probe-after"), NODE)
         # Evicted once each: nothing acted twice.
-        j = self.journal()
+        j = journal()
         self.assertEqual(len([x for x in j if x[1] == "move" and x[2] == "Started"]), 2, j)
 
 

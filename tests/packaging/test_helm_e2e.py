@@ -11,8 +11,11 @@
 - `helm upgrade` with a changed values file takes effect, and a new leader reconciles;
 - `helm uninstall` leaves no LeakGuard object behind except the CRDs (and their objects).
 
-Uses its own release and namespaces (lg-pkg-e2e*), so a LeakGuard installed in leakguard-system
-is not touched. Standard library plus PyYAML."""
+Uses its own release and namespaces (lg-pkg-e2e*), and is scoped with watchNamespaces to its
+application namespace, so a LeakGuard installed in leakguard-system is not touched and the other
+scenarios that share the cluster meanwhile are not acted on: the RBAC check and a policy in a
+namespace outside the scope (reconciled only once `helm upgrade` adds that namespace) show it.
+Standard library plus PyYAML."""
 import functools
 import json
 import os
@@ -29,11 +32,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "operator"))
 from pkgtest import CHART, REPO, yaml  # noqa: E402
 from lgtest import (ENV, apply, kjson, kubectl, leaky_deployment, leakguard_binary,  # noqa: E402
-                    wait_for)
+                    leakguard_image, wait_for)
 
 REL = "lg-pkg-e2e"
 NS = "lg-pkg-e2e"
 APP_NS = "lg-pkg-e2e-app"
+OUT_NS = "lg-pkg-e2e-out"  # not watched until test_2 upgrades the release to watch it
 FULL = REL + "-leakguard"  # the chart's fullname for a release without "leakguard" in it
 CTRL = FULL + "-controller"
 AGENT = FULL + "-agent"
@@ -182,8 +186,8 @@ def leader():
     return None
 
 
-def policy_ready(generation):
-    st = kjson("get", "lp", "-n", APP_NS, "app").get("status", {})
+def policy_ready(generation, ns=APP_NS):
+    st = kjson("get", "lp", "-n", ns, "app").get("status", {})
     for c in st.get("conditions", []):
         if (c["type"] == "Ready" and c["status"] == "True"
                 and st.get("observedGeneration") == generation and st.get("matchedPods") == 1):
@@ -205,20 +209,16 @@ class HelmInstall(unittest.TestCase):
 
     @classmethod
     def set_up(cls):
-        log("building the image from %s" % leakguard_binary())
-        version = subprocess.run([leakguard_binary(), "version"], capture_output=True, text=True,
-                                 check=True).stdout.split()[1]
-        cls.tag = version + "-e2e"
-        r = subprocess.run([os.path.join(REPO, "images", "build"), "--tag", cls.tag,
-                            leakguard_binary()], capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            raise AssertionError("images/build failed:\n" + r.stderr)
-        log(r.stderr.strip().splitlines()[-1])
+        cls.tag = leakguard_image().split(":", 1)[1]
+        log("the image of %s: localhost/leakguard:%s" % (leakguard_binary(), cls.tag))
         subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
                        capture_output=True, timeout=600)
+        for ns in (APP_NS, OUT_NS):  # RoleBindings go into the watched ones at install
+            kubectl("create", "namespace", ns)
         cls.values = os.path.join(cls.tmp.name, "values.yaml")
         with open(cls.values, "w") as f:
             yaml.safe_dump({"image": {"tag": cls.tag, "pullPolicy": "Never"},
+                            "watchNamespaces": [APP_NS],
                             "controller": {"resyncSeconds": 10},
                             "agent": {"interval": "5s"}}, f)
         log("helm install %s -n %s" % (REL, NS))
@@ -263,17 +263,18 @@ class HelmInstall(unittest.TestCase):
 
     @diagnosed
     def test_12_leader_reconciles_a_policy_and_reads_the_agent(self):
-        kubectl("create", "namespace", APP_NS)
-        # Another uid than the agent's: its fds must still be counted.
-        app = leaky_deployment(APP_NS, "app", LEAK_PATTERN="steady")
-        app["spec"]["template"]["spec"]["securityContext"] = {"runAsUser": 1000,
-                                                              "runAsGroup": 1000}
-        apply(app)
-        apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
-               "metadata": {"name": "app", "namespace": APP_NS},
-               "spec": {"selector": {"matchLabels": {"app": "app"}}, "mode": "Observe",
-                        "resources": ["memory", "fds", "threads"],
-                        "playbook": [{"action": "restart", "when": {"exhaustionWithin": "30m"}}]}})
+        for ns in (APP_NS, OUT_NS):
+            # Another uid than the agent's: its fds must still be counted.
+            app = leaky_deployment(ns, "app", LEAK_PATTERN="steady")
+            app["spec"]["template"]["spec"]["securityContext"] = {"runAsUser": 1000,
+                                                                  "runAsGroup": 1000}
+            apply(app)
+            apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+                   "metadata": {"name": "app", "namespace": ns},
+                   "spec": {"selector": {"matchLabels": {"app": "app"}}, "mode": "Observe",
+                            "resources": ["memory", "fds", "threads"],
+                            "playbook": [{"action": "restart",
+                                          "when": {"exhaustionWithin": "30m"}}]}})
         st = wait_for("policy Ready with 1 matched pod", lambda: policy_ready(1), 120)
         log("policy status: %s" % json.dumps(st["conditions"][0]))
         # This release's leader reconciled it (not some other LeakGuard in the cluster), and
@@ -320,26 +321,55 @@ class HelmInstall(unittest.TestCase):
             self.assertNotIn("cannot poll node agents", logs)
             # The agents' certificates are checked against the chart's CA.
             self.assertNotIn("certificates are not verified", logs)
+        # Outside watchNamespaces: two more resyncs of the watched policy (resyncSeconds 10)
+        # and still no status on the other, and no sample of its pod taken by the agent.
+        m = controller_metrics(lead)
+        before = metric(m, "leakguard_reconcile_total") or 0
+        wait_for("two more reconciles", lambda: (metric(controller_metrics(lead),
+                                                        "leakguard_reconcile_total") or 0)
+                 >= before + 2, 60)
+        self.assertEqual(kjson("get", "lp", "-n", OUT_NS, "app").get("status", {}), {},
+                         "a policy outside watchNamespaces was reconciled")
+        code, body = agent_get(ip, "/v1/samples?limit=100000", token)
+        self.assertEqual(code, 200)
+        self.assertEqual([x for x in json.loads(body)["samples"] if x.get("namespace") == OUT_NS],
+                         [], "the agent sampled a pod outside watchNamespaces")
 
     @diagnosed
     def test_13_rbac_is_what_the_chart_declares(self):
-        roles = {(o["kind"], o["metadata"]["name"]): o for o in self.manifest
-                 if o["kind"] in ("Role", "ClusterRole")}
+        """What each ServiceAccount may do in the release namespace, the watched namespace and
+        one outside watchNamespaces is exactly the chart's ClusterRoles plus its Roles in that
+        namespace; outside, no namespaced grant at all."""
+        roles = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): o
+                 for o in self.manifest if o["kind"] in ("Role", "ClusterRole")}
+        spaces = (NS, APP_NS, OUT_NS)
         # What any ServiceAccount may do (discovery, self reviews): not LeakGuard's doing.
-        base = {ns: can_i("system:serviceaccount:%s:lg-pkg-nobody" % ns, ns) for ns in (NS, APP_NS)}
+        base = {ns: can_i("system:serviceaccount:%s:lg-pkg-nobody" % ns, ns) for ns in spaces}
         for sa in (CTRL, AGENT):
-            cluster, local = set(), set()
+            cluster, local = set(), {ns: set() for ns in spaces}
             for b in self.objects("ClusterRoleBinding") + self.objects("RoleBinding"):
                 if any(s["name"] == sa for s in b["subjects"]):
-                    rules = roles[(b["roleRef"]["kind"], b["roleRef"]["name"])]["rules"]
-                    (local if b["kind"] == "RoleBinding" else cluster).update(declared(rules))
+                    ref = b["roleRef"]
+                    if b["kind"] == "RoleBinding":
+                        ns = b["metadata"]["namespace"]
+                        local[ns] |= declared(roles[("Role", ns, ref["name"])]["rules"])
+                    else:
+                        cluster |= declared(roles[("ClusterRole", None, ref["name"])]["rules"])
             self.assertTrue(cluster, sa)
+            self.assertTrue(local[APP_NS], "%s: no Role in the watched namespace" % sa)
+            self.assertEqual(local[OUT_NS], set(), sa)
             user = "system:serviceaccount:%s:%s" % (NS, sa)
-            for ns, want in ((NS, cluster | local), (APP_NS, cluster)):
+            for ns in spaces:
                 with self.subTest(sa=sa, ns=ns):
                     got = can_i(user, ns) - base[ns]
+                    want = cluster | local[ns]
                     self.assertEqual(sorted(got - want), [], "granted beyond the chart")
                     self.assertEqual(sorted(want - got), [], "declared but not granted")
+        for verb, res in (("list", "pods"), ("list", "leakpolicies.leakguard.io"),
+                          ("create", "pods/eviction")):
+            r = kubectl("auth", "can-i", verb, res, "-n", OUT_NS,
+                        "--as=system:serviceaccount:%s:%s" % (NS, CTRL), check=False)
+            self.assertEqual(r.stdout.strip(), "no", "%s %s outside watchNamespaces" % (verb, res))
 
     @diagnosed
     def test_14_processes_run_as_65532_without_capabilities_on_a_read_only_root(self):
@@ -389,6 +419,7 @@ class HelmInstall(unittest.TestCase):
         values = os.path.join(self.tmp.name, "values-2.yaml")
         with open(values, "w") as f:
             yaml.safe_dump({"image": {"tag": self.tag, "pullPolicy": "Never"},
+                            "watchNamespaces": [APP_NS, OUT_NS],
                             "controller": {"replicas": 1, "logLevel": "debug", "resyncSeconds": 10},
                             "agent": {"interval": "3s"},
                             "metrics": {"service": {"enabled": False}}}, f)
@@ -416,6 +447,9 @@ class HelmInstall(unittest.TestCase):
         kubectl("patch", "lp", "-n", APP_NS, "app", "--type=merge", "-p",
                 '{"spec":{"resources":["memory","fds"]}}')
         wait_for("policy generation 2 reconciled", lambda: policy_ready(2), 120)
+        # The namespace the upgrade added to watchNamespaces: its policy is reconciled now.
+        wait_for("the policy of the newly watched namespace Ready",
+                 lambda: policy_ready(1, OUT_NS), 120)
         self.assertGreater(metric(controller_metrics(lead), "leakguard_reconcile_total") or 0, 0)
         self.assertIn('"level":"debug"', kubectl("logs", "-n", NS, lead["metadata"]["name"]).stdout)
 
@@ -428,7 +462,8 @@ class HelmInstall(unittest.TestCase):
                 "poddisruptionbudgets,configmaps,secrets"
 
         def leftovers():
-            items = kjson("get", kinds, "-n", NS, "-l", sel)["items"]
+            items = [i for ns in (NS, APP_NS, OUT_NS)
+                     for i in kjson("get", kinds, "-n", ns, "-l", sel)["items"]]
             items += kjson("get", "clusterroles,clusterrolebindings", "-l", sel)["items"]
             return ["%s/%s" % (i["kind"], i["metadata"]["name"]) for i in items]
         wait_for("no LeakGuard object left", lambda: not leftovers(), 120)
@@ -456,10 +491,10 @@ class HelmInstall(unittest.TestCase):
 
 def cleanup():
     helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s", check=False)
-    for ns in (APP_NS, NS):
+    for ns in (APP_NS, OUT_NS, NS):
         kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=true", timeout=240)
     for kind in ("clusterrole", "clusterrolebinding"):
-        for n in (CTRL, AGENT):
+        for n in (CTRL, CTRL + "-nodes", AGENT):
             kubectl("delete", kind, n, "--ignore-not-found")
 
 

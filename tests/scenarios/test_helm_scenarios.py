@@ -3,7 +3,7 @@
 cluster of e2e/cluster. All scenarios run at once, each in its own namespace, for the time the
 unprotected leak needs to be OOM-killed:
 
-- oom:    a leaking pod (256Mi limit, ~24 MiB/min) with no LeakPolicy ends OOMKilled;
+- oom:    a leaking pod (256Mi limit, ~40 MiB/min) with no LeakPolicy ends OOMKilled;
 - heal:   the same workload under an Enforce policy is restarted gracefully (Eviction API)
           before any OOM kill: no container of the namespace is ever OOMKilled, and the test
           prints the lead between the restart and the forecast exhaustion;
@@ -28,14 +28,14 @@ sys.path.insert(0, os.path.join(HERE, "..", "packaging"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration", "operator"))
 from pkgtest import CHART, REPO, helm, yaml  # noqa: E402
 from lgtest import (apply, fresh_namespace, kjson, kubectl, leaky_deployment,  # noqa: E402
-                    leakguard_binary)
+                    leakguard_image)
 
 REL = "lg-scn"
 NS = "lg-scn-system"
 OOM, HEAL, BENIGN, FDS = "lg-scn-oom", "lg-scn-heal", "lg-scn-benign", "lg-scn-fds"
 ROLLBACK = "lg-scn-rollback"
 ALL = (OOM, HEAL, BENIGN, FDS, ROLLBACK)
-LEAK = dict(LEAK_PATTERN="linear", LEAK_BASE_MIB=32, LEAK_RATE=24)  # 256Mi reached in ~9 min
+LEAK = dict(LEAK_PATTERN="linear", LEAK_BASE_MIB=32, LEAK_RATE=40)  # 256Mi reached in ~5.6 min
 DETECTION = {"minGrowth": "2m"}  # a test is short; the default is 1h
 RUN_LIMIT = 20 * 60  # seconds: the unprotected leak is OOM-killed well before
 
@@ -95,18 +95,14 @@ class Scenarios(unittest.TestCase):
         for ns in ALL:
             fresh_namespace(ns)
         kubectl("delete", "namespace", NS, "--ignore-not-found", "--wait=true", timeout=180)
-        version = subprocess.run([leakguard_binary(), "version"], capture_output=True, text=True,
-                                 check=True).stdout.split()[1]
-        tag = version + "-scenarios"
-        r = subprocess.run([os.path.join(REPO, "images", "build"), "--tag", tag,
-                            leakguard_binary()], capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            raise AssertionError("images/build failed:\n" + r.stderr)
+        tag = leakguard_image().split(":", 1)[1]
         subprocess.run([os.path.join(REPO, "e2e/workloads/build-images")], check=True,
                        capture_output=True, timeout=600)
         values = os.path.join(cls.tmp.name, "values.yaml")
         with open(values, "w") as f:
+            # Scoped to the scenarios' namespaces: other tests share the cluster meanwhile.
             yaml.safe_dump({"image": {"tag": tag, "pullPolicy": "Never"},
+                            "watchNamespaces": list(ALL),
                             "controller": {"resyncSeconds": 10},
                             "agent": {"interval": "5s"}}, f)
         kubectl("apply", "-f", os.path.join(REPO, "crds"))
@@ -140,8 +136,8 @@ class Scenarios(unittest.TestCase):
             d = leaky_deployment(BENIGN, name, **env)
             d["spec"]["template"]["metadata"]["labels"]["tier"] = "benign"
             apply(d)
-        # 600 fds a minute towards the containers' soft limit (20000 here): exhausted in ~33 min.
-        apply(leaky_deployment(FDS, "fdleak", LEAK_PATTERN="fd", LEAK_RATE=600))
+        # 1200 fds a minute towards the containers' soft limit (20000 here): exhausted in ~17 min.
+        apply(leaky_deployment(FDS, "fdleak", LEAK_PATTERN="fd", LEAK_RATE=1200))
         cls.start = time.time()
         cls.benign_pods = None
         cls.oom_at = None

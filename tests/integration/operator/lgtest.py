@@ -1,6 +1,7 @@
 """Helpers shared by LeakGuard's process-level integration and end-to-end tests: kubectl on the
 local cluster of e2e/cluster, running `leakguard controller` as a child process, polling with a
 deadline. Standard library only."""
+import hashlib
 import json
 import os
 import signal
@@ -66,17 +67,75 @@ def leakguard_binary():
     return b
 
 
-class Operator:
-    """`leakguard controller` run as a child process with its own health port and log file."""
+STATE_DIR = os.path.join(tempfile.gettempdir(), "leakguard-tests")
 
-    def __init__(self, port, *extra):
+
+def leakguard_image():
+    """The image reference of this build's leakguard binary (localhost/leakguard:<v>-test), built
+    and imported by tests/cluster/build-test-images, the `cluster` fixture of CTest, which
+    records it with the binary's sha256 in <binary>.image; built here only when that record is
+    missing or names another binary (a test run on its own after a rebuild)."""
+    b = leakguard_binary()
+    with open(b, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    try:
+        with open(b + ".image") as f:
+            ref, recorded = f.read().split()
+        if recorded == digest:
+            return ref
+    except (OSError, ValueError):
+        pass
+    subprocess.run([os.path.join(REPO, "tests", "cluster", "build-test-images"), b], check=True,
+                   capture_output=True, timeout=900)
+    with open(b + ".image") as f:
+        return f.read().split()[0]
+
+
+class Operator:
+    """`leakguard controller` run as a child process with its own health port and log file.
+    A test that shares the cluster with others passes `namespaces`: the controller then watches
+    and acts in those namespaces only (--namespaces), never in another test's."""
+
+    def __init__(self, port, *extra, namespaces=None):
         self.port = port
+        self.namespaces = list(namespaces or [])
+        scope = ["--namespaces", ",".join(self.namespaces)] if self.namespaces else []
         self.log = tempfile.NamedTemporaryFile(prefix="leakguard-%d-" % port, suffix=".log",
                                                delete=False)
+        # A session of its own: it may outlive this test process (detach()).
         self.proc = subprocess.Popen(
             [leakguard_binary(), "controller", "--kubeconfig", kubeconfig(),
-             "--health-address", "127.0.0.1:%d" % port, "--resync", "10", *extra],
-            stdout=self.log, stderr=subprocess.STDOUT, env=ENV)
+             "--health-address", "127.0.0.1:%d" % port, "--resync", "10", *scope, *extra],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=ENV,
+            start_new_session=True)
+
+    def detach(self, name):
+        """Leaves the controller running after this test process ends, for a later test of the
+        same CTest fixture to take over with Operator.attach(name): how a test that needs the
+        cluster to itself does its long waiting beforehand, while other tests share the cluster
+        (see tests/CMakeLists.txt)."""
+        os.makedirs(STATE_DIR, exist_ok=True)
+        with open(os.path.join(STATE_DIR, name + ".json"), "w") as f:
+            json.dump({"pid": self.proc.pid, "port": self.port, "log": self.log.name,
+                       "namespaces": self.namespaces}, f)
+
+    @staticmethod
+    def attach(name):
+        """The controller a fixture's setup test left running under `name` (detach())."""
+        path = os.path.join(STATE_DIR, name + ".json")
+        if not os.path.exists(path):
+            raise AssertionError("no controller left running as %r (%s): run the CTest test "
+                                 "that sets it up first" % (name, path))
+        with open(path) as f:
+            return AttachedOperator(json.load(f))
+
+    @staticmethod
+    def stop_detached(name):
+        """A fixture's cleanup: stops the controller detached as `name`, if there is one."""
+        path = os.path.join(STATE_DIR, name + ".json")
+        if os.path.exists(path):
+            Operator.attach(name).stop()
+            os.remove(path)
 
     def get(self, path):
         with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.port, path), timeout=5) as r:
@@ -114,6 +173,37 @@ class Operator:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+class AttachedOperator(Operator):
+    """A controller started by an earlier test process (Operator.detach): not this process's
+    child, so it is watched and stopped by its pid."""
+
+    def __init__(self, state):  # noqa: the base starts a process; this one is running already
+        self.port = state["port"]
+        self.namespaces = state.get("namespaces", [])
+        self.pid = state["pid"]
+        self.log = type("Log", (), {"name": state["log"]})()
+
+    def alive(self):
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        for s, wait in ((sig, timeout), (signal.SIGKILL, 10)):
+            if not self.alive():
+                return 0
+            try:
+                os.kill(self.pid, s)
+            except ProcessLookupError:
+                return 0
+            deadline = time.time() + wait
+            while self.alive() and time.time() < deadline:
+                time.sleep(0.2)
+        return None if self.alive() else 0
 
 
 def leaky_deployment(ns, name, replicas=1, limit="256Mi", **envs):
