@@ -38,32 +38,43 @@ bool holds(const policy::StepCondition& w, const PlanInput& in, std::string& why
   return true;
 }
 
-struct StepState {
-  bool done = false;  // Started, Succeeded or Observed
-  int failures = 0;
-  double lastFailure = 0;
-};
-
-StepState stateOf(const std::string& name, const std::vector<JournalEntry>& journal) {
-  StepState s;
-  for (const auto& e : journal) {
-    if (e.step != name) continue;
-    if (e.outcome == "Started" || e.outcome == "Succeeded" || e.outcome == "Observed") {
-      s.done = true;
-    } else if (e.outcome == "Failed") {
-      ++s.failures;
-      s.lastFailure = std::max(s.lastFailure, e.time);
-    }
-  }
-  return s;
-}
-
 std::size_t countSince(const std::vector<double>& times, double since) {
   return static_cast<std::size_t>(
       std::count_if(times.begin(), times.end(), [&](double t) { return t > since; }));
 }
 
 }  // namespace
+
+StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>& journal) {
+  StepHistory h;
+  bool open = false;  // a Started whose outcome has not been read yet, and when it started
+  double openTime = 0;
+  for (const auto& e : journal) {
+    if (e.step != step) continue;
+    if (e.outcome == "Started") {
+      if (open) h.effectiveAttempts.push_back(openTime);  // two Starts: the first's outcome lost
+      open = true;
+      openTime = e.time;
+    } else if (e.outcome == "Succeeded") {
+      h.done = true;
+      h.effectiveAttempts.push_back(open ? openTime : e.time);
+      open = false;
+    } else if (e.outcome == "Observed") {
+      h.done = true;
+    } else if (e.outcome == "Failed") {
+      ++h.failures;
+      h.lastFailure = std::max(h.lastFailure, e.time);
+      open = false;
+    } else if (e.outcome == "Skipped") {
+      open = false;  // after a Started: it could not be carried out; before: nothing ran
+    }
+  }
+  if (open) {  // no outcome: under way, or cut short by a crash; never repeated blindly
+    h.done = true;
+    h.effectiveAttempts.push_back(openTime);
+  }
+  return h;
+}
 
 bool isEscalation(ActionKind a) {
   return a == ActionKind::kResizeLimits || a == ActionKind::kRestart ||
@@ -93,7 +104,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
     if (!isEscalation(step.action)) continue;
     std::string why;
     if (!holds(step.when, in, why)) continue;
-    const StepState st = stateOf(step.name, in.journal);
+    const StepHistory st = stepHistory(step.name, in.journal);
     if (st.done) continue;
     if (st.failures >= kMaxAttempts) continue;
     escalation = Decision{.step = i,
@@ -146,7 +157,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
   for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
     const auto& step = spec.playbook[i];
     if (isEscalation(step.action)) continue;
-    const StepState st = stateOf(step.name, in.journal);
+    const StepHistory st = stepHistory(step.name, in.journal);
     if (st.done || st.failures >= kMaxAttempts) continue;
     if (st.failures > 0 && in.now - st.lastFailure < cooldown) continue;
     std::string why;

@@ -12,9 +12,12 @@
 //  - Record steps (captureDiagnostics, event, annotate, enforceQuota) run once per incident when
 //    eligible; captureDiagnostics also runs, first, whenever an escalation is about to run, so
 //    the evidence is kept before the pod goes.
-// A step is done once the journal holds it as Started, Succeeded or Observed (at most once:
-// an action cut short by a crash is not repeated); a Failed step is tried again after the
-// cooldown, at most three times.
+// A step is done once the journal holds it as Succeeded or Observed, or as Started with no
+// outcome after it (an action cut short by a crash is not repeated blindly). An attempt that
+// failed (Started then Failed, or Failed before it started) is tried again after the cooldown,
+// at most three attempts in all; one that could not be carried out (Started then Skipped: the
+// pod went, a PodDisruptionBudget refused) is tried again when next eligible, within the
+// budgets, and is not a failure.
 
 #include <optional>
 #include <string>
@@ -62,6 +65,18 @@ struct Decision {
   std::string reason;   // why it runs, or why it is skipped
   std::string budget;   // for an escalation that runs for real: "1/4 this hour"
 };
+
+// What the journal says of one step (its entries in journal order, those of other steps
+// ignored).
+struct StepHistory {
+  bool done = false;  // Succeeded, Observed, or an attempt with no outcome (in doubt)
+  int failures = 0;   // attempts that ended Failed
+  double lastFailure = 0;
+  // Attempts that may have changed something: Started and not followed by Failed or Skipped
+  // (succeeded, or the outcome is not known). Their times, for restart counts.
+  std::vector<double> effectiveAttempts;
+};
+StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>& journal);
 
 bool isEscalation(policy::ActionKind a);
 // Escalations that take a pod away (and so count against maxUnavailable).

@@ -271,9 +271,11 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     const std::string lastAction = actions::stringAt(inc->status, "/lastAction");
     bool acted = !lastAction.empty() && lastAction != "none" && lastAction != "observe";
     acted = acted || inc->state == "Mitigating";
-    for (const auto& e : actions::IncidentJournal::parse(inc->status))
+    // An escalation that may have happened (started and not known to have failed).
+    const auto journal = actions::IncidentJournal::parse(inc->status);
+    for (const auto& e : journal)
       acted = acted || (actions::isEscalation(e.action) &&
-                        (e.outcome == "Started" || e.outcome == "Succeeded"));
+                        !actions::stepHistory(e.step, journal).effectiveAttempts.empty());
     const std::string state =
         acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
@@ -378,11 +380,19 @@ Status PolicyReconciler::act(
                                                      : inc->workloadKind + "/" + inc->workloadName;
     if (!inc->workloadRevision.empty())
       leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
-    for (const auto& e : actions::IncidentJournal::parse(inc->status)) {
+    const auto journal = actions::IncidentJournal::parse(inc->status);
+    std::set<std::string> steps;
+    for (const auto& e : journal) {
       if (e.outcome != "Started" || !actions::isEscalation(e.action)) continue;
+      // Every attempt spends budget and starts the cooldown, failed or not.
       policyActions[inc->name + "/" + e.step] = e.time;
       workloadActions[wk][inc->name + "/" + e.step] = e.time;
-      if (actions::takesPodAway(e.action)) restarts[wk].push_back(e.time);
+      if (actions::takesPodAway(e.action) && steps.insert(e.step).second) {
+        // Restarts: the attempts that may have taken the pod away, not the failed ones.
+        const auto h = actions::stepHistory(e.step, journal);
+        restarts[wk].insert(restarts[wk].end(), h.effectiveAttempts.begin(),
+                            h.effectiveAttempts.end());
+      }
     }
     if (inc->status.is_object() &&
         inc->status.value("after", "").find("restarted") != std::string::npos)

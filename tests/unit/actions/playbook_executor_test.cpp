@@ -362,6 +362,28 @@ TEST_F(PlaybookExecutorTest, AFailedActionIsJournalledAndRetriedAfterTheCooldown
   EXPECT_EQ(counts_["resizeLimits/Failed"], 1);
   ASSERT_TRUE(recorder_.flush());
   EXPECT_EQ(eventReasons()[0], "Deployment:ActionFailed");
+
+  // Within the cooldown: not tried, and the journal says when it will be.
+  auto c = incident();
+  c.plan.now = kNow + 300;
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"resize:Started", "resize:Failed", "resize:Skipped"}));
+  EXPECT_NE(journal()[2]["message"].get<std::string>().find("next attempt in 5m"),
+            std::string::npos)
+      << journal()[2];
+  // After it, the API answers again: the second attempt succeeds.
+  api_.resizeError = 0;
+  c.plan.now = kNow + 601;
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"resize:Started", "resize:Failed", "resize:Skipped",
+                                      "resize:Started", "resize:Succeeded"}));
+  EXPECT_EQ(counts_["resizeLimits/Succeeded"], 1);
+  // And it is done: nothing more.
+  c.plan.now = kNow + 1300;
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(outcomes().size(), 5u);
 }
 
 TEST_F(PlaybookExecutorTest, ObjectsOfUnexpectedShapeFailTheStepNotTheOperator) {

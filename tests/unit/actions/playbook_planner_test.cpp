@@ -93,6 +93,69 @@ TEST(PlaybookPlanner, FailedStepsRetryAfterTheCooldownAtMostThreeTimes) {
   EXPECT_TRUE(planPlaybook(in).empty());
 }
 
+// Issue 11, finding 1: an action that failed while running (Started, then Failed: a 503 or 429
+// on the eviction) is an attempt like one that failed before it started, and is tried again.
+TEST(PlaybookPlanner, AnAttemptThatFailedWhileRunningIsRetriedAfterTheCooldown) {
+  const auto s = spec(kLadder);
+  auto in = input(s, 20 * 60);
+  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 900},
+                {"restart", ActionKind::kRestart, "Started", in.now - 60},
+                {"restart", ActionKind::kRestart, "Failed", in.now - 60}};
+  auto d = planPlaybook(in);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].verdict, V::kSkip);
+  EXPECT_NE(d[0].reason.find("failed 1 time(s); next attempt in 9m"), std::string::npos)
+      << d[0].reason;
+  in.now += 600;
+  d = planPlaybook(in);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].action, ActionKind::kRestart);
+  EXPECT_EQ(d[0].verdict, V::kRun);
+  // The third failed attempt is the last.
+  for (int i = 0; i < 2; ++i) {
+    in.journal.push_back({"restart", ActionKind::kRestart, "Started", in.now - 30});
+    in.journal.push_back({"restart", ActionKind::kRestart, "Failed", in.now - 30});
+  }
+  in.now += 600;
+  EXPECT_TRUE(planPlaybook(in).empty());
+}
+
+TEST(PlaybookPlanner, AStartWithNoOutcomeIsNeverRepeatedBlindly) {
+  const auto s = spec(kLadder);
+  auto in = input(s, 20 * 60);
+  // Failed once, then started again and cut short by a crash: in doubt, so not repeated.
+  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 2000},
+                {"restart", ActionKind::kRestart, "Started", in.now - 1900},
+                {"restart", ActionKind::kRestart, "Failed", in.now - 1900},
+                {"restart", ActionKind::kRestart, "Started", in.now - 1000}};
+  EXPECT_TRUE(planPlaybook(in).empty());
+  const auto h = stepHistory("restart", in.journal);
+  EXPECT_TRUE(h.done);
+  EXPECT_EQ(h.failures, 1);
+  EXPECT_EQ(h.effectiveAttempts, (std::vector<double>{in.now - 1000}));
+}
+
+TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
+  const auto s = spec(kLadder);
+  auto in = input(s, 20 * 60);
+  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 2000},
+                {"restart", ActionKind::kRestart, "Started", in.now - 1000},
+                {"restart", ActionKind::kRestart, "Skipped", in.now - 1000}};
+  const auto d = planPlaybook(in);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].verdict, V::kRun);
+  const auto h = stepHistory("restart", in.journal);
+  EXPECT_FALSE(h.done);
+  EXPECT_EQ(h.failures, 0);
+  EXPECT_TRUE(h.effectiveAttempts.empty());
+  // Succeeded after all: done, one attempt that took effect, at the time it started.
+  in.journal.push_back({"restart", ActionKind::kRestart, "Started", in.now - 500});
+  in.journal.push_back({"restart", ActionKind::kRestart, "Succeeded", in.now - 499});
+  EXPECT_TRUE(planPlaybook(in).empty());
+  EXPECT_EQ(stepHistory("restart", in.journal).effectiveAttempts,
+            (std::vector<double>{in.now - 500}));
+}
+
 TEST(PlaybookPlanner, BudgetsSkipWithTheReason) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
