@@ -48,9 +48,18 @@ std::string stringAt(const nlohmann::json& j, const char* pointer) {
   }
 }
 
+std::string whyNotEvictable(const ActionTarget& t) {
+  if (!t.workloadKind.empty()) return "";
+  return "pod " + t.podName +
+         " has no controller owner: evicting it would delete it for good, so LeakGuard leaves "
+         "it (restart it yourself, or run it under a Deployment or StatefulSet)";
+}
+
 EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) {
   const auto& t = *ctx.target;
-  nlohmann::json body = kube::evictionBody(t.ns, podName, {});
+  // Only the pod the incident is about: a same-named replacement (a StatefulSet's) is not.
+  nlohmann::json body = kube::evictionBody(
+      t.ns, podName, {.preconditionUid = podName == t.podName ? t.podUid : std::string()});
   body["deleteOptions"]["dryRun"] = nlohmann::json::array({"All"});
   kube::WriteOptions w = writeOptions(ctx);
   w.fieldManager = "";
@@ -64,6 +73,11 @@ EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) 
                    "); waiting"};
   if (e.code == 404)
     return {.allowed = false, .failed = false, .why = "pod " + podName + " is gone"};
+  if (e.code == 409)
+    return {.allowed = false,
+            .failed = false,
+            .why = "pod " + podName + " is gone: the pod of that name now is a replacement (" +
+                   e.message + ")"};
   return {.allowed = false,
           .failed = true,
           .why = "cannot ask the Eviction API about pod " + podName + ": " + e.message};
@@ -73,6 +87,8 @@ ActionResult evict(const ActionContext& ctx, const std::string& podName,
                    const std::string& successReason, const std::string& successMessage) {
   kube::DeleteOptions del;
   del.timeout = ctx.timeout;
+  // This pod, never a same-named replacement.
+  if (podName == ctx.target->podName) del.preconditionUid = ctx.target->podUid;
   auto st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
   if (st.ok()) return ActionResult::succeeded(successReason, successMessage);
   const auto& e = st.error();
@@ -80,6 +96,11 @@ ActionResult evict(const ActionContext& ctx, const std::string& podName,
     return ActionResult::failed("a PodDisruptionBudget refused the eviction of pod " + podName +
                                 ": " + e.message);
   if (e.code == 404) return ActionResult::notPossible("pod " + podName + " was already gone");
+  if (e.code == 409)
+    return ActionResult::notPossible("pod " + podName +
+                                     " was already gone: the pod of that name now is a "
+                                     "replacement, left alone (" +
+                                     e.message + ")");
   return ActionResult::failed("evicting pod " + podName + ": " + e.message);
 }
 

@@ -35,8 +35,15 @@ struct EvictionCheck {
 };
 EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName);
 
+// Why the target's pod must not be evicted at all, or "" when it may be: a pod with no
+// controller owner (no Deployment, StatefulSet, DaemonSet, Job... re-creates it) would be
+// deleted for good.
+std::string whyNotEvictable(const ActionTarget& t);
+
 // The real eviction, as an ActionResult with `successReason` on success: 429 is a failure
-// (retried after the cooldown), 404 "not possible" (the pod is gone already).
+// (retried after the cooldown), 404 "not possible" (the pod is gone already). Both carry the
+// target pod's uid as a precondition: a same-named replacement (a StatefulSet's) answers 409,
+// "not possible", and is left alone.
 ActionResult evict(const ActionContext& ctx, const std::string& podName,
                    const std::string& successReason, const std::string& successMessage);
 

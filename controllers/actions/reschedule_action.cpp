@@ -48,6 +48,7 @@ bool RescheduleAction::hasTaint(const nlohmann::json& node) {
 ActionPlan RescheduleAction::prepare(const ActionContext& ctx) const {
   const auto& t = *ctx.target;
   if (t.node.empty()) return ActionPlan::skip("pod " + t.podName + " is not on a node");
+  if (const auto why = whyNotEvictable(t); !why.empty()) return ActionPlan::skip(why);
   auto node = ctx.api->get(nodeRef(t.node));
   if (!node) {
     if (node.error().code == 404) return ActionPlan::skip("node " + t.node + " is gone");

@@ -30,6 +30,7 @@ ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
     return ActionPlan::go("rollout restart " + lower(t.workloadKind) + "/" + t.workloadName +
                           " (template annotation kubectl.kubernetes.io/restartedAt)");
   }
+  if (const auto why = whyNotEvictable(t); !why.empty()) return ActionPlan::skip(why);
   const auto check = evictDryRun(ctx, t.podName);
   if (check.failed) return ActionPlan::fail(check.why);
   if (!check.allowed) return ActionPlan::skip(check.why);

@@ -99,6 +99,8 @@ struct DeleteOptions {
   std::optional<int64_t> gracePeriodSeconds;
   std::string propagationPolicy;  // "", "Foreground", "Background", "Orphan"
   std::string preconditionResourceVersion;
+  // Only this object (its uid): a same-named replacement answers 409 Conflict.
+  std::string preconditionUid;
   std::optional<std::chrono::milliseconds> timeout;
 };
 

@@ -10,9 +10,9 @@ nlohmann::json evictionBody(const std::string& ns, const std::string& name,
   nlohmann::json del = nlohmann::json::object();
   if (opts.gracePeriodSeconds) del["gracePeriodSeconds"] = *opts.gracePeriodSeconds;
   if (!opts.propagationPolicy.empty()) del["propagationPolicy"] = opts.propagationPolicy;
-  if (!opts.preconditionResourceVersion.empty()) {
-    del["preconditions"] = {{"resourceVersion", opts.preconditionResourceVersion}};
-  }
+  if (!opts.preconditionResourceVersion.empty())
+    del["preconditions"]["resourceVersion"] = opts.preconditionResourceVersion;
+  if (!opts.preconditionUid.empty()) del["preconditions"]["uid"] = opts.preconditionUid;
   if (!del.empty()) body["deleteOptions"] = del;
   return body;
 }

@@ -14,7 +14,8 @@ nlohmann::json evictionBody(const std::string& ns, const std::string& name,
 
 // POSTs the Eviction to pods/<name>/eviction. ok: the pod is being deleted. Error code 429:
 // a PodDisruptionBudget forbids it now (the message names the budget; HttpApiClient does not
-// retry it); 404: no such pod; otherwise as ApiClient::create.
+// retry it); 404: no such pod; 409: a precondition (opts.preconditionUid: not this pod but a
+// same-named replacement) does not hold; otherwise as ApiClient::create.
 Status evictPod(ApiClient& client, const std::string& ns, const std::string& name,
                 const DeleteOptions& opts = {});
 

@@ -1,5 +1,6 @@
 // The Eviction API on the real cluster: 404 for a missing pod, 429 while a PodDisruptionBudget
-// forbids it (not retried), success once the budget allows it.
+// forbids it (not retried), success once the budget allows it, 409 for a uid precondition that
+// names another pod of the same name.
 
 #include "operator/kube/eviction.h"
 #include "tests/integration/kube/cluster_fixture.h"
@@ -27,6 +28,22 @@ class EvictionIntegrationTest : public ClusterTest {
     return r;
   }
 
+  // A pod of the test image that sleeps.
+  static nlohmann::json sleeper(const std::string& name, int gracePeriodSeconds) {
+    return {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"metadata", {{"name", name}}},
+            {"spec",
+             {{"terminationGracePeriodSeconds", gracePeriodSeconds},
+              {"automountServiceAccountToken", false},
+              {"containers",
+               {{{"name", "main"},
+                 {"image", "localhost/lg-test:1"},
+                 {"imagePullPolicy", "Never"},
+                 {"args", {"sleep"}},
+                 {"resources", {{"limits", {{"memory", "32Mi"}, {"cpu", "50m"}}}}}}}}}}};
+  }
+
   bool podReady(const std::string& name) {
     auto pod = api->get(core("pods", ns, name));
     if (!pod) return false;
@@ -47,19 +64,8 @@ TEST_F(EvictionIntegrationTest, MissingPodIs404) {
 TEST_F(EvictionIntegrationTest, BudgetBlocksWith429ThenAllows) {
   ensureTestImages();
   waitForDefaultServiceAccount();
-  const nlohmann::json pod = {
-      {"apiVersion", "v1"},
-      {"kind", "Pod"},
-      {"metadata", {{"name", "evictee"}, {"labels", {{"app", "lg-it-evict"}}}}},
-      {"spec",
-       {{"terminationGracePeriodSeconds", 1},
-        {"automountServiceAccountToken", false},
-        {"containers",
-         {{{"name", "main"},
-           {"image", "localhost/lg-test:1"},
-           {"imagePullPolicy", "Never"},
-           {"args", {"sleep"}},
-           {"resources", {{"limits", {{"memory", "32Mi"}, {"cpu", "50m"}}}}}}}}}}};
+  nlohmann::json pod = sleeper("evictee", 1);
+  pod["metadata"]["labels"] = {{"app", "lg-it-evict"}};
   auto created = api->create(core("pods", ns), pod);
   ASSERT_TRUE(created.ok()) << created.error().message;
   ASSERT_TRUE(eventually([&] { return podReady("evictee"); }, 90s))
@@ -107,6 +113,45 @@ TEST_F(EvictionIntegrationTest, BudgetBlocksWith429ThenAllows) {
     return (!p.ok() && p.error().code == 404) ||
            (p.ok() && (*p)["metadata"].contains("deletionTimestamp"));
   }));
+}
+
+// Issue 11, finding 7: an eviction that names the pod's uid is refused (409) for a same-named
+// replacement, which keeps running, and goes through for the pod it names.
+TEST_F(EvictionIntegrationTest, AUidPreconditionSparesASameNamedReplacement) {
+  waitForDefaultServiceAccount();
+  const nlohmann::json pod = sleeper("web-0", 0);
+  auto first = api->create(core("pods", ns), pod);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const std::string oldUid = (*first)["metadata"]["uid"];
+  DeleteOptions now;
+  now.gracePeriodSeconds = 0;
+  ASSERT_TRUE(api->remove(core("pods", ns, "web-0"), now).ok());
+  ASSERT_TRUE(eventually([&] {
+    auto p = api->get(core("pods", ns, "web-0"));
+    return !p.ok() && p.error().code == 404;
+  }));
+  auto second = api->create(core("pods", ns), pod);  // what a StatefulSet does
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  const std::string newUid = (*second)["metadata"]["uid"];
+  ASSERT_NE(oldUid, newUid);
+
+  DeleteOptions stale;
+  stale.preconditionUid = oldUid;
+  auto refused = evictPod(*api, ns, "web-0", stale);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, 409);
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("the UID in the precondition (" + oldUid + ") does not match"));
+  auto still = api->get(core("pods", ns, "web-0"));
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ((*still)["metadata"]["uid"], newUid);
+  EXPECT_FALSE((*still)["metadata"].contains("deletionTimestamp"));
+
+  DeleteOptions current;
+  current.preconditionUid = newUid;
+  current.gracePeriodSeconds = 0;
+  auto evicted = evictPod(*api, ns, "web-0", current);
+  ASSERT_TRUE(evicted.ok()) << evicted.error().message;
 }
 
 }  // namespace

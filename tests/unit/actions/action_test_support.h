@@ -23,8 +23,9 @@ class SubresourceApi final : public kube::ApiClient {
   int resizeError = 0;               // pods/resize answers this code (404: a cluster without it)
   std::vector<std::string> evicted;  // pods evicted for real
   int dryRunEvictions = 0;
-  int evictionError = 0;             // evictions answer this code (500: API trouble)
-  std::vector<std::string> resized;  // pods resized in place
+  int evictionError = 0;                  // evictions answer this code (500: API trouble)
+  std::vector<std::string> resized;       // pods resized in place
+  std::vector<std::string> evictionUids;  // the uid precondition of each eviction ("" : none)
 
   Result<json> get(const kube::ResourceRef& ref) override { return fake_.get(ref); }
   Result<kube::ListPage> list(const kube::ResourceRef& ref, const kube::ListOptions& o) override {
@@ -43,8 +44,18 @@ class SubresourceApi final : public kube::ApiClient {
                                  .ns = ref.ns,
                                  .name = "",
                                  .subresource = ""};
-    if (!fake_.object(pods, ref.ns, ref.name))
-      return makeError("pods \"" + ref.name + "\" not found", 404);
+    const auto current = fake_.object(pods, ref.ns, ref.name);
+    if (!current) return makeError("pods \"" + ref.name + "\" not found", 404);
+    // As the API server: a uid precondition that names another pod is a conflict.
+    const auto want = body.value("/deleteOptions/preconditions/uid"_json_pointer, std::string());
+    const auto uid = current->value("/metadata/uid"_json_pointer, std::string());
+    if (!want.empty() && want != uid)
+      return makeError("Operation cannot be fulfilled on Pod \"" + ref.name +
+                           "\": the UID in the precondition (" + want +
+                           ") does not match the UID in record (" + uid +
+                           "). The object might have been deleted and then recreated",
+                       409);
+    evictionUids.push_back(want);
     if (evictionError) return makeError("eviction failed", evictionError);
     if (pdbBlocks)
       return makeError("Cannot evict pod as it would violate the pod's disruption budget.", 429);

@@ -58,6 +58,15 @@ TEST_F(RescheduleTest, TaintsThePressuredNodeAndEvictsTheLeaker) {
   EXPECT_EQ(taints()[1]["effect"], "NoSchedule");
 }
 
+TEST_F(RescheduleTest, APodWithNoControllerOwnerIsNeitherEvictedNorTheNodeTainted) {
+  target_.workloadKind = "";
+  const auto plan = action_.prepare(ctx());
+  EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+  EXPECT_NE(plan.message.find("has no controller owner"), std::string::npos) << plan.message;
+  EXPECT_EQ(taints().size(), 1u);
+  EXPECT_TRUE(api_.evicted.empty());
+}
+
 TEST_F(RescheduleTest, NothingWithoutMemoryPressure) {
   fake_.put(ref("", "nodes"), node(false));
   const auto plan = action_.prepare(ctx());

@@ -67,6 +67,44 @@ TEST_F(RestartActionTest, AGonePodIsNotRestarted) {
   EXPECT_EQ(action_.run(ctx(), ActionPlan::go("x")).outcome, ActionResult::Outcome::kSkipped);
 }
 
+// Issue 11, finding 7: evictions are for this pod only, and never for a pod nothing re-creates.
+TEST_F(RestartActionTest, EvictionsCarryThePodsUidAsAPrecondition) {
+  const auto plan = action_.prepare(ctx());
+  ASSERT_EQ(plan.kind, ActionPlan::Kind::kGo) << plan.message;
+  ASSERT_EQ(action_.run(ctx(), plan).outcome, ActionResult::Outcome::kSucceeded);
+  // The dry run and the eviction both named the incident's pod by uid.
+  EXPECT_EQ(api_.evictionUids, (std::vector<std::string>{"uid-checkout-1", "uid-checkout-1"}));
+}
+
+TEST_F(RestartActionTest, ASameNamedReplacementIsLeftAlone) {
+  // A StatefulSet re-created checkout-1 under the same name after the cache last saw it.
+  auto replacement = pod("checkout-1");
+  replacement["metadata"]["uid"] = "uid-of-the-replacement";
+  fake_.erase(ref("", "pods"), "shop", "checkout-1");
+  fake_.put(ref("", "pods"), replacement);
+  ASSERT_EQ((*fake_.object(ref("", "pods"), "shop", "checkout-1"))["metadata"]["uid"],
+            "uid-of-the-replacement");
+  const auto plan = action_.prepare(ctx());
+  EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+  EXPECT_NE(plan.message.find("is a replacement"), std::string::npos) << plan.message;
+  const auto r = action_.run(ctx(), ActionPlan::go("x"));
+  EXPECT_EQ(r.outcome, ActionResult::Outcome::kSkipped);
+  EXPECT_NE(r.message.find("left alone"), std::string::npos) << r.message;
+  EXPECT_TRUE(api_.evicted.empty());
+}
+
+TEST_F(RestartActionTest, APodWithNoControllerOwnerIsNeverEvicted) {
+  target_.workloadKind = "";
+  target_.workloadName = "";
+  const auto plan = action_.prepare(ctx());
+  EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+  EXPECT_NE(plan.message.find("has no controller owner: evicting it would delete it for good"),
+            std::string::npos)
+      << plan.message;
+  EXPECT_EQ(api_.dryRunEvictions, 0);
+  EXPECT_TRUE(api_.evicted.empty());
+}
+
 TEST_F(RestartActionTest, ApiTroubleIsAFailure) {
   api_.evictionError = 500;
   EXPECT_EQ(action_.prepare(ctx()).kind, ActionPlan::Kind::kFail);

@@ -19,6 +19,9 @@ TEST(EvictionTest, BodyIsPolicyV1Eviction) {
                                    {{"gracePeriodSeconds", 30},
                                     {"preconditions", {{"resourceVersion", "42"}}}}}}));
   EXPECT_FALSE(evictionBody("a", "b", {}).contains("deleteOptions"));
+  // The uid precondition: this pod, never a same-named replacement.
+  EXPECT_EQ(evictionBody("a", "b", {.preconditionUid = "u-1"})["deleteOptions"],
+            (nlohmann::json{{"preconditions", {{"uid", "u-1"}}}}));
 }
 
 TEST(EvictionTest, PostsToTheEvictionSubresourceAndPassesErrorsOn) {
