@@ -130,4 +130,26 @@ nlohmann::json incidentObject(const IncidentInput& in, const std::string& name) 
   return o;
 }
 
+bool isIncidentOf(const nlohmann::json& incident, const IncidentInput& in) {
+  // Whatever the API server or someone else put there: any shape but the right one is "no".
+  auto object = [](const nlohmann::json& j, const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_object() ? j[key]
+                                                                  : nlohmann::json::object();
+  };
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  const auto meta = object(incident, "metadata");
+  bool owned = false;
+  if (meta.contains("ownerReferences") && meta["ownerReferences"].is_array())
+    for (const auto& o : meta["ownerReferences"])
+      owned = owned || (o.is_object() && text(o, "kind") == "LeakPolicy" &&
+                        text(o, "uid") == in.policy->uid && o.contains("controller") &&
+                        o["controller"] == true);
+  const auto spec = object(incident, "spec");
+  return owned && text(spec, "policy") == in.policy->name &&
+         text(object(spec, "pod"), "uid") == in.podUid && text(spec, "container") == in.container &&
+         text(spec, "resource") == std::string(detect::name(in.resource));
+}
+
 }  // namespace lg::reconcile

@@ -36,6 +36,11 @@ struct IncidentInput {
 
 // The whole object to create (metadata with labels and the policy as controlling owner, spec).
 nlohmann::json incidentObject(const IncidentInput& in, const std::string& name);
+// Whether an existing incident (as the API server returned it) is the one incidentObject(in)
+// would create: the same policy (its uid, as controlling owner), pod uid, container and
+// resource. Another policy's incident of the same name (two policies covering one pod) is not:
+// a 409 on create must never make a policy adopt it.
+bool isIncidentOf(const nlohmann::json& incident, const IncidentInput& in);
 // The evidence block of the status.
 nlohmann::json incidentEvidence(const IncidentInput& in);
 

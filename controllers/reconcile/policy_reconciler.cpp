@@ -117,6 +117,32 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
   return runtime::ReconcileResult::after(d_.resync);
 }
 
+Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, const IncidentInput& in,
+                                                     double now, std::set<std::string>& names) {
+  const std::string base = incidentName(in.podName, in.resource, now);
+  int n = 1;
+  auto next = [&] {
+    std::string name = base;
+    while (names.count(name))
+      name = base + "-" + std::to_string(++n);
+    return name;
+  };
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const std::string name = next();
+    auto created = d_.api->create(incidentsRef(p.ns), incidentObject(in, name));
+    if (created) return name;
+    if (created.error().code != 409) return created.error();
+    // Taken. Ours, created before the cache saw it: carry on with it. Another policy's (two
+    // policies covering one pod) or a deleted-and-recreated policy's: never adopt it.
+    auto existing = d_.api->get(incidentsRef(p.ns, name));
+    if (existing && isIncidentOf(*existing, in)) return name;
+    if (!existing && existing.error().code != 404) return existing.error();
+    if (existing) names.insert(name);  // 404: deleted meanwhile, try the name again
+  }
+  return makeError("no free incident name for pod " + in.podName + " after 20 tries (" + base +
+                   "-N are all taken)");
+}
+
 Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                                        const std::vector<const runtime::PodProjection*>& pods,
                                        double now, Counts& counts, std::vector<Work>& work) {
@@ -163,11 +189,9 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                     ", limit reached " + ev.value("exhaustion", "");
       }
       if (it == open.end()) {
-        std::string name = incidentName(in.podName, sk.resource, now);
-        for (int n = 2; names.count(name); ++n)
-          name = incidentName(in.podName, sk.resource, now) + "-" + std::to_string(n);
-        auto created = d_.api->create(incidentsRef(p.ns), incidentObject(in, name));
-        if (!created && created.error().code != 409) return created.error();
+        auto created = createIncident(p, in, now, names);
+        if (!created) return created.error();
+        const std::string name = *created;
         nlohmann::json status = {
             {"state", "Open"},
             {"firstSuspected", isoTime(in.firstSuspected)},

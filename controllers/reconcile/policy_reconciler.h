@@ -21,6 +21,7 @@
 
 #include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/incident_builder.h"
 #include "controllers/reconcile/pod_selection.h"
 #include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/metrics_server_source.h"
@@ -71,6 +72,10 @@ class PolicyReconciler : public runtime::Reconciler {
     detect::Finding finding;
     std::string summary;
   };
+  // Creates the incident of a newly confirmed leak and returns its name: <pod>-<date>, or the
+  // next free <pod>-<date>-N when that name is another policy's incident (never adopted).
+  Result<std::string> createIncident(const PolicyObject& p, const IncidentInput& in, double now,
+                                     std::set<std::string>& names);
   Status syncIncidents(const PolicyObject& p,
                        const std::vector<const runtime::PodProjection*>& pods, double now,
                        Counts& counts, std::vector<Work>& work);

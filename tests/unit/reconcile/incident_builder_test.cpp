@@ -62,5 +62,30 @@ TEST(IncidentBuilder, ObjectCarriesLabelsOwnerAndSpec) {
   EXPECT_EQ(e["confidence"], 0.999);
 }
 
+TEST(IncidentBuilder, AnIncidentIsOnlyItsOwnPolicysOwnPodsOwnResources) {
+  PolicyObject p;
+  p.ns = "shop";
+  p.name = "checkout";
+  p.uid = "policy-uid";
+  IncidentInput in{.policy = &p, .podName = "checkout-1", .podUid = "pod-uid", .container = "app"};
+  const auto mine = incidentObject(in, "checkout-1-20261125");
+  EXPECT_TRUE(isIncidentOf(mine, in));
+  auto other = [&](auto change) {
+    auto o = mine;
+    change(o);
+    return isIncidentOf(o, in);
+  };
+  EXPECT_FALSE(other([](auto& o) { o["spec"]["policy"] = "guard"; }));  // another policy
+  EXPECT_FALSE(other([](auto& o) {  // the same name, deleted and created again
+    o["metadata"]["ownerReferences"][0]["uid"] = "older-uid";
+  }));
+  EXPECT_FALSE(other([](auto& o) { o["spec"]["pod"]["uid"] = "older-pod"; }));
+  EXPECT_FALSE(other([](auto& o) { o["spec"]["container"] = "sidecar"; }));
+  EXPECT_FALSE(other([](auto& o) { o["spec"]["resource"] = "fds"; }));
+  EXPECT_FALSE(other([](auto& o) { o["metadata"].erase("ownerReferences"); }));
+  EXPECT_FALSE(isIncidentOf(nlohmann::json("garbage"), in));
+  EXPECT_FALSE(isIncidentOf(nlohmann::json{{"spec", 7}}, in));
+}
+
 }  // namespace
 }  // namespace lg::reconcile

@@ -207,6 +207,38 @@ TEST_F(PolicyReconcilerTest, AFindingOpensOneIncidentAndReconcilingTwiceOpensNoO
   EXPECT_EQ(api_.callCount("create"), 1u);
 }
 
+// Issue 11, finding 3: two policies covering one pod would name their incidents alike; a 409
+// on create is not "ours" unless the incident really is this policy's.
+TEST_F(PolicyReconcilerTest, TwoPoliciesOnOnePodEachKeepTheirOwnIncident) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Observe"})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  ASSERT_EQ(api_.count(kIncidents), 1u);
+  const auto first = onlyIncident();
+  const std::string name = first["metadata"]["name"];
+  // The cache has not seen it yet: the same policy meets its own incident (409) and keeps it.
+  rec_->reconcile("shop/checkout");
+  EXPECT_EQ(api_.count(kIncidents), 1u);
+
+  auto guard = api_.put(kPolicies, nlohmann::json::parse(R"({"apiVersion": "leakguard.io/v1alpha1",
+      "kind": "LeakPolicy", "metadata": {"name": "guard", "namespace": "shop", "uid": "uid-guard",
+      "generation": 1}, "spec": {"selector": {"matchLabels": {"app": "checkout"}},
+      "mode": "Observe"}})"));
+  auto gp = projectPolicy(guard);
+  policies_.upsert(gp->key(), std::make_shared<const PolicyObject>(*gp),
+                   guard["metadata"]["resourceVersion"]);
+  rec_->reconcile("shop/guard");
+  ASSERT_EQ(api_.count(kIncidents), 2u);
+  const auto mine = *api_.object(kIncidents, "shop", name);
+  EXPECT_EQ(mine["spec"]["policy"], "checkout");
+  EXPECT_EQ(mine["status"], first["status"]) << "the other policy wrote into this incident";
+  const auto theirs = api_.object(kIncidents, "shop", name + "-2");
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ((*theirs)["spec"]["policy"], "guard");
+  EXPECT_EQ((*theirs)["status"]["state"], "Open");
+  EXPECT_EQ((*theirs)["metadata"]["ownerReferences"][0]["name"], "guard");
+}
+
 TEST_F(PolicyReconcilerTest, LeakConfirmedIsSaidOnThePodItsOwnerAndThePolicy) {
   kube::EventRecorder events(api_, {.reportingInstance = "test"});
   rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &api_,
