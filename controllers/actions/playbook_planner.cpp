@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "controllers/policy/duration.h"
 
@@ -74,6 +75,18 @@ StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>
     h.effectiveAttempts.push_back(openTime);
   }
   return h;
+}
+
+std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal,
+                                      bool (*which)(ActionKind)) {
+  std::vector<double> out;
+  std::set<std::string> seen;
+  for (const auto& e : journal) {
+    if (!which(e.action) || !seen.insert(e.step).second) continue;
+    const auto h = stepHistory(e.step, journal);
+    out.insert(out.end(), h.effectiveAttempts.begin(), h.effectiveAttempts.end());
+  }
+  return out;
 }
 
 bool isEscalation(ActionKind a) {

@@ -77,6 +77,9 @@ struct StepHistory {
   std::vector<double> effectiveAttempts;
 };
 StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>& journal);
+// The effectiveAttempts of every step of the journal whose action is `which` (each step once).
+std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal,
+                                      bool (*which)(policy::ActionKind));
 
 bool isEscalation(policy::ActionKind a);
 // Escalations that take a pod away (and so count against maxUnavailable).

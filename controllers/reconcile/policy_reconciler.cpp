@@ -135,9 +135,12 @@ Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, cons
     // Taken. Ours, created before the cache saw it: carry on with it. Another policy's (two
     // policies covering one pod) or a deleted-and-recreated policy's: never adopt it.
     auto existing = d_.api->get(incidentsRef(p.ns, name));
-    if (existing && isIncidentOf(*existing, in)) return name;
-    if (!existing && existing.error().code != 404) return existing.error();
-    if (existing) names.insert(name);  // 404: deleted meanwhile, try the name again
+    if (!existing) {
+      if (existing.error().code != 404) return existing.error();
+      continue;  // deleted meanwhile: try the name again
+    }
+    if (isIncidentOf(*existing, in)) return name;
+    names.insert(name);
   }
   return makeError("no free incident name for pod " + in.podName + " after 20 tries (" + base +
                    "-N are all taken)");
@@ -296,10 +299,9 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     bool acted = !lastAction.empty() && lastAction != "none" && lastAction != "observe";
     acted = acted || inc->state == "Mitigating";
     // An escalation that may have happened (started and not known to have failed).
-    const auto journal = actions::IncidentJournal::parse(inc->status);
-    for (const auto& e : journal)
-      acted = acted || (actions::isEscalation(e.action) &&
-                        !actions::stepHistory(e.step, journal).effectiveAttempts.empty());
+    acted = acted || !actions::effectiveAttempts(actions::IncidentJournal::parse(inc->status),
+                                                 actions::isEscalation)
+                          .empty();
     const std::string state =
         acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
@@ -405,19 +407,15 @@ Status PolicyReconciler::act(
     if (!inc->workloadRevision.empty())
       leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
     const auto journal = actions::IncidentJournal::parse(inc->status);
-    std::set<std::string> steps;
     for (const auto& e : journal) {
       if (e.outcome != "Started" || !actions::isEscalation(e.action)) continue;
       // Every attempt spends budget and starts the cooldown, failed or not.
       policyActions[inc->name + "/" + e.step] = e.time;
       workloadActions[wk][inc->name + "/" + e.step] = e.time;
-      if (actions::takesPodAway(e.action) && steps.insert(e.step).second) {
-        // Restarts: the attempts that may have taken the pod away, not the failed ones.
-        const auto h = actions::stepHistory(e.step, journal);
-        restarts[wk].insert(restarts[wk].end(), h.effectiveAttempts.begin(),
-                            h.effectiveAttempts.end());
-      }
     }
+    // Restarts: the attempts that may have taken the pod away, not the failed ones.
+    const auto took = actions::effectiveAttempts(journal, actions::takesPodAway);
+    restarts[wk].insert(restarts[wk].end(), took.begin(), took.end());
     if (inc->status.is_object() &&
         inc->status.value("after", "").find("restarted") != std::string::npos)
       restarts[wk].push_back(parseTime(inc->status, "resolved"));

@@ -46,7 +46,7 @@ class Informer final : public ReflectorSink, public InformerBase {
   // Otherwise one reflector per namespace (opts.resource.ns is replaced), duplicates ignored.
   Informer(kube::ApiClient& api, Clock& clock, ReflectorOptions opts, Projector projector,
            const std::vector<std::string>& namespaces = {})
-      : projector_(std::move(projector)), whole_(*this, "") {
+      : clock_(clock), projector_(std::move(projector)), whole_(*this, "") {
     if (opts.name.empty()) opts.name = opts.resource.resource;
     name_ = opts.name;
     if (namespaces.empty()) {
@@ -91,13 +91,12 @@ class Informer final : public ReflectorSink, public InformerBase {
       if (!r->hasSynced()) return false;
     return true;
   }
-  // Waits for every reflector in turn, each within what is left of `timeout`.
+  // Waits for every reflector in turn, each within what is left of `timeout` on the clock.
   bool waitForSync(std::chrono::nanoseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = clock_.steadyNow() + timeout;
     for (auto& r : reflectors_) {
-      const auto left = deadline - std::chrono::steady_clock::now();
-      if (!r->waitForSync(std::max(left, std::chrono::steady_clock::duration::zero())))
-        return false;
+      const auto left = std::max(deadline - clock_.steadyNow(), decltype(deadline - deadline){});
+      if (!r->waitForSync(left)) return false;
     }
     return true;
   }
@@ -190,6 +189,7 @@ class Informer final : public ReflectorSink, public InformerBase {
     }
   }
 
+  Clock& clock_;
   Projector projector_;
   Store<T> store_;
   std::vector<EventHandler<T>> handlers_;

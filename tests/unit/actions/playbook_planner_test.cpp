@@ -154,6 +154,9 @@ TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
   EXPECT_TRUE(planPlaybook(in).empty());
   EXPECT_EQ(stepHistory("restart", in.journal).effectiveAttempts,
             (std::vector<double>{in.now - 500}));
+  // Across steps: each restart step's attempts once; the diagnostics are no escalation.
+  EXPECT_EQ(effectiveAttempts(in.journal, takesPodAway), (std::vector<double>{in.now - 500}));
+  EXPECT_EQ(effectiveAttempts(in.journal, isEscalation), (std::vector<double>{in.now - 500}));
 }
 
 TEST(PlaybookPlanner, BudgetsSkipWithTheReason) {
