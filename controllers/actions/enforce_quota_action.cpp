@@ -15,20 +15,51 @@ kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
           .subresource = ""};
 }
 
-nlohmann::json metadata(const std::string& ns, const std::string& policy) {
-  return {
-      {"name", kQuotaObjectName},
-      {"namespace", ns},
-      {"labels", {{"app.kubernetes.io/managed-by", "leakguard"}, {"leakguard.io/policy", policy}}}};
+nlohmann::json metadata(const std::string& ns) {
+  return {{"name", kQuotaObjectName},
+          {"namespace", ns},
+          {"labels", {{"app.kubernetes.io/managed-by", "leakguard"}}}};
 }
 
-bool managedByUs(const nlohmann::json& obj) {
-  return stringAt(obj, "/metadata/labels/app.kubernetes.io~1managed-by") == "leakguard";
+const char* kindOf(const std::string& resource) {
+  return resource == "limitranges" ? "LimitRange" : "ResourceQuota";
 }
 
-// Creates `desired`, or replaces the existing object of that name (ours only).
+// Why `existing` is not this policy's to change, or "" when it is. The policy-uid label names
+// its writer; an object written before that label existed is told by the policy-name label. A
+// writer that no longer exists (deleted, or deleted and re-created: another uid) leaves an
+// orphan, which the next policy adopts. The API error (not 404) of looking the writer up is
+// returned as an error.
+Result<std::string> whyNotOurs(const ActionContext& ctx, const std::string& resource,
+                               const nlohmann::json& existing) {
+  const auto& t = *ctx.target;
+  const std::string what =
+      std::string(kindOf(resource)) + " " + kQuotaObjectName + " in namespace " + t.ns;
+  if (stringAt(existing, "/metadata/labels/app.kubernetes.io~1managed-by") != "leakguard")
+    return what + " exists and is not managed by leakguard";
+  const std::string ownerName = stringAt(existing, "/metadata/labels/leakguard.io~1policy");
+  const std::string ownerUid = stringAt(existing, "/metadata/labels/leakguard.io~1policy-uid");
+  if (!ownerUid.empty() ? ownerUid == t.policyUid : ownerName == t.policyName) return std::string();
+  if (ownerName.empty()) return std::string();  // no writer recorded: an orphan
+  auto owner = ctx.api->get({.group = "leakguard.io",
+                             .version = "v1alpha1",
+                             .resource = "leakpolicies",
+                             .ns = t.ns,
+                             .name = ownerName,
+                             .subresource = ""});
+  if (!owner) {
+    if (owner.error().code == 404) return std::string();
+    return owner.error();
+  }
+  if (!ownerUid.empty() && stringAt(*owner, "/metadata/uid") != ownerUid) return std::string();
+  return what + " was written by LeakPolicy " + ownerName +
+         "; only that policy changes it (or delete it, or that policy)";
+}
+
+// Creates `desired`, or replaces the existing object of that name (this policy's only; why
+// not, in `foreign`, otherwise).
 Result<std::string> upsert(const ActionContext& ctx, const std::string& resource,
-                           nlohmann::json desired) {
+                           nlohmann::json desired, std::string& foreign) {
   const std::string ns = ctx.target->ns;
   auto existing = ctx.api->get(coreRef(resource, ns, kQuotaObjectName));
   if (!existing) {
@@ -37,9 +68,12 @@ Result<std::string> upsert(const ActionContext& ctx, const std::string& resource
     if (!c) return c.error();
     return std::string("created");
   }
-  if (!managedByUs(*existing))
-    return makeError(resource + " " + kQuotaObjectName + " exists and is not managed by leakguard",
-                     409);
+  auto why = whyNotOurs(ctx, resource, *existing);
+  if (!why) return why.error();
+  if (!why->empty()) {
+    foreign = *why;
+    return std::string("left alone");
+  }
   desired["metadata"]["resourceVersion"] = stringAt(*existing, "/metadata/resourceVersion");
   auto r = ctx.api->replace(coreRef(resource, ns, kQuotaObjectName), desired, writeOptions(ctx));
   if (!r) return r.error();
@@ -58,7 +92,7 @@ nlohmann::json EnforceQuotaAction::limitRange(const std::string& ns, const polic
   if (p.maxMemoryLimit) limit["max"] = {{"memory", *p.maxMemoryLimit}};
   return {{"apiVersion", "v1"},
           {"kind", "LimitRange"},
-          {"metadata", metadata(ns, "")},
+          {"metadata", metadata(ns)},
           {"spec", {{"limits", nlohmann::json::array({limit})}}}};
 }
 
@@ -67,7 +101,7 @@ nlohmann::json EnforceQuotaAction::resourceQuota(const std::string& ns,
   if (!p.quotaMemoryLimits) return nullptr;
   return {{"apiVersion", "v1"},
           {"kind", "ResourceQuota"},
-          {"metadata", metadata(ns, "")},
+          {"metadata", metadata(ns)},
           {"spec", {{"hard", {{"limits.memory", *p.quotaMemoryLimits}}}}}};
 }
 
@@ -83,10 +117,10 @@ ActionPlan EnforceQuotaAction::prepare(const ActionContext& ctx) const {
     auto existing = ctx.api->get(coreRef(resource, t.ns, kQuotaObjectName));
     if (!existing && existing.error().code != 404)
       return ActionPlan::fail("reading " + std::string(resource) + ": " + existing.error().message);
-    if (existing && !managedByUs(*existing))
-      return ActionPlan::skip(
-          std::string(resource == std::string("limitranges") ? "LimitRange " : "ResourceQuota ") +
-          kQuotaObjectName + " in namespace " + t.ns + " exists and is not managed by leakguard");
+    if (!existing) continue;
+    auto why = whyNotOurs(ctx, resource, *existing);
+    if (!why) return ActionPlan::fail("reading leakpolicies: " + why.error().message);
+    if (!why->empty()) return ActionPlan::skip(*why);
   }
   if (p.defaultMemoryLimit || p.maxMemoryLimit) {
     what += std::string("LimitRange ") + kQuotaObjectName + " (container memory";
@@ -112,13 +146,15 @@ ActionResult EnforceQuotaAction::run(const ActionContext& ctx, const ActionPlan&
   for (auto* obj : {&lr, &rq}) {
     if (obj->is_null()) continue;
     (*obj)["metadata"]["labels"]["leakguard.io/policy"] = t.policyName;
+    (*obj)["metadata"]["labels"]["leakguard.io/policy-uid"] = t.policyUid;
     const std::string kind = (*obj)["kind"];
     const std::string resource = kind == "LimitRange" ? "limitranges" : "resourcequotas";
-    auto r = upsert(ctx, resource, *obj);
+    std::string foreign;
+    auto r = upsert(ctx, resource, *obj, foreign);
+    if (!foreign.empty())
+      return ActionResult::notPossible((done.empty() ? "" : done + "; ") + foreign);
     if (!r) {
       const std::string msg = kind + " " + kQuotaObjectName + ": " + r.error().message;
-      if (r.error().code == 409 && r.error().message.find("not managed") != std::string::npos)
-        return ActionResult::notPossible(msg);
       return ActionResult::failed((done.empty() ? "" : done + "; ") + msg);
     }
     done += (done.empty() ? "" : ", ") + kind + " " + kQuotaObjectName + " " + *r;

@@ -4,10 +4,14 @@
 //  - a LimitRange "leakguard-memory" with a Container default (and defaultRequest) memory limit
 //    params.defaultMemoryLimit and maximum params.maxMemoryLimit;
 //  - a ResourceQuota "leakguard-memory" with hard limits.memory params.quotaMemoryLimits.
-// Both labelled app.kubernetes.io/managed-by=leakguard: an existing object of that name without
-// the label is someone else's and is left alone (skipped, with the reason). Created, or
-// updated in place when they exist, so running it twice leaves the same objects. Like any
-// LimitRange, it applies to pods created afterwards.
+// Both labelled app.kubernetes.io/managed-by=leakguard and with the writing policy's name and
+// uid (leakguard.io/policy, leakguard.io/policy-uid). An existing object of that name is changed
+// only by the policy that wrote it: without the managed-by label it is someone else's; written by
+// another LeakPolicy that still exists, it is that policy's (a tenant's policy cannot raise the
+// quota the platform team's policy set). Both are left alone, skipped with the reason. An object
+// whose writer is gone (deleted, or re-created with another uid) is adopted. Created, or updated
+// in place when they exist, so running it twice leaves the same objects. Like any LimitRange, it
+// applies to pods created afterwards.
 
 #include "controllers/actions/action.h"
 
