@@ -71,6 +71,20 @@ std::string sanitize(const std::string& s) {
   return out.empty() ? "step" : out;
 }
 
+// True when `obj` has an ownerReference to the incident of that uid.
+bool ownedByIncident(const nlohmann::json& obj, const std::string& incidentUid) {
+  if (!obj.is_object() || incidentUid.empty()) return false;
+  const auto md = obj.find("metadata");
+  if (md == obj.end() || !md->is_object()) return false;
+  const auto refs = md->find("ownerReferences");
+  if (refs == md->end() || !refs->is_array()) return false;
+  for (const auto& r : *refs)
+    if (r.is_object() && r.value("kind", nlohmann::json()) == "LeakIncident" &&
+        r.value("uid", nlohmann::json()) == incidentUid)
+      return true;
+  return false;
+}
+
 }  // namespace
 
 std::string CaptureDiagnosticsAction::configMapName(const std::string& incident,
@@ -88,7 +102,15 @@ ActionPlan CaptureDiagnosticsAction::prepare(const ActionContext& ctx) const {
     if (pod.error().code == 404) return ActionPlan::skip("pod " + t.podName + " is gone");
     return ActionPlan::fail("reading pod " + t.podName + ": " + pod.error().message);
   }
+  // A hostNetwork pod's IP is its node's: the GET would reach whatever the node serves there
+  // (a kubelet's read-only port, another tenant's hostNetwork service), not the pod.
+  const auto* spec = pod->is_object() && pod->contains("spec") ? &(*pod)["spec"] : nullptr;
+  const bool hostNetwork = spec && spec->is_object() && spec->value("hostNetwork", false) == true;
   const std::string ip = stringAt(*pod, "/status/podIP");
+  if (hostNetwork || (!ip.empty() && ip == stringAt(*pod, "/status/hostIP")))
+    return ActionPlan::skip("pod " + t.podName +
+                            " uses the host's network: its IP is the node's, so a capture would "
+                            "read the node's services, not the pod's; refused");
   if (ip.empty()) return ActionPlan::skip("pod " + t.podName + " has no IP yet");
   const std::string cm = configMapName(t.incidentName, ctx.step->name);
   return ActionPlan::go("GET http://" + ip + ":" + std::to_string(*p.port) + *p.path +
@@ -163,10 +185,19 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
                                        .subresource = ""};
   auto created = ctx.api->create(cmRef, obj, writeOptions(ctx));
   if (!created && created.error().code == 409) {
-    // Left by an attempt cut short: replace it with this capture.
+    // Left by an attempt of this incident cut short: replaced with this capture. Anything else
+    // of that name (someone's own ConfigMap, another incident's) is left alone.
     auto ref = cmRef;
     ref.name = cm;
     auto old = ctx.api->get(ref);
+    if (old && !ownedByIncident(*old, t.incidentUid)) {
+      diag["outcome"] = "Failed: configmap/" + cm + " exists and is not this incident's";
+      ActionResult r = ActionResult::notPossible(
+          source + " on pod " + t.podName + ": configmap/" + cm +
+          " exists and is not this incident's (no ownerReference to it); left alone");
+      r.diagnostics = diag;
+      return r;
+    }
     if (old) {
       obj["metadata"]["resourceVersion"] = (*old)["metadata"].value("resourceVersion", "");
       auto replaced = ctx.api->replace(ref, obj, writeOptions(ctx));

@@ -123,6 +123,43 @@ TEST_F(CaptureDiagnosticsTest, ARetryReplacesTheConfigMapOfACutShortAttempt) {
   EXPECT_EQ((*configMap())["data"]["debug-pprof-heap"], "second");
 }
 
+// Issue 11, finding 5: an existing ConfigMap of that name was replaced whoever owned it.
+TEST_F(CaptureDiagnosticsTest, AConfigMapOfThatNameThatIsNotTheIncidentsIsLeftAlone) {
+  for (const json& owners : {json(nullptr), json::array({{{"apiVersion", "leakguard.io/v1alpha1"},
+                                                          {"kind", "LeakIncident"},
+                                                          {"name", "checkout-1-20260101"},
+                                                          {"uid", "another-incident"}}})}) {
+    json theirs = {
+        {"metadata", {{"name", "checkout-1-20260101-diag-keep-evidence"}, {"namespace", "shop"}}},
+        {"data", {{"config", "theirs"}}}};
+    if (!owners.is_null()) theirs["metadata"]["ownerReferences"] = owners;
+    fake_.put(ref("", "configmaps"), theirs);
+    const auto r = action_.run(ctx(), action_.prepare(ctx()));
+    EXPECT_EQ(r.outcome, ActionResult::Outcome::kSkipped) << r.message;
+    EXPECT_NE(r.message.find("exists and is not this incident's"), std::string::npos) << r.message;
+    EXPECT_EQ((*configMap())["data"]["config"], "theirs");
+    EXPECT_FALSE((*configMap())["data"].contains("debug-pprof-heap"));
+  }
+  EXPECT_EQ(fake_.callCount("replace"), 0u);
+}
+
+// Issue 11, finding 5: a hostNetwork pod's IP is the node's.
+TEST_F(CaptureDiagnosticsTest, AHostNetworkPodIsRefused) {
+  for (bool flag : {true, false}) {
+    auto p = pod("checkout-1");
+    if (flag) {
+      p["spec"]["hostNetwork"] = true;
+    } else {
+      p["status"]["hostIP"] = p["status"]["podIP"];  // the same thing, told by the addresses
+    }
+    fake_.put(ref("", "pods"), p);
+    const auto plan = action_.prepare(ctx());
+    EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);
+    EXPECT_NE(plan.message.find("uses the host's network"), std::string::npos) << plan.message;
+  }
+  EXPECT_TRUE(fetcher_.requests.empty());
+}
+
 TEST_F(CaptureDiagnosticsTest, APodWithoutAnIpIsSkipped) {
   auto p = pod("checkout-1");
   p["status"].erase("podIP");
