@@ -1,6 +1,7 @@
 #include "controllers/actions/reschedule_action.h"
 
 #include "controllers/actions/action_support.h"
+#include "operator/kube/rfc3339.h"
 
 namespace lg::actions {
 namespace {
@@ -12,14 +13,16 @@ nlohmann::json taintsOf(const nlohmann::json& node) {
   return it != spec.end() && it->is_array() ? *it : nlohmann::json::array();
 }
 
-// Writes the node's taints, failing with 409 if the node changed since it was read.
+// Writes the node's taints and LeakGuard's label with them (set, or null: removed), failing with
+// 409 if the node changed since it was read.
 Status writeTaints(kube::ApiClient& api, const nlohmann::json& node, const nlohmann::json& taints,
-                   std::chrono::milliseconds timeout) {
+                   const nlohmann::json& label, std::chrono::milliseconds timeout) {
   kube::WriteOptions w;
   w.timeout = timeout;
-  const nlohmann::json patch = {
-      {"metadata", {{"resourceVersion", stringAt(node, "/metadata/resourceVersion")}}},
-      {"spec", {{"taints", taints}}}};
+  const nlohmann::json patch = {{"metadata",
+                                 {{"resourceVersion", stringAt(node, "/metadata/resourceVersion")},
+                                  {"labels", {{kTaintedNodeLabel, label}}}}},
+                                {"spec", {{"taints", taints}}}};
   auto r = api.patch(nodeRef(stringAt(node, "/metadata/name")), kube::PatchType::kMerge, patch, w);
   if (!r) return r.error();
   return okStatus();
@@ -76,7 +79,7 @@ ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) 
                       {"value", "true"},
                       {"effect", "NoSchedule"},
                       {"timeAdded", isoTime(ctx.now)}});
-    if (auto st = writeTaints(*ctx.api, *node, taints, ctx.timeout); !st)
+    if (auto st = writeTaints(*ctx.api, *node, taints, "true", ctx.timeout); !st)
       return ActionResult::failed("tainting node " + t.node + ": " + st.error().message);
   }
   return evict(ctx, t.podName, "PodRescheduled",
@@ -85,19 +88,22 @@ ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) 
                    ":NoSchedule until the pressure ends");
 }
 
-Result<bool> RescheduleAction::releaseIfRelieved(kube::ApiClient& api, const std::string& name,
-                                                 std::chrono::milliseconds timeout) {
-  auto node = api.get(nodeRef(name));
-  if (!node) {
-    if (node.error().code == 404) return false;
-    return node.error();
-  }
-  if (!hasTaint(*node) || underMemoryPressure(*node)) return false;
+std::optional<double> RescheduleAction::taintAdded(const nlohmann::json& node) {
+  for (const auto& t : taintsOf(node))
+    if (t.is_object() && t.value("key", "") == kPressureTaintKey) {
+      auto when = kube::parseRfc3339(stringAt(t, "/timeAdded"));
+      if (!when) return std::nullopt;
+      return toSeconds(*when);
+    }
+  return std::nullopt;
+}
+
+Status RescheduleAction::release(kube::ApiClient& api, const nlohmann::json& node,
+                                 std::chrono::milliseconds timeout) {
   nlohmann::json kept = nlohmann::json::array();
-  for (const auto& t : taintsOf(*node))
+  for (const auto& t : taintsOf(node))
     if (!(t.is_object() && t.value("key", "") == kPressureTaintKey)) kept.push_back(t);
-  if (auto st = writeTaints(api, *node, kept, timeout); !st) return st.error();
-  return true;
+  return writeTaints(api, node, kept, nullptr, timeout);
 }
 
 }  // namespace lg::actions

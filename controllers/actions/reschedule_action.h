@@ -4,16 +4,21 @@
 // exhaustion), so the pods driving the pressure go first, one per budget.
 //  prepare(): the node must report MemoryPressure=True; a dry-run eviction must be allowed.
 //  run(): taints the node leakguard.io/memory-pressure:NoSchedule (once; the taint's timeAdded
-//  says when) and evicts the pod through the Eviction API.
-// releaseIfRelieved() takes the taint off again once the node no longer reports memory pressure;
-// the reconciler calls it for nodes it tainted. The taint is written with the node's
-// resourceVersion, so a concurrent change of the node's taints is not lost (409: next time).
+//  says when), labels it leakguard.io/memory-pressure-taint in the same write (so that the
+//  tainted nodes are found again by a label selector, whatever became of the incident), and
+//  evicts the pod through the Eviction API.
+// release() takes taint and label off again; the NodeTaintReconciler decides when. The taint is
+// written with the node's resourceVersion, so a concurrent change of the node's taints is not
+// lost (409: next time).
+
+#include <optional>
 
 #include "controllers/actions/action.h"
 
 namespace lg::actions {
 
 inline constexpr const char* kPressureTaintKey = "leakguard.io/memory-pressure";
+inline constexpr const char* kTaintedNodeLabel = "leakguard.io/memory-pressure-taint";
 
 class RescheduleAction final : public Action {
  public:
@@ -24,10 +29,11 @@ class RescheduleAction final : public Action {
   // True when the node object reports the MemoryPressure condition True.
   static bool underMemoryPressure(const nlohmann::json& node);
   static bool hasTaint(const nlohmann::json& node);
-  // Removes LeakGuard's taint from `node` if it has it and the pressure is over. ok(true): it
-  // was removed; ok(false): nothing to do (no taint, or still under pressure, or node gone).
-  static Result<bool> releaseIfRelieved(kube::ApiClient& api, const std::string& node,
-                                        std::chrono::milliseconds timeout);
+  // When LeakGuard's taint was put on (its timeAdded), if the node has it and the time reads.
+  static std::optional<double> taintAdded(const nlohmann::json& node);
+  // Removes LeakGuard's taint and label from the node object as read (409 if it changed since).
+  static Status release(kube::ApiClient& api, const nlohmann::json& node,
+                        std::chrono::milliseconds timeout);
 };
 
 }  // namespace lg::actions

@@ -110,7 +110,6 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
     return runtime::ReconcileResult::retry(st.error());
   }
   if (d_.executor && policy->parsed.usable()) {
-    releaseNodes(*policy, now);
     if (auto st = act(*policy, std::move(work), nsPods, now); !st.ok())
       return runtime::ReconcileResult::retry(st.error());
   }
@@ -326,41 +325,6 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
   return okStatus();
 }
 
-void PolicyReconciler::releaseNodes(const PolicyObject& p, double now) {
-  // Only policies with a reschedule step taint nodes; any of them may release a node (the taint
-  // is LeakGuard's, not the policy's).
-  bool reschedules = false;
-  for (const auto& s : p.parsed.spec.playbook)
-    reschedules |= s.action == policy::ActionKind::kReschedule;
-  std::set<std::string> nodes;
-  {
-    std::lock_guard g(nodesMu_);
-    if (!reschedules && taintedNodes_.empty()) return;
-    nodes = taintedNodes_;
-  }
-  // Nodes of this policy's recent reschedules survive a controller restart in its incidents.
-  if (reschedules) {
-    for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
-      for (const auto& e : actions::IncidentJournal::parse(inc->status))
-        if (e.action == policy::ActionKind::kReschedule && e.outcome == "Succeeded" &&
-            !inc->node.empty() && now - e.time < 24 * 3600.0)
-          nodes.insert(inc->node);
-    }
-  }
-  for (const auto& n : nodes) {
-    auto r = actions::RescheduleAction::releaseIfRelieved(*d_.api, n, std::chrono::seconds(10));
-    if (!r) {
-      LG_LOG(warn, "cannot release node", {{"node", n}, {"error", r.error().message}});
-      continue;
-    }
-    if (*r) {
-      LG_LOG(info, "memory pressure over: node taint removed", {{"node", n}});
-      std::lock_guard g(nodesMu_);
-      taintedNodes_.erase(n);
-    }
-  }
-}
-
 Status PolicyReconciler::act(
     const PolicyObject& p, std::vector<Work> work,
     const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now) {
@@ -501,11 +465,6 @@ Status PolicyReconciler::act(
       continue;
     }
     if (r->tookPodAway) --a.ready;  // for the next incident of the same workload, now
-    for (const auto& o : r->outcomes)
-      if (o.rfind("reschedule:Succeeded", 0) == 0) {
-        std::lock_guard g(nodesMu_);
-        taintedNodes_.insert(pod.nodeName.str());
-      }
   }
   return first;
 }

@@ -10,8 +10,8 @@
 //      MetricsAvailable conditions) only when it changed.
 //   4. with an executor, carries out the policy's playbook for each incident still open, worst
 //      leaker (soonest exhaustion) first: the planner chooses within the budgets (pods of the
-//      workload not Ready count as unavailable), the PlaybookExecutor acts and journals. Nodes
-//      LeakGuard tainted for memory pressure are released once the pressure is over.
+//      workload not Ready count as unavailable), the PlaybookExecutor acts and journals. (The
+//      NodeTaintReconciler releases the nodes reschedule tainted.)
 // Thread-safe as Reconciler requires (never two reconciles of the same key at once).
 
 #include <functional>
@@ -82,14 +82,11 @@ class PolicyReconciler : public runtime::Reconciler {
   Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
   Status act(const PolicyObject& p, std::vector<Work> work,
              const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now);
-  void releaseNodes(const PolicyObject& p, double now);
   // status.lastAction: the newest finished action of the policy's incidents, or null.
   nlohmann::json lastAction(const PolicyObject& p) const;
   ReplicaSetLookup rsLookup() const;
 
   PolicyReconcilerDeps d_;
-  std::mutex nodesMu_;
-  std::set<std::string> taintedNodes_;  // nodes this process tainted, until released
 };
 
 }  // namespace lg::reconcile

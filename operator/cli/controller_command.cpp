@@ -8,6 +8,7 @@
 #include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/detector_settings.h"
+#include "controllers/reconcile/node_taint_reconciler.h"
 #include "controllers/reconcile/policy_reconciler.h"
 #include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/agent_endpoint.h"
@@ -205,6 +206,14 @@ int runController(const ControllerFlags& flags) {
       .onDelete = [&](const std::string&, const std::shared_ptr<const PodProjection>& p) {
         if (p) hub.forgetPod(p->uid.str());
       }});
+  // Nodes reschedule tainted are released from the node's side (issue 11, finding 2).
+  reconcile::NodeTaintReconciler nodeTaints(
+      {.api = api->get(), .clock = &clock, .incidents = &incidents.store(), .every = flags.resync});
+  if (flags.nodeAccess) {
+    auto& sweeper = mgr.addController(
+        nodeTaints, {.name = "nodetaints", .workers = 1, .metrics = &mgr.runtimeMetrics()});
+    sweeper.queue().add(reconcile::NodeTaintReconciler::kKey);
+  }
   incidents.addEventHandler(runtime::enqueueMapped<IncidentObject>(
       queue, [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; }));
   hub.onFinding([&](const reconcile::SeriesKey& key, const reconcile::SeriesView& view,

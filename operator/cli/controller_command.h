@@ -28,6 +28,9 @@ struct ControllerFlags {
   // every namespace. Scoped, the controller lists and watches per namespace, so Roles in
   // those namespaces are all the RBAC it needs (plus nodes for reschedule).
   std::vector<std::string> namespaces;
+  // The cluster lets us list and patch nodes: the NodeTaintReconciler releases LeakGuard's
+  // memory-pressure taints (without, reschedule cannot taint either).
+  bool nodeAccess = true;
   // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
   int agentPort = 9440;
   std::string agentNamespace = "leakguard-system";

@@ -47,6 +47,11 @@ int main(int argc, char** argv) {
                    "Where /healthz, /readyz and /metrics listen")
       ->capture_default_str();
   controller
+      ->add_flag("--node-access,!--no-node-access", cf.nodeAccess,
+                 "Release LeakGuard's memory-pressure taints from the nodes' side (needs list and "
+                 "patch on nodes)")
+      ->capture_default_str();
+  controller
       ->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
                  "Take part in leader election (one active replica)")
       ->capture_default_str();

@@ -74,21 +74,18 @@ TEST_F(RescheduleTest, NothingWithoutMemoryPressure) {
   EXPECT_EQ(plan.message, "node n1 is not under memory pressure");
 }
 
-TEST_F(RescheduleTest, TheTaintStaysWhileThePressureLastsAndGoesAfter) {
+TEST_F(RescheduleTest, TheTaintIsLabelledSoItIsFoundAgainAndReleaseTakesBothOff) {
   ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
-  auto still = RescheduleAction::releaseIfRelieved(api_, "n1", std::chrono::seconds(5));
-  ASSERT_TRUE(still);
-  EXPECT_FALSE(*still);
-  EXPECT_EQ(taints().size(), 2u);
   auto n = *fake_.object(ref("", "nodes"), "", "n1");
-  n["status"]["conditions"][1]["status"] = "False";
-  fake_.put(ref("", "nodes"), n);
-  auto released = RescheduleAction::releaseIfRelieved(api_, "n1", std::chrono::seconds(5));
-  ASSERT_TRUE(released);
-  EXPECT_TRUE(*released);
+  EXPECT_EQ(n["metadata"]["labels"]["leakguard.io/memory-pressure-taint"], "true");
+  ASSERT_TRUE(RescheduleAction::taintAdded(n));
+  EXPECT_EQ(*RescheduleAction::taintAdded(n), 1767225600.0);
+  ASSERT_TRUE(RescheduleAction::release(api_, n, std::chrono::seconds(5)).ok());
+  n = *fake_.object(ref("", "nodes"), "", "n1");
   ASSERT_EQ(taints().size(), 1u);
   EXPECT_EQ(taints()[0]["key"], "other");
-  EXPECT_FALSE(*RescheduleAction::releaseIfRelieved(api_, "gone", std::chrono::seconds(5)));
+  EXPECT_FALSE(n["metadata"]["labels"].contains("leakguard.io/memory-pressure-taint"));
+  EXPECT_FALSE(RescheduleAction::taintAdded(n));
 }
 
 TEST_F(RescheduleTest, APdbMakesItWait) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "controllers/actions/default_actions.h"
+#include "controllers/reconcile/node_taint_reconciler.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/actions/action_test_support.h"
@@ -381,19 +382,25 @@ TEST_F(PolicyReconcilerTest, RescheduleTaintsThePressuredNodeUntilThePressureEnd
   auto taints = (*api_.object(kNodes, "", "n1"))["spec"]["taints"];
   ASSERT_EQ(taints.size(), 1u);
   EXPECT_EQ(taints[0]["key"], "leakguard.io/memory-pressure");
+  EXPECT_EQ(
+      (*api_.object(kNodes, "", "n1"))["metadata"]["labels"]["leakguard.io/memory-pressure-taint"],
+      "true");
   EXPECT_NE(onlyIncident()["status"]["actions"][0]["message"].get<std::string>().find(
                 "node under memory pressure"),
             std::string::npos);
 
-  // Still under pressure: the taint stays. Pressure over: it goes.
+  // The node-side sweep: still under pressure, the taint stays; pressure over, it goes.
+  NodeTaintReconciler sweep({.api = &cluster_, .clock = &clock_, .incidents = &incidents_});
   syncIncidents();
-  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  ASSERT_TRUE(sweep.reconcile(NodeTaintReconciler::kKey).ok());
   EXPECT_EQ((*api_.object(kNodes, "", "n1"))["spec"]["taints"].size(), 1u);
   node = *api_.object(kNodes, "", "n1");
   node["status"]["conditions"][0]["status"] = "False";
   api_.put(kNodes, node);
-  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  ASSERT_TRUE(sweep.reconcile(NodeTaintReconciler::kKey).ok());
   EXPECT_EQ((*api_.object(kNodes, "", "n1"))["spec"]["taints"].size(), 0u);
+  EXPECT_FALSE((*api_.object(kNodes, "", "n1"))["metadata"]["labels"].contains(
+      "leakguard.io/memory-pressure-taint"));
   EXPECT_EQ(cluster_.evicted.size(), 1u);
 }
 

@@ -9,9 +9,16 @@ namespace {
 
 UsageSample sample(double t, double v, Source src = Source::kMetricsServer,
                    const std::string& cid = "containerd://a") {
-  return {.podUid = "uid-1", .ns = "shop", .pod = "checkout-1", .container = "app",
-          .containerId = cid, .time = t, .resource = detect::Resource::kMemory, .value = v,
-          .limit = 1e9, .source = src};
+  return {.podUid = "uid-1",
+          .ns = "shop",
+          .pod = "checkout-1",
+          .container = "app",
+          .containerId = cid,
+          .time = t,
+          .resource = detect::Resource::kMemory,
+          .value = v,
+          .limit = 1e9,
+          .source = src};
 }
 
 // Feeds a clean linear leak (flat for an hour, then +200 MB/h) until the first finding.
@@ -61,8 +68,7 @@ TEST(UsageHub, AgentSamplesTakePrecedenceUntilStale) {
   EXPECT_FALSE(hub.ingest(sample(120, 30, Source::kMetricsServer)));  // agent is fresh
   EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->source, Source::kAgent);
   EXPECT_TRUE(hub.ingest(sample(500, 40, Source::kMetricsServer)));  // agent silent 390 s
-  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->source,
-            Source::kMetricsServer);
+  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->source, Source::kMetricsServer);
 }
 
 TEST(UsageHub, ANewContainerIdStartsAfreshAndCountsARestart) {
@@ -93,7 +99,8 @@ TEST(UsageHub, NewDetectionSettingsStartTheSeriesAfresh) {
   auto b = std::make_shared<const detect::DetectorOptions>();
   std::shared_ptr<const detect::DetectorOptions> current = a;
   UsageHub hub({.optionsFor = [&](const UsageSample&) { return current; }});
-  for (int i = 0; i < 100; ++i) hub.ingest(sample(100 + i * 15.0, 1e8));
+  for (int i = 0; i < 100; ++i)
+    hub.ingest(sample(100 + i * 15.0, 1e8));
   const SeriesKey key{"uid-1", "app", detect::Resource::kMemory};
   EXPECT_EQ(hub.history(key).size(), 100u);
   current = b;
