@@ -115,6 +115,26 @@ class Reader {
   std::vector<ValidationIssue>& issues_;
 };
 
+// The name of a step written without one: its action and a hash of everything it says but the
+// name (canonical: nlohmann dumps object keys sorted), "restart-3f9a1c". It survives steps
+// inserted or removed around it, so the journal of an incident keeps meaning the same step;
+// editing the step makes it another step.
+std::string defaultStepName(const nlohmann::json& j, std::string_view action) {
+  nlohmann::json rest = j;
+  rest.erase("name");
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : rest.dump()) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(action);
+  out += '-';
+  for (int shift = 20; shift >= 0; shift -= 4)
+    out += kHex[(h >> shift) & 0xF];
+  return out;
+}
+
 void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
                std::vector<ValidationIssue>& issues) {
   const std::string path = "spec.playbook[" + std::to_string(index) + "]";
@@ -124,7 +144,7 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
     return;
   }
   PlaybookStep step;
-  step.name = r.string("name").value_or("step-" + std::to_string(index));
+  const auto written = r.string("name");
   const auto action = r.string("action");
   if (!action) {
     issues.push_back({path + ".action", "required"});
@@ -138,6 +158,7 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
                                             "annotate"});
     return;
   }
+  step.name = written ? *written : defaultStepName(j, *action);
   step.action = *kind;
   if (const auto* dr = r.get("dryRun")) {
     if (dr->is_boolean()) {
@@ -337,6 +358,16 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
     } else {
       for (std::size_t i = 0; i < pb->size(); ++i)
         parseStep((*pb)[i], i, spec, issues);
+      // A step's name is its identity in every incident's journal: two steps of one name would
+      // share one history.
+      for (std::size_t i = 0; i < spec.playbook.size(); ++i)
+        for (std::size_t k = 0; k < i; ++k)
+          if (spec.playbook[i].name == spec.playbook[k].name) {
+            issues.push_back({"spec.playbook", "two steps are named \"" + spec.playbook[i].name +
+                                                   "\" (step names must be unique; a step "
+                                                   "without a name repeats another)"});
+            break;
+          }
     }
   }
 

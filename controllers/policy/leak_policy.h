@@ -57,7 +57,10 @@ struct StepParams {
 };
 
 struct PlaybookStep {
-  std::string name;  // as written, or "step-<index>"
+  // Its identity in the incidents' journals: as written (unique in the playbook), or for an
+  // unnamed step "<action>-<hash of the step>" ("restart-3f9a1c"), stable across edits of other
+  // steps.
+  std::string name;
   ActionKind action = ActionKind::kEvent;
   bool dryRun = false;  // record what would be done, change nothing
   StepCondition when;

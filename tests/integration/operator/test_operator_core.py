@@ -82,6 +82,13 @@ class PolicyStatus(unittest.TestCase):
         bad = policy(self.NS, "bad", "web", mode="Sometimes")
         r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
         self.assertIn('spec.mode: Unsupported value: "Sometimes"', r.stderr)
+        # A step's name is its identity in the journals (issue 11, finding 4).
+        bad = policy(self.NS, "bad", "web", playbook=[{"name": "go", "action": "restart"},
+                                                       {"name": "go", "action": "rollback"}])
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("spec.playbook", r.stderr)
+        self.assertIn("step names must be unique", r.stderr)
 
     def test_policy_the_schema_cannot_judge_is_reported_in_ready(self):
         # The schema checks a quantity's form; the operator also refuses a negative one.
@@ -93,6 +100,14 @@ class PolicyStatus(unittest.TestCase):
             ready(self.NS, "neg")))
         self.assertEqual(c["reason"], "InvalidSpec")
         self.assertIn("spec.playbook[0].params.maxLimit", c["message"])
+        # Two unnamed steps that say the same thing would share one journal history.
+        apply(policy(self.NS, "twice", "web", playbook=[{"action": "restart"},
+                                                         {"action": "restart"}]))
+        _, c = wait_for("Ready=False", lambda: (lambda s_c: s_c if s_c[1] and
+                                                s_c[1]["status"] == "False" else None)(
+            ready(self.NS, "twice")))
+        self.assertEqual(c["reason"], "InvalidSpec")
+        self.assertIn("a step without a name repeats another", c["message"])
         self.assertTrue(self.op.alive())
 
 

@@ -98,6 +98,61 @@ TEST(LeakPolicy, ListsEveryIssueWithItsField) {
   EXPECT_TRUE(has("spec.budgets.cooldown", "duration")) << p.summary();
 }
 
+// Issue 11, finding 4: unnamed steps were "step-<index>", so inserting a step renamed the ones
+// after it and their journal entries no longer counted: an escalation ran again.
+TEST(LeakPolicy, AnUnnamedStepKeepsItsIdentityWhenStepsAreInsertedAroundIt) {
+  const auto before = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: a}}
+  playbook:
+  - action: restart
+  - action: rollback
+)"));
+  const auto after = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: a}}
+  playbook:
+  - action: captureDiagnostics
+    params: {port: 6060, path: /debug/pprof/heap}
+  - action: event
+  - action: restart
+  - {action: rollback}
+)"));
+  ASSERT_TRUE(before.usable()) << before.summary();
+  ASSERT_TRUE(after.usable()) << after.summary();
+  EXPECT_EQ(before.spec.playbook[0].name, after.spec.playbook[2].name);
+  EXPECT_EQ(before.spec.playbook[1].name, after.spec.playbook[3].name);
+  EXPECT_EQ(before.spec.playbook[0].name.rfind("restart-", 0), 0u) << before.spec.playbook[0].name;
+  EXPECT_EQ(before.spec.playbook[0].name.size(), std::string("restart-").size() + 6);
+  // Editing a step makes it another step; naming it keeps it whatever is edited.
+  const auto edited = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: a}}
+  playbook:
+  - action: restart
+    params: {strategy: rolloutRestart}
+)"));
+  EXPECT_NE(edited.spec.playbook[0].name, before.spec.playbook[0].name);
+}
+
+TEST(LeakPolicy, StepNamesAreUnique) {
+  const auto p = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: a}}
+  playbook:
+  - {name: first, action: restart}
+  - {name: first, action: rollback}
+)"));
+  EXPECT_FALSE(p.usable());
+  EXPECT_NE(p.summary().find("two steps are named \"first\""), std::string::npos) << p.summary();
+  // Two unnamed steps that say the same thing are the same step twice.
+  const auto twice = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: a}}
+  playbook:
+  - action: restart
+  - action: restart
+)"));
+  EXPECT_FALSE(twice.usable());
+  EXPECT_NE(twice.summary().find("a step without a name repeats another"), std::string::npos)
+      << twice.summary();
+}
+
 TEST(LeakPolicy, SelectorAndWorkloadRefAreExclusive) {
   EXPECT_FALSE(parseLeakPolicy(policy("  mode: Observe\n")).usable());
   const auto both = parseLeakPolicy(
