@@ -240,6 +240,14 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
       continue;
     }
 
+    // A side effect is this controller's only while it holds the Lease: one that lost it (a new
+    // leader may be acting already) stops before the next one.
+    if (o_.leading && !o_.leading()) {
+      unreserve();
+      return makeError(
+          "no longer the leader: " + actionName + " on " + t.incidentName + " not started", 0);
+    }
+
     // For real: Started before the side effect.
     JournalWrite started{.step = d.stepName,
                          .action = d.action,

@@ -44,6 +44,9 @@ struct ExecutorOptions {
   std::function<void(const std::string& action, const std::string& outcome)> count;
   std::chrono::milliseconds apiTimeout{10000};
   int globalEscalationsPerMinute = 10;
+  // True while this process holds the leader Lease; asked right before every side effect
+  // (execute() returns an error instead). Null: always (no leader election).
+  std::function<bool()> leading;
 };
 
 struct IncidentCase {

@@ -170,7 +170,8 @@ int runController(const ControllerFlags& flags) {
              actionsTotal.labels({action, outcome}).inc();
            },
        .apiTimeout = std::chrono::seconds(10),
-       .globalEscalationsPerMinute = flags.maxEscalationsPerMinute});
+       .globalEscalationsPerMinute = flags.maxEscalationsPerMinute,
+       .leading = [&mgr] { return mgr.leading(); }});
 
   reconcile::PolicyReconciler reconciler({.api = api->get(),
                                           .clock = &clock,

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
+
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/incident_journal.h"
 #include "operator/util/yaml_json.h"
@@ -29,10 +32,12 @@ class OkFetcher final : public HttpFetcher {
  public:
   Result<FetchResponse> get(const FetchRequest&) override {
     ++calls;
+    if (onGet) onGet();
     return FetchResponse{
         .status = 200, .contentType = "text/plain", .body = "heap", .truncated = false};
   }
   int calls = 0;
+  std::function<void()> onGet;
 };
 
 // An action that checks, when it runs, that its "Started" entry is already stored.
@@ -106,7 +111,8 @@ class PlaybookExecutorTest : public ::testing::Test {
           .events = &recorder_,
           .count = [this](const std::string& a, const std::string& o) { counts_[a + "/" + o]++; },
           .apiTimeout = std::chrono::seconds(5),
-          .globalEscalationsPerMinute = global_});
+          .globalEscalationsPerMinute = global_,
+          .leading = [this] { return leading_.load(); }});
     return *exec_;
   }
   json journal(const std::string& name = "checkout-1-20260101") {
@@ -136,6 +142,7 @@ class PlaybookExecutorTest : public ::testing::Test {
   ActionRegistry registry_;
   policy::LeakPolicySpec spec_;
   int global_ = 10;
+  std::atomic<bool> leading_{true};
   std::map<std::string, int> counts_;
   std::unique_ptr<PlaybookExecutor> exec_;
 };
@@ -230,6 +237,24 @@ TEST_F(PlaybookExecutorTest, NothingHappensWhenStartedCannotBeWritten) {
   // The next reconcile does it.
   ASSERT_TRUE(executor().execute(incident()));
   EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
+// Issue 11, finding 4: a reconcile that lost the Lease went on acting; act() never asked again.
+TEST_F(PlaybookExecutorTest, AReconcileThatLostTheLeaseStopsBeforeItsNextSideEffect) {
+  // The Lease is lost while the diagnostics are captured: the restart is not started.
+  fetcher_.onGet = [this] { leading_ = false; };
+  auto r = executor().execute(incident());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("no longer the leader"), std::string::npos) << r.error().message;
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"keep:Started", "keep:Succeeded"}));
+  EXPECT_TRUE(api_.evicted.empty());
+  // The new leader (here: this one, leading again) does it, once; the budget the lost attempt
+  // reserved was given back.
+  leading_ = true;
+  auto again = executor().execute(incident());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  EXPECT_EQ(fetcher_.calls, 1);
 }
 
 TEST_F(PlaybookExecutorTest, ObserveModeRecordsWhatWouldBeDoneAndChangesNothing) {
