@@ -6,6 +6,11 @@
 //                 what run() would do, or why it cannot happen now (kSkip: nothing was done,
 //                 the step may be tried again later), or that reading failed (kFail).
 //   run(ctx, plan) does it, once, after the executor journalled "Started". Returns the outcome.
+//   verify(ctx)   after a crash between "Started" and the outcome: looks at the world and says
+//                 whether the side effect happened (kDone), did not (kNotDone: the step is
+//                 journalled Failed and retried after the cooldown like any failed attempt), or
+//                 cannot be told (kUnknown, the default: the step counts as done and is never
+//                 repeated blindly).
 //
 // In Observe mode and for dry-run steps only prepare() is called: its description is what the
 // incident records as Observed. Every API call passes ctx.timeout (house rule 6); nothing the
@@ -15,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -47,6 +53,9 @@ struct ActionContext {
   // Workload revisions this leak has been seen in (from the policy's incidents): rollback does
   // not go back to one of these.
   std::set<std::string> leakingRevisions;
+  // Waits between the tries of a request that may be repeated safely (an eviction naming the
+  // pod's uid); null: no wait (tests).
+  std::function<void(std::chrono::milliseconds)> pause;
 };
 
 struct ActionPlan {
@@ -84,6 +93,15 @@ struct ActionResult {
   }
 };
 
+struct Verification {
+  enum class Kind { kDone, kNotDone, kUnknown };
+  Kind kind = Kind::kUnknown;
+  std::string message;  // what was seen, for the journal
+
+  static Verification done(std::string m) { return {Kind::kDone, std::move(m)}; }
+  static Verification notDone(std::string m) { return {Kind::kNotDone, std::move(m)}; }
+};
+
 class Action {
  public:
   virtual ~Action() = default;
@@ -91,6 +109,13 @@ class Action {
   std::string_view name() const { return policy::name(kind()); }
   virtual ActionPlan prepare(const ActionContext& ctx) const = 0;
   virtual ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const = 0;
+  // `started`: when the attempt in doubt was journalled Started. An error: the world could not
+  // be read now (asked again at the next reconcile).
+  virtual Result<Verification> verify(const ActionContext& ctx, double started) const {
+    (void)ctx;
+    (void)started;
+    return Verification{};
+  }
 };
 
 }  // namespace lg::actions

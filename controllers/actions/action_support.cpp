@@ -55,6 +55,37 @@ std::string whyNotEvictable(const ActionTarget& t) {
          "it (restart it yourself, or run it under a Deployment or StatefulSet)";
 }
 
+namespace {
+
+// An eviction naming the pod's uid may be sent again without a second effect: the pod is
+// evicted once, and a repeat finds it gone (404) or replaced (409). The API client does not
+// repeat a POST the server may have acted on; these are. Tries: 3, waits 1 s then 2 s.
+constexpr int kEvictionTries = 3;
+bool transient(const Error& e) {
+  return e.code == 0 || (e.code >= 500 && e.code != 501);
+}
+void pauseBeforeTry(const ActionContext& ctx, int tried) {
+  if (ctx.pause) ctx.pause(std::chrono::milliseconds(1000 * tried));
+}
+
+}  // namespace
+
+Result<Verification> verifyPodGone(const ActionContext& ctx, const std::string& what) {
+  const auto& t = *ctx.target;
+  auto pod = ctx.api->get(podRef(t.ns, t.podName));
+  if (!pod) {
+    if (pod.error().code == 404)
+      return Verification::done("pod " + t.podName + " is gone: the " + what + " happened");
+    return pod.error();
+  }
+  if (stringAt(*pod, "/metadata/uid") != t.podUid)
+    return Verification::done("pod " + t.podName + " was replaced: the " + what + " happened");
+  if (!stringAt(*pod, "/metadata/deletionTimestamp").empty())
+    return Verification::done("pod " + t.podName + " is terminating: the " + what + " happened");
+  return Verification::notDone("pod " + t.podName + " is still running: the " + what +
+                               " did not happen");
+}
+
 EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) {
   const auto& t = *ctx.target;
   // Only the pod the incident is about: a same-named replacement (a StatefulSet's) is not.
@@ -64,6 +95,10 @@ EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) 
   kube::WriteOptions w = writeOptions(ctx);
   w.fieldManager = "";
   auto r = ctx.api->create(podRef(t.ns, podName, "eviction"), body, w);
+  for (int tried = 1; !r && transient(r.error()) && tried < kEvictionTries; ++tried) {
+    pauseBeforeTry(ctx, tried);
+    r = ctx.api->create(podRef(t.ns, podName, "eviction"), body, w);
+  }
   if (r) return {.allowed = true, .failed = false, .why = ""};
   const auto& e = r.error();
   if (e.code == 429)
@@ -90,8 +125,25 @@ ActionResult evict(const ActionContext& ctx, const std::string& podName,
   // This pod, never a same-named replacement.
   if (podName == ctx.target->podName) del.preconditionUid = ctx.target->podUid;
   auto st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
-  if (st.ok()) return ActionResult::succeeded(successReason, successMessage);
+  std::string earlier;  // the transient failures before this answer
+  for (int tried = 1; !st.ok() && transient(st.error()) && tried < kEvictionTries; ++tried) {
+    earlier += (earlier.empty() ? "" : "; ") + st.error().message;
+    pauseBeforeTry(ctx, tried);
+    st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
+  }
+  if (st.ok())
+    return ActionResult::succeeded(
+        successReason,
+        successMessage + (earlier.empty() ? "" : " (after " + earlier + ", tried again)"));
   const auto& e = st.error();
+  // Gone after a try whose answer was lost (a dropped connection, a 5xx): that try may well
+  // have been the eviction.
+  if (!earlier.empty() && (e.code == 404 || e.code == 409))
+    return ActionResult::succeeded(
+        successReason, successMessage + " (an earlier try's answer was lost: " + earlier +
+                           "; the pod is gone now)");
+  if (!earlier.empty() && transient(e))
+    return ActionResult::failed("evicting pod " + podName + ": " + earlier + "; " + e.message);
   if (e.code == 429)
     return ActionResult::failed("a PodDisruptionBudget refused the eviction of pod " + podName +
                                 ": " + e.message);

@@ -35,6 +35,11 @@ struct EvictionCheck {
 };
 EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName);
 
+// Whether the target pod went (after a crash between "Started" and the outcome of an eviction):
+// gone, replaced or terminating is kDone, the same pod still running kNotDone. `what` names the
+// side effect in the message ("eviction").
+Result<Verification> verifyPodGone(const ActionContext& ctx, const std::string& what);
+
 // Why the target's pod must not be evicted at all, or "" when it may be: a pod with no
 // controller owner (no Deployment, StatefulSet, DaemonSet, Job... re-creates it) would be
 // deleted for good.
@@ -43,7 +48,10 @@ std::string whyNotEvictable(const ActionTarget& t);
 // The real eviction, as an ActionResult with `successReason` on success: 429 is a failure
 // (retried after the cooldown), 404 "not possible" (the pod is gone already). Both carry the
 // target pod's uid as a precondition: a same-named replacement (a StatefulSet's) answers 409,
-// "not possible", and is left alone.
+// "not possible", and is left alone. A dropped connection or a 5xx is tried again at once (3
+// tries, ctx.pause between): with the uid precondition a repeat cannot evict twice, and a
+// repeat that finds the pod gone means the lost try evicted it (Succeeded). evictDryRun tries
+// the same way.
 ActionResult evict(const ActionContext& ctx, const std::string& podName,
                    const std::string& successReason, const std::string& successMessage);
 

@@ -227,4 +227,23 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
   return r;
 }
 
+Result<Verification> CaptureDiagnosticsAction::verify(const ActionContext& ctx, double) const {
+  const auto& t = *ctx.target;
+  const std::string cm = configMapName(t.incidentName, ctx.step->name);
+  auto obj = ctx.api->get({.group = "",
+                           .version = "v1",
+                           .resource = "configmaps",
+                           .ns = t.ns,
+                           .name = cm,
+                           .subresource = ""});
+  if (!obj) {
+    if (obj.error().code == 404)
+      return Verification::notDone("configmap/" + cm + " does not exist: nothing was captured");
+    return obj.error();
+  }
+  if (ownedByIncident(*obj, t.incidentUid))
+    return Verification::done("the capture is kept in configmap/" + cm);
+  return Verification::notDone("configmap/" + cm + " is not this incident's");
+}
+
 }  // namespace lg::actions

@@ -21,6 +21,12 @@ nlohmann::json metadata(const std::string& ns) {
           {"labels", {{"app.kubernetes.io/managed-by", "leakguard"}}}};
 }
 
+// Whether the step declares the object of that resource (limitranges, resourcequotas).
+bool declares(const policy::StepParams& p, const std::string& resource) {
+  return resource == "limitranges" ? (p.defaultMemoryLimit || p.maxMemoryLimit)
+                                   : p.quotaMemoryLimits.has_value();
+}
+
 const char* kindOf(const std::string& resource) {
   return resource == "limitranges" ? "LimitRange" : "ResourceQuota";
 }
@@ -110,10 +116,7 @@ ActionPlan EnforceQuotaAction::prepare(const ActionContext& ctx) const {
   const auto& p = ctx.step->params;
   std::string what;
   for (const char* resource : {"limitranges", "resourcequotas"}) {
-    const bool wanted = std::string(resource) == "limitranges"
-                            ? (p.defaultMemoryLimit || p.maxMemoryLimit)
-                            : p.quotaMemoryLimits.has_value();
-    if (!wanted) continue;
+    if (!declares(p, resource)) continue;
     auto existing = ctx.api->get(coreRef(resource, t.ns, kQuotaObjectName));
     if (!existing && existing.error().code != 404)
       return ActionPlan::fail("reading " + std::string(resource) + ": " + existing.error().message);
@@ -161,6 +164,27 @@ ActionResult EnforceQuotaAction::run(const ActionContext& ctx, const ActionPlan&
   }
   return ActionResult::succeeded("QuotaEnforced", "namespace " + t.ns + ": " + done + " (" +
                                                       plan.data.value("what", "") + ")");
+}
+
+Result<Verification> EnforceQuotaAction::verify(const ActionContext& ctx, double) const {
+  // Done when every object the step declares exists and is this policy's; otherwise it is
+  // written again (idempotent).
+  const auto& t = *ctx.target;
+  const auto& p = ctx.step->params;
+  for (const char* resource : {"limitranges", "resourcequotas"}) {
+    if (!declares(p, resource)) continue;
+    auto obj = ctx.api->get(coreRef(resource, t.ns, kQuotaObjectName));
+    if (!obj) {
+      if (obj.error().code == 404)
+        return Verification::notDone(std::string(kindOf(resource)) + " " + kQuotaObjectName +
+                                     " does not exist");
+      return obj.error();
+    }
+    if (stringAt(*obj, "/metadata/labels/leakguard.io~1policy-uid") != t.policyUid)
+      return Verification::notDone(std::string(kindOf(resource)) + " " + kQuotaObjectName +
+                                   " is not this policy's");
+  }
+  return Verification::done("the quota objects are in place");
 }
 
 }  // namespace lg::actions

@@ -24,6 +24,7 @@ class EnforceQuotaAction final : public Action {
   policy::ActionKind kind() const override { return policy::ActionKind::kEnforceQuota; }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
+  Result<Verification> verify(const ActionContext& ctx, double started) const override;
 
   // The objects' desired bodies (pure; null when the step does not ask for that object).
   static nlohmann::json limitRange(const std::string& ns, const policy::StepParams& p);

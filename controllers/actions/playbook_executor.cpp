@@ -36,7 +36,70 @@ ActionResult safeRun(const Action& a, const ActionContext& ctx, const ActionPlan
   }
 }
 
+Result<Verification> safeVerify(const Action& a, const ActionContext& ctx, double started) {
+  try {
+    return a.verify(ctx, started);
+  } catch (const std::exception& e) {
+    return makeError(std::string("unexpected object from the API: ") + e.what(), 0);
+  }
+}
+
+// The steps whose last entry is a Started older than `after` seconds: cut short, or under way in
+// a process that is gone.
+std::vector<const policy::PlaybookStep*> stepsInDoubt(const policy::LeakPolicySpec& spec,
+                                                      const std::vector<JournalEntry>& journal,
+                                                      double now, double after) {
+  std::vector<const policy::PlaybookStep*> out;
+  for (const auto& step : spec.playbook) {
+    const double since = stepHistory(step.name, journal).inDoubtSince;
+    if (since > 0 && now - since >= after) out.push_back(&step);
+  }
+  return out;
+}
+
 }  // namespace
+
+Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget& target,
+                                       IncidentJournal& journal, double now,
+                                       ExecutionReport& report) {
+  for (const auto* step : stepsInDoubt(*c.spec, journal.entries(), now, o_.inDoubtAfterSeconds)) {
+    const Action* action = o_.registry ? o_.registry->find(step->action) : nullptr;
+    if (!action) continue;
+    const double since = stepHistory(step->name, journal.entries()).inDoubtSince;
+    const ActionContext ctx{.api = o_.api,
+                            .step = step,
+                            .target = &target,
+                            .now = now,
+                            .timeout = o_.apiTimeout,
+                            .leakingRevisions = c.leakingRevisions,
+                            .pause = o_.pause};
+    auto v = safeVerify(*action, ctx, since);
+    if (!v) return v.error();
+    if (v->kind == Verification::Kind::kUnknown) continue;
+    const bool done = v->kind == Verification::Kind::kDone;
+    const std::string actionName(policy::name(step->action));
+    JournalWrite w{.step = step->name,
+                   .action = step->action,
+                   .outcome = done ? "Succeeded" : "Failed",
+                   .time = now,
+                   .message = (done ? "found done after the controller was cut short: "
+                                    : "cut short before its side effect: ") +
+                              v->message};
+    if (done && step->action != policy::ActionKind::kEvent &&
+        step->action != policy::ActionKind::kAnnotate)
+      w.lastAction = actionName;
+    if (auto st = journal.append(w); !st) return st.error();
+    counted(step->action, w.outcome);
+    report.outcomes.push_back(actionName + ":" + w.outcome);
+    LG_LOG(info, "an action cut short was verified",
+           {{"policy", c.policyKey},
+            {"incident", target.incidentName},
+            {"step", step->name},
+            {"outcome", w.outcome},
+            {"seen", v->message}});
+  }
+  return okStatus();
+}
 
 PlaybookExecutor::PlaybookExecutor(ExecutorOptions opts) : o_(std::move(opts)) {}
 
@@ -106,7 +169,9 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     PlanInput pre = c.plan;
     pre.spec = c.spec;
     pre.journal = *c.cachedJournal;
-    if (planPlaybook(pre).empty()) return report;
+    if (planPlaybook(pre).empty() &&
+        stepsInDoubt(*c.spec, pre.journal, pre.now, o_.inDoubtAfterSeconds).empty())
+      return report;
   }
   auto journal = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
   if (!journal) {
@@ -117,6 +182,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   if (state != "Open" && state != "Mitigating") return report;
   ActionTarget target = t;
   target.incidentUid = stringAt(journal->object(), "/metadata/uid");
+  if (auto st = settleInDoubt(c, target, *journal, c.plan.now, report); !st) return st.error();
 
   PlanInput in = c.plan;
   in.spec = c.spec;
@@ -203,7 +269,8 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
                       .target = &target,
                       .now = in.now,
                       .timeout = o_.apiTimeout,
-                      .leakingRevisions = c.leakingRevisions};
+                      .leakingRevisions = c.leakingRevisions,
+                      .pause = o_.pause};
     const ActionPlan plan = safePrepare(*action, ctx);
     if (plan.kind != ActionPlan::Kind::kGo) unreserve();
     if (plan.kind == ActionPlan::Kind::kSkip) {

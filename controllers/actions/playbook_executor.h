@@ -5,7 +5,9 @@
 //   - a step to run for real: "Started" (with what it will do and the budget it uses) is
 //     written BEFORE the side effect, the outcome (Succeeded / Failed / Skipped = not possible)
 //     after. If "Started" cannot be written, nothing is done. A crash in between leaves
-//     "Started", which the planner never repeats.
+//     "Started", which the planner never repeats blindly: once it is inDoubtAfterSeconds old,
+//     the action verifies it (the pod gone? the ConfigMap there?) and the executor journals
+//     Succeeded, or Failed so that it is tried again after the cooldown.
 //   - Observe mode and dry-run steps: prepare() only; "Observed" with exactly what would have
 //     been done. Nothing in the cluster changes.
 //   - a step whose budget is spent or that cannot happen now (a PodDisruptionBudget, no
@@ -30,6 +32,7 @@
 #include <string>
 
 #include "controllers/actions/action_registry.h"
+#include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
 #include "operator/kube/api_client.h"
 #include "operator/kube/events.h"
@@ -44,6 +47,11 @@ struct ExecutorOptions {
   std::function<void(const std::string& action, const std::string& outcome)> count;
   std::chrono::milliseconds apiTimeout{10000};
   int globalEscalationsPerMinute = 10;
+  // A step journalled Started this long ago with no outcome is verified by its action (see
+  // Action::verify): longer than any action runs (diagnostics: 60 s at most).
+  double inDoubtAfterSeconds = 90;
+  // Waits between the quick tries of an eviction (ActionContext::pause); null: no wait.
+  std::function<void(std::chrono::milliseconds)> pause;
   // True while this process holds the leader Lease; asked right before every side effect
   // (execute() returns an error instead). Null: always (no leader election).
   std::function<bool()> leading;
@@ -91,6 +99,10 @@ class PlaybookExecutor {
     double time = 0;
   };
 
+  // Has the actions of the steps in doubt (Started, no outcome, older than inDoubtAfterSeconds)
+  // look at the world, and journals what they saw: Succeeded, or Failed (tried again).
+  Status settleInDoubt(const IncidentCase& c, const ActionTarget& target, IncidentJournal& journal,
+                       double now, ExecutionReport& report);
   void emit(const IncidentCase& c, kube::EventType type, const std::string& reason,
             policy::ActionKind action, const std::string& note);
   void counted(policy::ActionKind action, const std::string& outcome);

@@ -73,6 +73,7 @@ StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>
   if (open) {  // no outcome: under way, or cut short by a crash; never repeated blindly
     h.done = true;
     h.effectiveAttempts.push_back(openTime);
+    h.inDoubtSince = openTime;
   }
   return h;
 }

@@ -13,8 +13,9 @@
 //    eligible; captureDiagnostics also runs, first, whenever an escalation is about to run, so
 //    the evidence is kept before the pod goes.
 // A step is done once the journal holds it as Succeeded or Observed, or as Started with no
-// outcome after it (an action cut short by a crash is not repeated blindly). An attempt that
-// failed (Started then Failed, or Failed before it started) is tried again after the cooldown,
+// outcome after it (an action cut short by a crash is not repeated blindly: the executor has
+// the action verify it, and journals Succeeded, or Failed so that it is tried again). An attempt
+// that failed (Started then Failed, or Failed before it started) is tried again after the cooldown,
 // at most three attempts in all; one that could not be carried out (Started then Skipped: the
 // pod went, a PodDisruptionBudget refused) is tried again when next eligible, within the
 // budgets, and is not a failure.
@@ -75,6 +76,9 @@ struct StepHistory {
   // Attempts that may have changed something: Started and not followed by Failed or Skipped
   // (succeeded, or the outcome is not known). Their times, for restart counts.
   std::vector<double> effectiveAttempts;
+  // The step's last entry is Started: when (0: it is not). Under way, or cut short by a crash;
+  // the executor asks the action to verify it once it is older than any action can run.
+  double inDoubtSince = 0;
 };
 StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>& journal);
 // The effectiveAttempts of every step of the journal whose action is `which` (each step once).

@@ -106,4 +106,9 @@ Status RescheduleAction::release(kube::ApiClient& api, const nlohmann::json& nod
   return writeTaints(api, node, kept, nullptr, timeout);
 }
 
+Result<Verification> RescheduleAction::verify(const ActionContext& ctx, double) const {
+  // The taint goes on again with the retry, if it is needed still.
+  return verifyPodGone(ctx, "eviction");
+}
+
 }  // namespace lg::actions

@@ -25,6 +25,7 @@ class RescheduleAction final : public Action {
   policy::ActionKind kind() const override { return policy::ActionKind::kReschedule; }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
+  Result<Verification> verify(const ActionContext& ctx, double started) const override;
 
   // True when the node object reports the MemoryPressure condition True.
   static bool underMemoryPressure(const nlohmann::json& node);

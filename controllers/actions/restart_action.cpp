@@ -60,4 +60,22 @@ ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) con
                "pod " + t.podName + " evicted gracefully (PodDisruptionBudgets honoured)");
 }
 
+Result<Verification> RestartAction::verify(const ActionContext& ctx, double started) const {
+  const auto& t = *ctx.target;
+  if (ctx.step->params.strategy != "rolloutRestart") return verifyPodGone(ctx, "eviction");
+  const std::string what = lower(t.workloadKind) + "/" + t.workloadName;
+  auto w = ctx.api->get(appsRef(ownerResource(t.workloadKind), t.ns, t.workloadName));
+  if (!w) {
+    if (w.error().code == 404) return Verification::done(what + " is gone");
+    return w.error();
+  }
+  // RFC 3339 times of one format compare as strings.
+  const std::string at =
+      stringAt(*w, "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt");
+  if (!at.empty() && at >= isoTime(started))
+    return Verification::done("the rollout restart of " + what + " happened (restartedAt " + at +
+                              ")");
+  return Verification::notDone("the rollout restart of " + what + " did not happen");
+}
+
 }  // namespace lg::actions

@@ -19,6 +19,7 @@ class RestartAction final : public Action {
   policy::ActionKind kind() const override { return policy::ActionKind::kRestart; }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
+  Result<Verification> verify(const ActionContext& ctx, double started) const override;
 };
 
 }  // namespace lg::actions

@@ -1,6 +1,7 @@
 #include "operator/cli/controller_command.h"
 
 #include <cstdlib>
+#include <thread>
 
 #include "controllers/actions/action_registry.h"
 #include "controllers/actions/beast_http_fetcher.h"
@@ -171,6 +172,7 @@ int runController(const ControllerFlags& flags) {
            },
        .apiTimeout = std::chrono::seconds(10),
        .globalEscalationsPerMinute = flags.maxEscalationsPerMinute,
+       .pause = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
        .leading = [&mgr] { return mgr.leading(); }});
 
   reconcile::PolicyReconciler reconciler({.api = api->get(),

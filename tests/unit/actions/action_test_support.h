@@ -24,6 +24,8 @@ class SubresourceApi final : public kube::ApiClient {
   std::vector<std::string> evicted;  // pods evicted for real
   int dryRunEvictions = 0;
   int evictionError = 0;                  // evictions answer this code (500: API trouble)
+  int evictionErrorTimes = 0;             // ... this many times (0: every time)
+  bool loseEvictionAnswer = false;        // the next real eviction happens, its answer is lost
   std::vector<std::string> resized;       // pods resized in place
   std::vector<std::string> evictionUids;  // the uid precondition of each eviction ("" : none)
 
@@ -56,7 +58,11 @@ class SubresourceApi final : public kube::ApiClient {
                            "). The object might have been deleted and then recreated",
                        409);
     evictionUids.push_back(want);
-    if (evictionError) return makeError("eviction failed", evictionError);
+    if (evictionError) {
+      const int code = evictionError;
+      if (evictionErrorTimes > 0 && --evictionErrorTimes == 0) evictionError = 0;
+      return makeError("eviction failed", code);
+    }
     if (pdbBlocks)
       return makeError("Cannot evict pod as it would violate the pod's disruption budget.", 429);
     const bool dry = body.contains("deleteOptions") && body["deleteOptions"].contains("dryRun");
@@ -66,6 +72,10 @@ class SubresourceApi final : public kube::ApiClient {
     }
     fake_.erase(pods, ref.ns, ref.name);
     evicted.push_back(ref.name);
+    if (loseEvictionAnswer) {
+      loseEvictionAnswer = false;
+      return makeError("connection reset by peer", 0);
+    }
     return json{{"kind", "Status"}, {"status", "Success"}};
   }
   Result<json> replace(const kube::ResourceRef& ref, const json& body,

@@ -228,6 +228,80 @@ TEST_F(PlaybookExecutorTest, ARestartedControllerNeverRepeatsAStartedAction) {
   EXPECT_EQ(journal().size(), 2u);
 }
 
+// A controller killed at each point of a playbook (issue 11): before its side effect the step
+// is found not done and tried again, after it found done; in neither case twice.
+json startedOnly(const std::string& step, const std::string& action, const std::string& time) {
+  return {{"state", "Mitigating"},
+          {"actions",
+           json::array(
+               {{{"step", step}, {"action", action}, {"outcome", "Started"}, {"time", time}}})}};
+}
+
+TEST_F(PlaybookExecutorTest, AStepCutShortBeforeItsSideEffectIsTriedAgain) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: restart, action: restart}
+  budgets: {cooldown: 1m}
+)");
+  // Killed after "Started", before the eviction: two minutes on, the pod is still there.
+  addIncident("checkout-1-20260101", startedOnly("restart", "restart", "2025-12-31T23:58:00Z"));
+  ASSERT_TRUE(executor().execute(incident()));
+  // Failed, and then (the same reconcile) waiting for the cooldown like any failure.
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"restart:Started", "restart:Failed", "restart:Skipped"}));
+  EXPECT_NE(journal()[1]["message"].get<std::string>().find(
+                "cut short before its side effect: pod checkout-1 is still running"),
+            std::string::npos)
+      << journal()[1];
+  EXPECT_TRUE(api_.evicted.empty());
+  auto c = incident();
+  c.plan.now = kNow + 61;
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  c.plan.now = kNow + 600;
+  ASSERT_TRUE(executor().execute(c));
+  EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
+TEST_F(PlaybookExecutorTest, AStepCutShortAfterItsSideEffectIsFoundDone) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: restart, action: restart}
+)");
+  // Killed after the eviction, before its outcome was written: the pod is gone.
+  addIncident("checkout-1-20260101", startedOnly("restart", "restart", "2025-12-31T23:58:00Z"));
+  fake_.erase(ref("", "pods"), "shop", "checkout-1");
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"restart:Started", "restart:Succeeded"}));
+  EXPECT_EQ(journal()[1]["message"],
+            "found done after the controller was cut short: pod checkout-1 is gone: the "
+            "eviction happened");
+  EXPECT_EQ((*fake_.object(kIncidents, "shop", "checkout-1-20260101"))["status"]["lastAction"],
+            "restart");
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(counts_["restart/Succeeded"], 1);
+}
+
+TEST_F(PlaybookExecutorTest, AStepStartedMomentsAgoIsUnderWayNotInDoubt) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: restart, action: restart}
+)");
+  addIncident("checkout-1-20260101", startedOnly("restart", "restart", "2025-12-31T23:59:30Z"));
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"restart:Started"}));
+  EXPECT_TRUE(api_.evicted.empty());
+  // A resize cannot tell whether it happened: it stays done, never repeated blindly.
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: grow, action: resizeLimits}
+)");
+  addIncident("checkout-1-20260101", startedOnly("grow", "resizeLimits", "2025-12-31T23:00:00Z"));
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_EQ(outcomes(), (std::vector<std::string>{"grow:Started"}));
+  EXPECT_TRUE(api_.resized.empty());
+}
+
 TEST_F(PlaybookExecutorTest, NothingHappensWhenStartedCannotBeWritten) {
   fake_.fail("replace", Error{"etcd timeout", 500}, 1);
   auto r = executor().execute(incident());

@@ -110,6 +110,63 @@ TEST_F(RestartActionTest, ApiTroubleIsAFailure) {
   EXPECT_EQ(action_.prepare(ctx()).kind, ActionPlan::Kind::kFail);
 }
 
+TEST_F(RestartActionTest, A503OrADroppedConnectionIsTriedAgainAtOnce) {
+  std::vector<std::chrono::milliseconds> waits;
+  auto c = ctx();
+  c.pause = [&](std::chrono::milliseconds d) { waits.push_back(d); };
+  api_.evictionError = 503;
+  api_.evictionErrorTimes = 1;  // the dry run's first try
+  const auto plan = action_.prepare(c);
+  ASSERT_EQ(plan.kind, ActionPlan::Kind::kGo) << plan.message;
+  api_.evictionError = 503;
+  api_.evictionErrorTimes = 1;  // the real one's first try
+  const auto r = action_.run(c, plan);
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_NE(r.message.find("tried again"), std::string::npos) << r.message;
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{std::chrono::seconds(1),
+                                                           std::chrono::seconds(1)}));
+  // Three 503s in a row: a failure, tried again after the cooldown.
+  fake_.put(ref("", "pods"), pod("checkout-1"));
+  api_.evicted.clear();
+  api_.evictionError = 503;
+  api_.evictionErrorTimes = 3;
+  const auto failed = action_.run(c, plan);
+  EXPECT_EQ(failed.outcome, ActionResult::Outcome::kFailed);
+  EXPECT_EQ(failed.message,
+            "evicting pod checkout-1: eviction failed; eviction failed; eviction failed");
+  EXPECT_TRUE(api_.evicted.empty());
+}
+
+TEST_F(RestartActionTest, AnEvictionWhoseAnswerWasLostIsASuccessNotAGonePod) {
+  api_.loseEvictionAnswer = true;
+  const auto r = action_.run(ctx(), action_.prepare(ctx()));
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_NE(r.message.find("an earlier try's answer was lost"), std::string::npos) << r.message;
+  EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
+TEST_F(RestartActionTest, VerifyTellsAnEvictionThatHappenedFromOneThatDidNot) {
+  auto v = action_.verify(ctx(), 1767225600 - 120);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->kind, Verification::Kind::kNotDone) << v->message;
+  auto replaced = pod("checkout-1");
+  replaced["metadata"]["uid"] = "another";
+  fake_.erase(ref("", "pods"), "shop", "checkout-1");  // put() would keep the uid
+  fake_.put(ref("", "pods"), replaced);
+  EXPECT_EQ(action_.verify(ctx(), 0)->kind, Verification::Kind::kDone);
+  auto terminating = pod("checkout-1");
+  terminating["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  fake_.put(ref("", "pods"), terminating);
+  EXPECT_EQ(action_.verify(ctx(), 0)->kind, Verification::Kind::kDone);
+  fake_.erase(ref("", "pods"), "shop", "checkout-1");
+  v = action_.verify(ctx(), 0);
+  EXPECT_EQ(v->kind, Verification::Kind::kDone);
+  EXPECT_EQ(v->message, "pod checkout-1 is gone: the eviction happened");
+  fake_.fail("get", makeError("etcd timeout", 500));
+  EXPECT_FALSE(action_.verify(ctx(), 0));
+}
+
 TEST_F(RestartActionTest, RolloutRestartAnnotatesTheOwnersTemplate) {
   step_.params.strategy = "rolloutRestart";
   fake_.put(ref("apps", "deployments"),
@@ -126,6 +183,9 @@ TEST_F(RestartActionTest, RolloutRestartAnnotatesTheOwnersTemplate) {
             "2026-01-01T00:00:00Z");
   EXPECT_EQ(d["spec"]["template"]["metadata"]["labels"]["app"], "checkout");
   EXPECT_TRUE(api_.evicted.empty());
+  // Verified after a crash: done when restartedAt is the attempt's or later.
+  EXPECT_EQ(action_.verify(ctx(), 1767225600)->kind, Verification::Kind::kDone);
+  EXPECT_EQ(action_.verify(ctx(), 1767225600 + 60)->kind, Verification::Kind::kNotDone);
 }
 
 TEST_F(RestartActionTest, RolloutRestartNeedsAnOwner) {
