@@ -109,6 +109,9 @@ class Action {
   std::string_view name() const { return policy::name(kind()); }
   virtual ActionPlan prepare(const ActionContext& ctx) const = 0;
   virtual ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const = 0;
+  // Slow (an HTTP GET to the pod, bounded by its timeout): the executor runs it on its
+  // BackgroundRunner, off the reconcile workers, and the escalations wait for it.
+  virtual bool runsInBackground() const { return false; }
   // `started`: when the attempt in doubt was journalled Started. An error: the world could not
   // be read now (asked again at the next reconcile).
   virtual Result<Verification> verify(const ActionContext& ctx, double started) const {

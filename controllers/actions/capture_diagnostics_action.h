@@ -21,6 +21,7 @@ class CaptureDiagnosticsAction final : public Action {
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
   Result<Verification> verify(const ActionContext& ctx, double started) const override;
+  bool runsInBackground() const override { return true; }
 
   // The ConfigMap's name for an incident and step: at most 253 characters.
   static std::string configMapName(const std::string& incident, const std::string& step);

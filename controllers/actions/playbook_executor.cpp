@@ -44,6 +44,13 @@ Result<Verification> safeVerify(const Action& a, const ActionContext& ctx, doubl
   }
 }
 
+// What a Failed entry adds to its reason: which attempt it was, and what comes next.
+std::string attemptNote(const std::string& step, const std::vector<JournalEntry>& journal) {
+  const int n = stepHistory(step, journal).failures + 1;
+  return " (attempt " + std::to_string(n) + " of " + std::to_string(kMaxAttempts) +
+         (n >= kMaxAttempts ? ": not tried again)" : ": tried again after the cooldown)");
+}
+
 // The steps whose last entry is a Started older than `after` seconds: cut short, or under way in
 // a process that is gone.
 std::vector<const policy::PlaybookStep*> stepsInDoubt(const policy::LeakPolicySpec& spec,
@@ -84,7 +91,8 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
                    .time = now,
                    .message = (done ? "found done after the controller was cut short: "
                                     : "cut short before its side effect: ") +
-                              v->message};
+                              v->message +
+                              (done ? "" : attemptNote(step->name, journal.entries()))};
     if (done && step->action != policy::ActionKind::kEvent &&
         step->action != policy::ActionKind::kAnnotate)
       w.lastAction = actionName;
@@ -114,10 +122,9 @@ void PlaybookExecutor::counted(policy::ActionKind action, const std::string& out
   if (o_.count) o_.count(std::string(policy::name(action)), outcome);
 }
 
-void PlaybookExecutor::emit(const IncidentCase& c, kube::EventType type, const std::string& reason,
+void PlaybookExecutor::emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
                             policy::ActionKind action, const std::string& note) {
   if (!o_.events || reason.empty()) return;
-  const auto& t = c.target;
   std::string act(policy::name(action));
   if (!act.empty()) act[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(act[0])));
   std::vector<kube::ObjectReference> refs;
@@ -187,6 +194,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   PlanInput in = c.plan;
   in.spec = c.spec;
   in.journal = journal->entries();
+  in.evidenceWaitSeconds = o_.inDoubtAfterSeconds;
   std::vector<Decision> decisions;
   // Escalations reserved but not (yet) started: given back however this function returns.
   std::set<std::string> reserved;
@@ -233,6 +241,8 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     }
   }
 
+  // A background step (the evidence) started in this pass: the escalations wait for it.
+  bool evidencePending = false;
   for (const auto& d : decisions) {
     const auto& step = c.spec->playbook[d.step];
     const std::string actionName(policy::name(d.action));
@@ -246,7 +256,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
                                     .message = why});
       if (!written) return written.error();
       if (*written) {
-        emit(c, kube::EventType::kWarning, "ActionSkipped", d.action,
+        emit(t, kube::EventType::kWarning, "ActionSkipped", d.action,
              actionName + " not taken: " + why);
         counted(d.action, "Skipped");
       }
@@ -255,6 +265,10 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     };
     if (d.verdict == Decision::Verdict::kSkip) {
       if (auto st = recordSkip(d.reason); !st) return st.error();
+      continue;
+    }
+    if (evidencePending && isEscalation(d.action)) {
+      unreserve();  // the capture's end wakes the policy, and it is planned again
       continue;
     }
     const Action* action = o_.registry ? o_.registry->find(d.action) : nullptr;
@@ -278,15 +292,15 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
       continue;
     }
     if (plan.kind == ActionPlan::Kind::kFail) {
+      const std::string why = plan.message + attemptNote(d.stepName, journal->entries());
       if (auto st = journal->append({.step = d.stepName,
                                      .action = d.action,
                                      .outcome = "Failed",
                                      .time = in.now,
-                                     .message = plan.message});
+                                     .message = why});
           !st)
         return st.error();
-      emit(c, kube::EventType::kWarning, "ActionFailed", d.action,
-           actionName + ": " + plan.message);
+      emit(t, kube::EventType::kWarning, "ActionFailed", d.action, actionName + ": " + why);
       counted(d.action, "Failed");
       report.outcomes.push_back(actionName + ":Failed");
       continue;
@@ -301,10 +315,43 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
                                      .message = msg});
           !st)
         return st.error();
-      emit(c, kube::EventType::kNormal, "ActionObserved", d.action, msg);
+      emit(t, kube::EventType::kNormal, "ActionObserved", d.action, msg);
       counted(d.action, "Observed");
       report.outcomes.push_back(actionName + ":Observed");
       continue;
+    }
+
+    const StepRun run{
+        .policyKey = c.policyKey,
+        .stepName = d.stepName,
+        .action = d.action,
+        .budget = d.budget,
+        .evictsPod = takesPodAway(d.action) && step.params.strategy != "rolloutRestart",
+        .now = in.now};
+    JournalWrite started{.step = d.stepName,
+                         .action = d.action,
+                         .outcome = "Started",
+                         .time = in.now,
+                         .message = plan.message + " (" + d.reason + ")",
+                         .budget = d.budget};
+    if (isEscalation(d.action)) started.state = "Mitigating";
+
+    // A background action (the evidence) runs off the reconcile workers, one at a time per
+    // policy: the job journals Started when it begins and the outcome when it ends, then wakes
+    // the policy. Until then the escalations wait (here, and in the planner while it runs).
+    if (!d.dryRun && action->runsInBackground() && o_.background) {
+      evidencePending = true;
+      if (!o_.background->canStart(c.policyKey)) continue;
+      const bool queued = o_.background->tryStart(
+          c.policyKey,
+          [this, action, plan, run, started, target, step, revisions = c.leakingRevisions] {
+            runInBackground(*action, plan, run, started, target, step, revisions);
+          });
+      if (queued) {
+        report.outcomes.push_back(actionName + ":Queued");
+        continue;
+      }
+      evidencePending = false;  // the queue filled up since canStart(): here, then
     }
 
     // A side effect is this controller's only while it holds the Lease: one that lost it (a new
@@ -316,13 +363,6 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     }
 
     // For real: Started before the side effect.
-    JournalWrite started{.step = d.stepName,
-                         .action = d.action,
-                         .outcome = "Started",
-                         .time = in.now,
-                         .message = plan.message + " (" + d.reason + ")",
-                         .budget = d.budget};
-    if (isEscalation(d.action)) started.state = "Mitigating";
     if (auto st = journal->append(started); !st) return st.error();
     reserved.erase(t.incidentName + "/" + d.stepName);  // spent
     counted(d.action, "Started");
@@ -335,60 +375,104 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
             {"what", plan.message}});
 
     const ActionResult result = safeRun(*action, ctx, plan);
-    std::string outcome = "Succeeded";
-    if (result.outcome == ActionResult::Outcome::kFailed) outcome = "Failed";
-    if (result.outcome == ActionResult::Outcome::kSkipped) outcome = "Skipped";
-    JournalWrite done{.step = d.stepName,
-                      .action = d.action,
-                      .outcome = outcome,
-                      .time = in.now,
-                      .message = result.message,
-                      .budget = d.budget,
-                      .diagnostics = result.diagnostics};
-    if (outcome == "Succeeded" && d.action != policy::ActionKind::kEvent &&
-        d.action != policy::ActionKind::kAnnotate)
-      done.lastAction = actionName;
-    auto st = journal->append(done);
-    if (!st) {
-      // The side effect happened and "Started" keeps it from happening again; one more try
-      // on a fresh read for the outcome, then give up on recording it.
-      auto again = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
-      if (again) {
-        *journal = std::move(*again);
-        st = journal->append(done);
-      }
-      if (!st)
-        LG_LOG(warn, "cannot journal an action's outcome",
-               {{"incident", t.incidentName}, {"step", d.stepName}, {"error", st.error().message}});
-    }
-    counted(d.action, outcome);
-    report.outcomes.push_back(actionName + ":" + outcome);
-    LG_LOG(info, "playbook action done",
-           {{"policy", c.policyKey},
-            {"incident", t.incidentName},
-            {"step", d.stepName},
-            {"action", actionName},
-            {"outcome", outcome},
-            {"message", result.message}});
-    if (outcome == "Succeeded") {
-      std::string note = result.message;
-      if (!d.budget.empty()) note += "; budget " + d.budget;
-      emit(c, kube::EventType::kNormal, result.eventReason, d.action, note);
-      if (takesPodAway(d.action) && step.params.strategy != "rolloutRestart") {
-        report.tookPodAway = true;
-        std::lock_guard g(mu_);
-        takenAway_[t.podUid] = in.now;
-      }
-    } else if (outcome == "Failed") {
-      emit(c, kube::EventType::kWarning, "ActionFailed", d.action,
-           actionName + ": " + result.message);
-    } else {
-      emit(c, kube::EventType::kWarning, "ActionSkipped", d.action,
-           actionName + " not possible: " + result.message);
-    }
-    if (!st) return st.error();
+    if (auto st = finish(target, *journal, run, result, &report); !st) return st.error();
   }
   return report;
+}
+
+void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& plan,
+                                       const StepRun& run, const JournalWrite& started,
+                                       const ActionTarget& target, const policy::PlaybookStep& step,
+                                       const std::set<std::string>& revisions) {
+  struct Wake {
+    const ExecutorOptions& o;
+    const std::string& key;
+    ~Wake() {
+      if (o.wake) o.wake(key);
+    }
+  } wake{o_, run.policyKey};
+  if (o_.leading && !o_.leading()) return;
+  auto journal = IncidentJournal::load(*o_.api, target.ns, target.incidentName, o_.apiTimeout);
+  if (!journal || (journal->state() != "Open" && journal->state() != "Mitigating") ||
+      stepHistory(run.stepName, journal->entries()).done)
+    return;  // gone, closed, or done meanwhile: the next reconcile plans again
+  if (auto st = journal->append(started); !st) return;
+  counted(run.action, "Started");
+  LG_LOG(info, "playbook action started",
+         {{"policy", run.policyKey},
+          {"incident", target.incidentName},
+          {"step", run.stepName},
+          {"action", std::string(policy::name(run.action))},
+          {"what", plan.message},
+          {"background", true}});
+  const ActionContext ctx{.api = o_.api,
+                          .step = &step,
+                          .target = &target,
+                          .now = run.now,
+                          .timeout = o_.apiTimeout,
+                          .leakingRevisions = revisions,
+                          .pause = o_.pause};
+  const ActionResult result = safeRun(action, ctx, plan);
+  (void)finish(target, *journal, run, result, nullptr);
+}
+
+Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal, const StepRun& run,
+                                const ActionResult& result, ExecutionReport* report) {
+  const std::string actionName(policy::name(run.action));
+  std::string outcome = "Succeeded";
+  if (result.outcome == ActionResult::Outcome::kFailed) outcome = "Failed";
+  if (result.outcome == ActionResult::Outcome::kSkipped) outcome = "Skipped";
+  JournalWrite done{.step = run.stepName,
+                    .action = run.action,
+                    .outcome = outcome,
+                    .time = run.now,
+                    .message = outcome == "Failed"
+                                   ? result.message + attemptNote(run.stepName, journal.entries())
+                                   : result.message,
+                    .budget = run.budget,
+                    .diagnostics = result.diagnostics};
+  if (outcome == "Succeeded" && run.action != policy::ActionKind::kEvent &&
+      run.action != policy::ActionKind::kAnnotate)
+    done.lastAction = actionName;
+  auto st = journal.append(done);
+  if (!st) {
+    // The side effect happened and "Started" keeps it from happening again; one more try
+    // on a fresh read for the outcome, then give up on recording it.
+    auto again = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
+    if (again) {
+      journal = std::move(*again);
+      st = journal.append(done);
+    }
+    if (!st)
+      LG_LOG(warn, "cannot journal an action's outcome",
+             {{"incident", t.incidentName}, {"step", run.stepName}, {"error", st.error().message}});
+  }
+  counted(run.action, outcome);
+  if (report) report->outcomes.push_back(actionName + ":" + outcome);
+  LG_LOG(info, "playbook action done",
+         {{"policy", run.policyKey},
+          {"incident", t.incidentName},
+          {"step", run.stepName},
+          {"action", actionName},
+          {"outcome", outcome},
+          {"message", result.message}});
+  if (outcome == "Succeeded") {
+    std::string note = result.message;
+    if (!run.budget.empty()) note += "; budget " + run.budget;
+    emit(t, kube::EventType::kNormal, result.eventReason, run.action, note);
+    if (run.evictsPod) {
+      if (report) report->tookPodAway = true;
+      std::lock_guard g(mu_);
+      takenAway_[t.podUid] = run.now;
+    }
+  } else if (outcome == "Failed") {
+    emit(t, kube::EventType::kWarning, "ActionFailed", run.action,
+         actionName + ": " + done.message);
+  } else {
+    emit(t, kube::EventType::kWarning, "ActionSkipped", run.action,
+         actionName + " not possible: " + result.message);
+  }
+  return st;
 }
 
 }  // namespace lg::actions

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "controllers/actions/action_registry.h"
+#include "controllers/actions/background_runner.h"
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
 #include "operator/kube/api_client.h"
@@ -52,6 +53,11 @@ struct ExecutorOptions {
   double inDoubtAfterSeconds = 90;
   // Waits between the quick tries of an eviction (ActionContext::pause); null: no wait.
   std::function<void(std::chrono::milliseconds)> pause;
+  // Runs the actions that say runsInBackground() (captureDiagnostics) off the reconcile
+  // workers; null: inline. Its jobs use this executor: stop it before the executor goes.
+  BackgroundRunner* background = nullptr;
+  // Called with a policy's key when a background step of it has finished (to reconcile it).
+  std::function<void(const std::string& policyKey)> wake;
   // True while this process holds the leader Lease; asked right before every side effect
   // (execute() returns an error instead). Null: always (no leader election).
   std::function<bool()> leading;
@@ -103,7 +109,25 @@ class PlaybookExecutor {
   // look at the world, and journals what they saw: Succeeded, or Failed (tried again).
   Status settleInDoubt(const IncidentCase& c, const ActionTarget& target, IncidentJournal& journal,
                        double now, ExecutionReport& report);
-  void emit(const IncidentCase& c, kube::EventType type, const std::string& reason,
+  // One step carried out for real, as the outcome's journal entry and Events need it.
+  struct StepRun {
+    std::string policyKey, stepName;
+    policy::ActionKind action = policy::ActionKind::kEvent;
+    std::string budget;
+    bool evictsPod = false;  // success takes the pod away (restart by eviction, reschedule)
+    double now = 0;
+  };
+  // A background step's job: journals Started on a fresh read (unless the step is done or the
+  // incident closed meanwhile, or this process no longer leads), runs it, journals the outcome,
+  // and wakes the policy whatever happened.
+  void runInBackground(const Action& action, const ActionPlan& plan, const StepRun& run,
+                       const JournalWrite& started, const ActionTarget& target,
+                       const policy::PlaybookStep& step, const std::set<std::string>& revisions);
+  // Journals a step's outcome (one more try on a fresh read), counts it, logs it, emits its
+  // Event. `report` is null for a background step.
+  Status finish(const ActionTarget& t, IncidentJournal& journal, const StepRun& run,
+                const ActionResult& result, ExecutionReport* report);
+  void emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
             policy::ActionKind action, const std::string& note);
   void counted(policy::ActionKind action, const std::string& outcome);
   // Gives back the reservation of an escalation that did not start (if `key` is in reserved).

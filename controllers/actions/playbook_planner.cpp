@@ -11,8 +11,6 @@ namespace {
 
 using policy::ActionKind;
 
-constexpr int kMaxAttempts = 3;
-
 bool holds(const policy::StepCondition& w, const PlanInput& in, std::string& why) {
   std::string parts;
   auto add = [&](const std::string& s) { parts += (parts.empty() ? "" : ", ") + s; };
@@ -132,6 +130,16 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
       escalation->reason = "failed " + std::to_string(st.failures) + " time(s); next attempt in " +
                            policy::formatDuration(cooldown - (in.now - st.lastFailure));
     }
+  }
+  bool evidenceUnderWay = false;
+  for (const auto& step : spec.playbook) {
+    if (step.action != ActionKind::kCaptureDiagnostics) continue;
+    const double since = stepHistory(step.name, in.journal).inDoubtSince;
+    evidenceUnderWay |= since > 0 && in.now - since < in.evidenceWaitSeconds;
+  }
+  if (escalation && escalation->verdict == Decision::Verdict::kRun && evidenceUnderWay) {
+    escalation->verdict = Decision::Verdict::kSkip;
+    escalation->reason = "waiting for the diagnostics capture under way";
   }
   if (escalation && escalation->verdict == Decision::Verdict::kRun && !escalation->dryRun) {
     // Budgets. Dry runs spend none: they change nothing.

@@ -28,6 +28,10 @@
 
 namespace lg::actions {
 
+// Attempts of a step that fail (Started then Failed, or Failed before it started) before it is
+// given up.
+inline constexpr int kMaxAttempts = 3;
+
 struct JournalEntry {
   std::string step;  // the step's name
   policy::ActionKind action = policy::ActionKind::kEvent;
@@ -54,6 +58,9 @@ struct PlanInput {
   std::vector<double> policyActionTimes;
   std::vector<double> workloadActionTimes;
   bool globalRateAllows = true;
+  // A captureDiagnostics step Started less than this long ago with no outcome is under way (it
+  // runs in the background): the escalations wait for it, so the evidence is kept first.
+  double evidenceWaitSeconds = 90;
 };
 
 struct Decision {

@@ -162,6 +162,9 @@ int runController(const ControllerFlags& flags) {
   actions::BeastHttpFetcher diagnosticsFetcher;
   actions::ActionRegistry actionRegistry;
   actions::registerDefaultActions(actionRegistry, diagnosticsFetcher);
+  // captureDiagnostics off the reconcile workers: 2 at a time, one per policy, 32 waiting.
+  actions::BackgroundRunner diagnosticsRunner(2, 32);
+  std::function<void(const std::string&)> wakePolicy;  // set once the controller exists
   actions::PlaybookExecutor executor(
       {.api = api->get(),
        .registry = &actionRegistry,
@@ -173,6 +176,11 @@ int runController(const ControllerFlags& flags) {
        .apiTimeout = std::chrono::seconds(10),
        .globalEscalationsPerMinute = flags.maxEscalationsPerMinute,
        .pause = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
+       .background = &diagnosticsRunner,
+       .wake =
+           [&wakePolicy](const std::string& key) {
+             if (wakePolicy) wakePolicy(key);
+           },
        .leading = [&mgr] { return mgr.leading(); }});
 
   reconcile::PolicyReconciler reconciler({.api = api->get(),
@@ -202,6 +210,7 @@ int runController(const ControllerFlags& flags) {
       reconciler,
       {.name = "leakpolicy", .workers = flags.workers, .metrics = &mgr.runtimeMetrics()});
   auto& queue = controller.queue();
+  wakePolicy = [&queue](const std::string& key) { queue.add(key); };
   policies.addEventHandler(runtime::enqueueOwnKey<PolicyObject>(queue));
   pods.addEventHandler(runtime::enqueueMapped<PodProjection>(
       queue, [&](const PodProjection& p) { return reconciler.policiesCovering(p); }));
@@ -251,6 +260,7 @@ int runController(const ControllerFlags& flags) {
   });
 
   const Status st = mgr.run();
+  diagnosticsRunner.stop();  // its jobs use the executor, the API client and the queue
   done = true;
   statsThread.join();
   metricsSource.stop();

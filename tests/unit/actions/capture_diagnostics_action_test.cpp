@@ -160,6 +160,18 @@ TEST_F(CaptureDiagnosticsTest, AHostNetworkPodIsRefused) {
   EXPECT_TRUE(fetcher_.requests.empty());
 }
 
+TEST_F(CaptureDiagnosticsTest, VerifyFindsTheIncidentsConfigMapOrNone) {
+  auto v = action_.verify(ctx(), 0);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->kind, Verification::Kind::kNotDone) << v->message;
+  ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
+  v = action_.verify(ctx(), 0);
+  EXPECT_EQ(v->kind, Verification::Kind::kDone) << v->message;
+  EXPECT_EQ(v->message, "the capture is kept in configmap/checkout-1-20260101-diag-keep-evidence");
+  target_.incidentUid = "another incident";
+  EXPECT_EQ(action_.verify(ctx(), 0)->kind, Verification::Kind::kNotDone);
+}
+
 TEST_F(CaptureDiagnosticsTest, APodWithoutAnIpIsSkipped) {
   auto p = pod("checkout-1");
   p["status"].erase("podIP");

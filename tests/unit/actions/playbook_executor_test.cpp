@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <future>
+#include <mutex>
 
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/incident_journal.h"
@@ -38,6 +41,32 @@ class OkFetcher final : public HttpFetcher {
   }
   int calls = 0;
   std::function<void()> onGet;
+};
+
+// A debug port that accepts and stalls: get() blocks until the test opens it.
+class StallingFetcher final : public HttpFetcher {
+ public:
+  Result<FetchResponse> get(const FetchRequest&) override {
+    std::unique_lock l(mu);
+    ++calls;
+    cv.notify_all();
+    cv.wait(l, [&] { return open; });
+    return FetchResponse{
+        .status = 200, .contentType = "text/plain", .body = "heap", .truncated = false};
+  }
+  void release() {
+    std::lock_guard g(mu);
+    open = true;
+    cv.notify_all();
+  }
+  bool waitForCalls(int n) {
+    std::unique_lock l(mu);
+    return cv.wait_for(l, std::chrono::seconds(10), [&] { return calls >= n; });
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int calls = 0;
 };
 
 // An action that checks, when it runs, that its "Started" entry is already stored.
@@ -331,6 +360,62 @@ TEST_F(PlaybookExecutorTest, AReconcileThatLostTheLeaseStopsBeforeItsNextSideEff
   EXPECT_EQ(fetcher_.calls, 1);
 }
 
+// Issue 11, finding 5: captureDiagnostics ran on the reconcile workers, up to 60 s each: a few
+// pods whose debug port accepts and stalls froze every policy.
+TEST_F(PlaybookExecutorTest, AStallingDebugPortHoldsUpNoReconcile) {
+  StallingFetcher stalling;
+  ActionRegistry registry;
+  registerDefaultActions(registry, stalling);
+  BackgroundRunner runner(1, 8);
+  std::mutex wokenMu;
+  std::vector<std::string> woken;
+  PlaybookExecutor exec(ExecutorOptions{.api = &api_,
+                                        .registry = &registry,
+                                        .events = nullptr,
+                                        .count = nullptr,
+                                        .apiTimeout = std::chrono::seconds(5),
+                                        .background = &runner,
+                                        .wake = [&](const std::string& key) {
+                                          std::lock_guard g(wokenMu);
+                                          woken.push_back(key);
+                                        }});
+  auto within5s = [&](const IncidentCase& c) {
+    auto f = std::async(std::launch::async, [&] { return exec.execute(c); });
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+        << "the reconcile waited for the capture";
+    return f.get();
+  };
+  // The capture goes to the background; the restart waits for the evidence.
+  auto r = within5s(incident());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->outcomes, std::vector<std::string>{"captureDiagnostics:Queued"});
+  ASSERT_TRUE(stalling.waitForCalls(1));
+  EXPECT_EQ(outcomes(), std::vector<std::string>{"keep:Started"});
+  // Reconciled again while the capture stalls: still nothing else, and at once.
+  r = within5s(incident());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(journal().back()["message"], "waiting for the diagnostics capture under way");
+  // Another incident of the same policy: one capture at a time per policy, so it waits too.
+  auto other = incident("checkout-2");
+  r = within5s(other);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->outcomes.empty());
+  EXPECT_EQ(journal("checkout-2-20260101").size(), 0u);
+
+  // The port answers: the outcome is journalled, the policy woken, and the restart goes.
+  stalling.release();
+  runner.stop();
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"keep:Started", "restart:Skipped", "keep:Succeeded"}));
+  {
+    std::lock_guard g(wokenMu);
+    EXPECT_EQ(woken, std::vector<std::string>{"shop/checkout"});
+  }
+  ASSERT_TRUE(exec.execute(incident()));
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+}
+
 TEST_F(PlaybookExecutorTest, ObserveModeRecordsWhatWouldBeDoneAndChangesNothing) {
   spec_ = parse(R"(  mode: Observe
   playbook:
@@ -458,6 +543,10 @@ TEST_F(PlaybookExecutorTest, AFailedActionIsJournalledAndRetriedAfterTheCooldown
   api_.resizeError = 503;
   ASSERT_TRUE(executor().execute(incident()));
   EXPECT_EQ(outcomes(), (std::vector<std::string>{"resize:Started", "resize:Failed"}));
+  EXPECT_NE(journal()[1]["message"].get<std::string>().find(
+                "(attempt 1 of 3: tried again after the cooldown)"),
+            std::string::npos)
+      << journal()[1];
   EXPECT_EQ(counts_["resizeLimits/Failed"], 1);
   ASSERT_TRUE(recorder_.flush());
   EXPECT_EQ(eventReasons()[0], "Deployment:ActionFailed");
