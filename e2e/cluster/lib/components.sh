@@ -36,10 +36,38 @@ start_etcd() {
   wait_component etcd 60 "etcd /health" _curl_etcd health
 }
 
+# The audit log: what was done to workloads (evictions, resizes, rollbacks, taints, quotas),
+# one JSON line per request at Metadata level (evictions at Request level: their body says
+# whether they were dry runs), everything else not logged. Tests count
+# LeakGuard's side effects in it (e2e/cluster/audit-log prints its path).
+AUDIT_LOG="$LG_STATE/audit/audit.log"
+# Bumped whenever start_apiserver's flags change: `up` restarts an API server of another version.
+APISERVER_CONFIG_VERSION=3
+
+write_audit_policy() {
+  mkdir -p "$LG_STATE/audit"
+  cat >"$LG_STATE/audit/policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Request
+  verbs: [create]
+  resources: [{group: "", resources: [pods/eviction]}]
+- level: Metadata
+  verbs: [create, update, patch, delete]
+  resources:
+  - {group: "", resources: [pods, pods/resize, nodes, resourcequotas, limitranges, configmaps]}
+  - {group: apps, resources: [deployments, statefulsets, daemonsets, replicasets]}
+- level: None
+POLICY
+}
+
 # --etcd-compaction-interval=1m (default 5m): a new cluster's history moves past its first
 # resourceVersions within two minutes, so watches from an old one get 410 Gone as on any cluster
 # that has run a while, which the operator (and its tests) must handle.
 start_apiserver() {
+  write_audit_policy
   start_daemon kube-apiserver "$(K8S_BIN kube-apiserver)" \
     --advertise-address "$NODE_IP" --bind-address "$NODE_IP" --secure-port "$APISERVER_PORT" \
     --etcd-servers "https://127.0.0.1:$ETCD_CLIENT_PORT" \
@@ -67,8 +95,16 @@ start_apiserver() {
     --proxy-client-key-file "$LG_PKI/front-proxy-client.key" \
     --enable-aggregator-routing=true \
     --etcd-compaction-interval=1m \
+    --audit-policy-file "$LG_STATE/audit/policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-maxsize 64 --audit-log-maxbackup 2 --audit-log-format json \
     --profiling=false --v=1
   wait_component kube-apiserver 120 "kube-apiserver /readyz" _curl_api readyz
+  echo "$APISERVER_CONFIG_VERSION" >"$LG_STATE/apiserver.config-version"
+}
+
+# True when the running API server was started with this version of start_apiserver's flags.
+apiserver_config_current() {
+  [ "$(cat "$LG_STATE/apiserver.config-version" 2>/dev/null)" = "$APISERVER_CONFIG_VERSION" ]
 }
 
 start_controller_manager() {

@@ -96,7 +96,7 @@ class Operator:
     A test that shares the cluster with others passes `namespaces`: the controller then watches
     and acts in those namespaces only (--namespaces), never in another test's."""
 
-    def __init__(self, port, *extra, namespaces=None):
+    def __init__(self, port, *extra, namespaces=None, kubeconfig_path=None):
         self.port = port
         self.namespaces = list(namespaces or [])
         scope = ["--namespaces", ",".join(self.namespaces)] if self.namespaces else []
@@ -104,7 +104,7 @@ class Operator:
                                                delete=False)
         # A session of its own: it may outlive this test process (detach()).
         self.proc = subprocess.Popen(
-            [leakguard_binary(), "controller", "--kubeconfig", kubeconfig(),
+            [leakguard_binary(), "controller", "--kubeconfig", kubeconfig_path or kubeconfig(),
              "--health-address", "127.0.0.1:%d" % port, "--resync", "10", *scope, *extra],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=ENV,
             start_new_session=True)
@@ -204,6 +204,124 @@ class AttachedOperator(Operator):
             while self.alive() and time.time() < deadline:
                 time.sleep(0.2)
         return None if self.alive() else 0
+
+
+class FaultProxy:
+    """tests/faultproxy between a controller and the local cluster's API server: it answers the
+    requests its rules match with faults (an HTTP status, a dropped connection, a stall) and
+    passes the rest on. `kubeconfig_path` is a kubeconfig for the controller that goes through
+    it. Rules: see tests/faultproxy/main.go."""
+
+    def __init__(self, seed=1):
+        import base64
+        self.dir = tempfile.mkdtemp(prefix="leakguard-faultproxy-")
+        with open(kubeconfig()) as f:
+            kc = f.read()
+        # The admin kubeconfig of e2e/cluster, written by its scripts: one cluster, one user,
+        # the data inline. Read with the standard library (no YAML module needed).
+        fields = {}
+        for line in kc.splitlines():
+            k, _, v = line.strip().partition(": ")
+            if k in ("server", "certificate-authority-data", "client-certificate-data",
+                     "client-key-data"):
+                fields[k] = v.strip()
+        for k, name in (("certificate-authority-data", "upstream-ca.crt"),
+                        ("client-certificate-data", "client.crt"),
+                        ("client-key-data", "client.key")):
+            with open(os.path.join(self.dir, name), "wb") as f:
+                f.write(base64.b64decode(fields[k]))
+        binary = os.environ.get("LG_FAULTPROXY_BIN") or os.path.join(REPO, "build", "bin",
+                                                                      "faultproxy")
+        ready = os.path.join(self.dir, "ready.json")
+        self.log = open(os.path.join(self.dir, "proxy.log"), "w")
+        self.proc = subprocess.Popen(
+            [binary, "-upstream", fields["server"],
+             "-upstream-ca", os.path.join(self.dir, "upstream-ca.crt"),
+             "-client-cert", os.path.join(self.dir, "client.crt"),
+             "-client-key", os.path.join(self.dir, "client.key"),
+             "-ca-out", os.path.join(self.dir, "proxy-ca.crt"), "-ready-file", ready,
+             "-seed", str(seed)],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for("the fault proxy listening", lambda: os.path.exists(ready) or
+                 self.proc.poll() is not None, 30, 0.1)
+        if self.proc.poll() is not None:
+            raise AssertionError("the fault proxy exited: %s" %
+                                 open(os.path.join(self.dir, "proxy.log")).read())
+        with open(ready) as f:
+            addrs = json.load(f)
+        self.admin = "http://" + addrs["admin"]
+        with open(os.path.join(self.dir, "proxy-ca.crt"), "rb") as f:
+            ca = base64.b64encode(f.read()).decode()
+        self.kubeconfig_path = os.path.join(self.dir, "kubeconfig")
+        with open(self.kubeconfig_path, "w") as f:
+            f.write(kc.replace(fields["server"], "https://" + addrs["listen"])
+                      .replace(fields["certificate-authority-data"], ca))
+
+    def _call(self, method, path, body=None):
+        req = urllib.request.Request(self.admin + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read().decode()
+
+    def rules(self, rules):
+        self._call("PUT", "/rules", rules)
+
+    def stalled(self):
+        return json.loads(self._call("GET", "/stalled"))
+
+    def release(self):
+        self._call("POST", "/release", {})
+
+    def requests(self):
+        """Every request seen: {"method", "path", "fault", "status"}."""
+        return [json.loads(l) for l in self._call("GET", "/log").splitlines() if l.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def audit_events(ns, subresource=None, resource=None):
+    """The API server's audit events (e2e/cluster/audit-log) of requests in namespace `ns`,
+    optionally of one resource and subresource, completed (ResponseComplete)."""
+    path = subprocess.run([os.path.join(REPO, "e2e/cluster/audit-log")], capture_output=True,
+                          text=True).stdout.strip()
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            if ns not in line:
+                continue
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            ref = e.get("objectRef", {})
+            if ref.get("namespace") != ns or e.get("stage") != "ResponseComplete":
+                continue
+            if subresource is not None and ref.get("subresource", "") != subresource:
+                continue
+            if resource is not None and ref.get("resource") != resource:
+                continue
+            out.append(e)
+    return out
+
+
+def evictions(ns):
+    """Pod names evicted for real in `ns` (not dry runs), per the API server's audit log."""
+    out = []
+    for e in audit_events(ns, subresource="eviction"):
+        if e.get("verb") != "create" or e.get("responseStatus", {}).get("code") not in (200, 201):
+            continue
+        if (e.get("requestObject") or {}).get("deleteOptions", {}).get("dryRun"):
+            continue
+        out.append(e["objectRef"]["name"])
+    return out
 
 
 def leaky_deployment(ns, name, replicas=1, limit="256Mi", **envs):

@@ -1,0 +1,3 @@
+module leakguard.test/faultproxy
+
+go 1.22
