@@ -25,6 +25,13 @@ kube::ResourceRef nodeRef(const std::string& name) {
       .group = "", .version = "v1", .resource = "nodes", .ns = "", .name = name, .subresource = ""};
 }
 
+std::string patchableOwnerResource(const std::string& kind) {
+  if (kind == "Deployment") return "deployments";
+  if (kind == "StatefulSet") return "statefulsets";
+  if (kind == "DaemonSet") return "daemonsets";
+  return "";
+}
+
 kube::WriteOptions writeOptions(const ActionContext& ctx) {
   kube::WriteOptions o;
   o.timeout = ctx.timeout;

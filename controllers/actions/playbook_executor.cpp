@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/actions/disruption_ledger.h"
 #include "controllers/actions/incident_journal.h"
 #include "operator/util/logger.h"
 
@@ -360,6 +361,30 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
       unreserve();
       return makeError(
           "no longer the leader: " + actionName + " on " + t.incidentName + " not started", 0);
+    }
+
+    // maxUnavailable across controllers: the disruption is claimed on the workload first.
+    if (run.evictsPod) {
+      const DisruptionRequest req{
+          .podUid = t.podUid,
+          .readyPods = c.workloadReadyPods,
+          .unavailable = c.plan.workloadUnavailable,
+          .maxUnavailable = maxUnavailable(c.spec->budgets, c.plan.workloadPods),
+          .now = in.now,
+          .ttlSeconds = 120};
+      auto claim = DisruptionLedger::claim(ctx, req);
+      if (!claim && claim.error().code != 403) {
+        unreserve();
+        return claim.error();
+      }
+      if (!claim)  // no write access to the workload: the caches' count alone holds
+        LG_LOG(warn, "cannot claim the disruption on the workload",
+               {{"workload", c.workloadKey}, {"error", claim.error().message}});
+      if (claim && !claim->granted) {
+        unreserve();
+        if (auto st = recordSkip(claim->why); !st) return st.error();
+        continue;
+      }
     }
 
     // For real: Started before the side effect.

@@ -75,6 +75,10 @@ struct IncidentCase {
   std::map<std::string, double> policyActions;
   std::map<std::string, double> workloadActions;
   std::set<std::string> leakingRevisions;
+  // Uids of the workload's pods the caches count available (Ready, not going away): with the
+  // disruptions other controllers claimed on the workload (DisruptionLedger), for
+  // maxUnavailable across controllers.
+  std::set<std::string> workloadReadyPods;
   // The incident's journal as the cache has it, if known. When the planner has nothing to do
   // even on it, the incident is not read again (journals only grow: a cache that lags never
   // shows a step done that is not).

@@ -5,13 +5,6 @@
 namespace lg::actions {
 namespace {
 
-std::string ownerResource(const std::string& kind) {
-  if (kind == "Deployment") return "deployments";
-  if (kind == "StatefulSet") return "statefulsets";
-  if (kind == "DaemonSet") return "daemonsets";
-  return "";
-}
-
 std::string lower(std::string s) {
   for (char& c : s)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -23,7 +16,7 @@ std::string lower(std::string s) {
 ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
   const auto& t = *ctx.target;
   if (ctx.step->params.strategy == "rolloutRestart") {
-    if (ownerResource(t.workloadKind).empty())
+    if (patchableOwnerResource(t.workloadKind).empty())
       return ActionPlan::skip(
           "rolloutRestart needs a Deployment, StatefulSet or DaemonSet owner; pod " + t.podName +
           " has " + (t.workloadKind.empty() ? "none" : t.workloadKind));
@@ -46,7 +39,7 @@ ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) con
          {{"template",
            {{"metadata",
              {{"annotations", {{"kubectl.kubernetes.io/restartedAt", isoTime(ctx.now)}}}}}}}}}};
-    auto r = ctx.api->patch(appsRef(ownerResource(t.workloadKind), t.ns, t.workloadName),
+    auto r = ctx.api->patch(appsRef(patchableOwnerResource(t.workloadKind), t.ns, t.workloadName),
                             kube::PatchType::kMerge, patch, writeOptions(ctx));
     if (r)
       return ActionResult::succeeded("PodRestarted", "rollout restart of " + lower(t.workloadKind) +
@@ -64,7 +57,7 @@ Result<Verification> RestartAction::verify(const ActionContext& ctx, double star
   const auto& t = *ctx.target;
   if (ctx.step->params.strategy != "rolloutRestart") return verifyPodGone(ctx, "eviction");
   const std::string what = lower(t.workloadKind) + "/" + t.workloadName;
-  auto w = ctx.api->get(appsRef(ownerResource(t.workloadKind), t.ns, t.workloadName));
+  auto w = ctx.api->get(appsRef(patchableOwnerResource(t.workloadKind), t.ns, t.workloadName));
   if (!w) {
     if (w.error().code == 404) return Verification::done(what + " is gone");
     return w.error();

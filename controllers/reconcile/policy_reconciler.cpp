@@ -342,6 +342,7 @@ Status PolicyReconciler::act(
     int pods = 0;
     int ready = 0;
     int desired = 0;
+    std::set<std::string> readyUids;
   };
   std::map<std::string, Avail> avail;
   for (const auto& pod : nsPods) {
@@ -350,8 +351,10 @@ Status PolicyReconciler::act(
     const Workload w = workloadOf(*pod, lookup);
     auto& a = avail[keyOf(w, pod->name.str())];
     ++a.pods;
-    if (pod->ready && !pod->terminating && !d_.executor->recentlyTakenAway(pod->uid.str(), now))
+    if (pod->ready && !pod->terminating && !d_.executor->recentlyTakenAway(pod->uid.str(), now)) {
       ++a.ready;
+      a.readyUids.insert(pod->uid.str());
+    }
   }
   if (d_.replicaSets) {
     for (const auto& rs : d_.replicaSets->list())
@@ -454,6 +457,7 @@ Status PolicyReconciler::act(
     c.policyActions = policyActions;
     c.workloadActions = workloadActions[wk];
     c.leakingRevisions = leakingRevisions[wk + "/" + std::string(detect::name(w.resource))];
+    c.workloadReadyPods = a.readyUids;
     if (auto cached = d_.incidents->get(p.ns + "/" + w.incident))
       c.cachedJournal = actions::IncidentJournal::parse(cached->status);
 
@@ -464,7 +468,10 @@ Status PolicyReconciler::act(
       if (first.ok()) first = r.error();
       continue;
     }
-    if (r->tookPodAway) --a.ready;  // for the next incident of the same workload, now
+    if (r->tookPodAway) {  // for the next incident of the same workload, now
+      --a.ready;
+      a.readyUids.erase(pod.uid.str());
+    }
   }
   return first;
 }

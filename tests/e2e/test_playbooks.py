@@ -34,7 +34,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
                                 "operator"))
 from lgtest import (REPO, Operator, apply, fresh_namespace, kjson, kubectl,  # noqa: E402
-                    leaky_deployment)
+                    leaky_deployment, with_readiness)
 from lgtest import wait_for as _wait_for  # noqa: E402
 
 OPERATORS = []  # running operators: a wait fails as soon as one of them has died
@@ -83,14 +83,6 @@ def policy(ns, name, app, playbook, mode="Enforce", budgets=None):
         spec["budgets"] = budgets
     return {"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
             "metadata": {"name": name, "namespace": ns}, "spec": spec}
-
-
-def with_readiness(dep, delay):
-    c = dep["spec"]["template"]["spec"]["containers"][0]
-    c["ports"] = [{"containerPort": 6060, "name": "http"}]
-    c["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": 6060},
-                           "initialDelaySeconds": delay, "periodSeconds": 2}
-    return dep
 
 
 def incidents(ns):

@@ -347,6 +347,16 @@ Result<json> FakeApiClient::patch(const kube::ResourceRef& ref, kube::PatchType 
   auto it = c.find(objectKey(ref.ns, ref.name));
   if (it == c.end()) return makeError(ref.resource + " \"" + ref.name + "\" not found", 404);
   json obj = it->second;
+  // As the API server: a resourceVersion in a merge patch is a precondition.
+  if (type != kube::PatchType::kJson && body.is_object() && body.contains("metadata") &&
+      body["metadata"].is_object() && body["metadata"].contains("resourceVersion")) {
+    const std::string want = metaString(body, "resourceVersion");
+    if (!want.empty() && want != metaString(obj, "resourceVersion"))
+      return makeError("Operation cannot be fulfilled on " + ref.resource + " \"" + ref.name +
+                           "\": the object has been modified; please apply your changes to the "
+                           "latest version and try again",
+                       409);
+  }
   try {
     if (type == kube::PatchType::kJson) {
       obj = obj.patch(body);

@@ -344,6 +344,15 @@ def apply(obj):
     kubectl("apply", "-f", "-", input=json.dumps(obj))
 
 
+def with_readiness(dep, delay):
+    """The Deployment `dep` of leaky_deployment(), Ready only `delay` seconds after a start."""
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    c["ports"] = [{"containerPort": 6060, "name": "http"}]
+    c["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": 6060},
+                           "initialDelaySeconds": delay, "periodSeconds": 2}
+    return dep
+
+
 def fresh_namespace(name):
     kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=true", timeout=180)
     kubectl("create", "namespace", name)

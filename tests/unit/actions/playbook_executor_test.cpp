@@ -233,7 +233,8 @@ TEST_F(PlaybookExecutorTest, NothingLeftToDoOnTheCachedJournalCostsNoApiCall) {
   // A cache that lags (nothing journalled yet) costs a fresh read, which finds it all done.
   c.cachedJournal = std::vector<JournalEntry>{};
   ASSERT_TRUE(executor().execute(c));
-  EXPECT_EQ(fake_.callCount("get"), 2u + 1u);  // first run: incident and pod; now: incident
+  // First run: the incident, the pod and the Deployment (the disruption claim); now: the incident.
+  EXPECT_EQ(fake_.callCount("get"), 3u + 1u);
   EXPECT_EQ(api_.evicted.size(), 1u);
 }
 
@@ -414,6 +415,40 @@ TEST_F(PlaybookExecutorTest, AStallingDebugPortHoldsUpNoReconcile) {
   }
   ASSERT_TRUE(exec.execute(incident()));
   EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+}
+
+// Issue 11, finding 4: maxUnavailable lived in each process. Two controllers, each with a cache
+// that still shows both pods Ready, evicted one pod each of a workload allowed one unavailable.
+TEST_F(PlaybookExecutorTest, TwoControllersTogetherKeepMaxUnavailable) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: restart, action: restart}
+  budgets: {maxUnavailable: 1}
+)");
+  fake_.put(ref("apps", "deployments"),
+            json{{"metadata", {{"name", "checkout"}, {"namespace", "shop"}}}, {"spec", {}}});
+  PlaybookExecutor a(ExecutorOptions{.api = &api_, .registry = &registry_});
+  PlaybookExecutor b(ExecutorOptions{.api = &api_, .registry = &registry_});
+  auto stale = [&](const std::string& pod) {
+    auto c = incident(pod);
+    c.workloadReadyPods = {"uid-checkout-1", "uid-checkout-2"};
+    c.plan.workloadUnavailable = 0;
+    return c;
+  };
+  ASSERT_TRUE(a.execute(stale("checkout-1")));
+  ASSERT_TRUE(b.execute(stale("checkout-2")));
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  EXPECT_EQ(outcomes("checkout-2-20260101"), std::vector<std::string>{"restart:Skipped"});
+  EXPECT_NE(journal("checkout-2-20260101")[0]["message"].get<std::string>().find(
+                "being evicted by another LeakGuard controller"),
+            std::string::npos)
+      << journal("checkout-2-20260101");
+  // Two minutes on the claim has expired (checkout-1 is gone from every cache by then).
+  auto later = stale("checkout-2");
+  later.plan.now = kNow + 121;
+  later.workloadReadyPods = {"uid-checkout-2"};
+  ASSERT_TRUE(b.execute(later));
+  EXPECT_EQ(api_.evicted, (std::vector<std::string>{"checkout-1", "checkout-2"}));
 }
 
 TEST_F(PlaybookExecutorTest, ObserveModeRecordsWhatWouldBeDoneAndChangesNothing) {
