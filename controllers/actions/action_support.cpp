@@ -25,6 +25,16 @@ kube::ResourceRef nodeRef(const std::string& name) {
       .group = "", .version = "v1", .resource = "nodes", .ns = "", .name = name, .subresource = ""};
 }
 
+kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
+                          const std::string& name) {
+  return {.group = "",
+          .version = "v1",
+          .resource = resource,
+          .ns = ns,
+          .name = name,
+          .subresource = ""};
+}
+
 std::string patchableOwnerResource(const std::string& kind) {
   if (kind == "Deployment") return "deployments";
   if (kind == "StatefulSet") return "statefulsets";

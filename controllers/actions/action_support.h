@@ -15,6 +15,9 @@ kube::ResourceRef podRef(const std::string& ns, const std::string& name,
 kube::ResourceRef appsRef(const std::string& resource, const std::string& ns,
                           const std::string& name = "");
 kube::ResourceRef nodeRef(const std::string& name);
+// A core/v1 resource of a namespace ("configmaps", "limitranges"...).
+kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
+                          const std::string& name = "");
 // The apps/v1 resource of a pod owner's kind the controller may patch (deployments,
 // statefulsets, daemonsets), or "" for any other kind.
 std::string patchableOwnerResource(const std::string& kind);

@@ -177,12 +177,7 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
   } else {
     obj["binaryData"] = {{key, kube::base64Encode(res->body)}};
   }
-  const auto cmRef = kube::ResourceRef{.group = "",
-                                       .version = "v1",
-                                       .resource = "configmaps",
-                                       .ns = t.ns,
-                                       .name = "",
-                                       .subresource = ""};
+  const auto cmRef = coreRef("configmaps", t.ns);
   auto created = ctx.api->create(cmRef, obj, writeOptions(ctx));
   if (!created && created.error().code == 409) {
     // Left by an attempt of this incident cut short: replaced with this capture. Anything else
@@ -230,12 +225,7 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
 Result<Verification> CaptureDiagnosticsAction::verify(const ActionContext& ctx, double) const {
   const auto& t = *ctx.target;
   const std::string cm = configMapName(t.incidentName, ctx.step->name);
-  auto obj = ctx.api->get({.group = "",
-                           .version = "v1",
-                           .resource = "configmaps",
-                           .ns = t.ns,
-                           .name = cm,
-                           .subresource = ""});
+  auto obj = ctx.api->get(coreRef("configmaps", t.ns, cm));
   if (!obj) {
     if (obj.error().code == 404)
       return Verification::notDone("configmap/" + cm + " does not exist: nothing was captured");

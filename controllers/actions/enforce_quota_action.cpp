@@ -5,16 +5,6 @@
 namespace lg::actions {
 namespace {
 
-kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
-                          const std::string& name = "") {
-  return {.group = "",
-          .version = "v1",
-          .resource = resource,
-          .ns = ns,
-          .name = name,
-          .subresource = ""};
-}
-
 nlohmann::json metadata(const std::string& ns) {
   return {{"name", kQuotaObjectName},
           {"namespace", ns},

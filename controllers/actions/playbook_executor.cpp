@@ -54,13 +54,13 @@ std::string attemptNote(const std::string& step, const std::vector<JournalEntry>
 
 // The steps whose last entry is a Started older than `after` seconds: cut short, or under way in
 // a process that is gone.
-std::vector<const policy::PlaybookStep*> stepsInDoubt(const policy::LeakPolicySpec& spec,
-                                                      const std::vector<JournalEntry>& journal,
-                                                      double now, double after) {
-  std::vector<const policy::PlaybookStep*> out;
+std::vector<std::pair<const policy::PlaybookStep*, double>> stepsInDoubt(
+    const policy::LeakPolicySpec& spec, const std::vector<JournalEntry>& journal, double now,
+    double after) {
+  std::vector<std::pair<const policy::PlaybookStep*, double>> out;  // the step, Started when
   for (const auto& step : spec.playbook) {
     const double since = stepHistory(step.name, journal).inDoubtSince;
-    if (since > 0 && now - since >= after) out.push_back(&step);
+    if (since > 0 && now - since >= after) out.emplace_back(&step, since);
   }
   return out;
 }
@@ -70,10 +70,10 @@ std::vector<const policy::PlaybookStep*> stepsInDoubt(const policy::LeakPolicySp
 Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget& target,
                                        IncidentJournal& journal, double now,
                                        ExecutionReport& report) {
-  for (const auto* step : stepsInDoubt(*c.spec, journal.entries(), now, o_.inDoubtAfterSeconds)) {
+  for (const auto& [step, since] :
+       stepsInDoubt(*c.spec, journal.entries(), now, o_.inDoubtAfterSeconds)) {
     const Action* action = o_.registry ? o_.registry->find(step->action) : nullptr;
     if (!action) continue;
-    const double since = stepHistory(step->name, journal.entries()).inDoubtSince;
     const ActionContext ctx{.api = o_.api,
                             .step = step,
                             .target = &target,

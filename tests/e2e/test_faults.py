@@ -86,7 +86,7 @@ class OomWatch:
     restarted, until stop()."""
 
     def __init__(self, ns):
-        self.ns, self.seen = ns, []
+        self.ns, self.seen, self.rounds = ns, [], 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -100,7 +100,8 @@ class OomWatch:
                         if c.get("restartCount", 0) or last.get("reason") == "OOMKilled":
                             self.seen.append((p["metadata"]["name"], c.get("restartCount"),
                                               last.get("reason")))
-            except Exception:  # a failed kubectl: next round
+                self.rounds += 1
+            except Exception:  # a failed kubectl: next round (rounds counts the ones that looked)
                 pass
 
     def stop(self):
@@ -160,6 +161,7 @@ class ApiFaults(unittest.TestCase):
         print("eviction requests of %s: %d answered 503 by the proxy, %d passed on; journal: %r" %
               (ns, len(injected), len(passed), entries(ns)), file=sys.stderr)
         self.assertGreaterEqual(len(injected), 1)
+        self.assertGreater(self.oom.rounds, 10, "the pods were hardly ever looked at")
         self.assertEqual(self.oom.seen, [], "a container was OOM-killed or restarted")
 
     def test_every_eviction_refused_three_failed_attempts_the_cooldown_apart_then_none(self):
