@@ -417,16 +417,18 @@ class QKillInTheMiddle(unittest.TestCase):
     """8. A ladder: resizeLimits at once, restart only when the limit is 4 minutes away. The
     controller is killed (SIGKILL) after the resize and before the restart, then started again:
     the limit is raised once (1.1x, not 1.21x), the resize is not journalled twice, and the
-    playbook goes on to the restart. Leaking 50Mi/min under 400Mi: confirmed with ~6m to go
-    once raised to 440Mi (so the restart is not due yet when the controller is killed); the new
-    controller confirms it again ~3 minutes later and restarts it ~3m before the limit."""
+    playbook goes on to the restart. Leaking 40Mi/min from 16Mi under 400Mi, the limit is 9.6
+    minutes away: a leak confirmed within 5.6 minutes (3 to 4 here) leaves more than 4, so the
+    resize comes first (at 50Mi/min a confirmation after 3.9 minutes once went straight to the
+    restart). Raised to 440Mi, the restart is due ~2.7 minutes after the resize, and the new
+    controller, which must confirm the leak again, has ~6.5 minutes before the limit."""
     NS = "lg-e2e-pb-kill"
 
     @classmethod
     def setUpClass(cls):
         fresh_namespace(cls.NS)
         apply(leaky_deployment(cls.NS, "svc", limit="400Mi", LEAK_PATTERN="linear",
-                               LEAK_BASE_MIB=16, LEAK_RATE=50, LEAK_START_AFTER=30))
+                               LEAK_BASE_MIB=16, LEAK_RATE=40, LEAK_START_AFTER=30))
         apply(policy(cls.NS, "svc", "svc", [
             {"name": "grow", "action": "resizeLimits", "params": {"factor": 1.1}},
             {"name": "restart", "action": "restart", "when": {"exhaustionWithin": "4m"}}],
