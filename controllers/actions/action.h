@@ -1,6 +1,12 @@
 #pragma once
 // An action of a playbook (restart, rollback, ...): a plugin the ActionRegistry finds by the
-// name a LeakPolicy step uses. The PlaybookExecutor drives every action the same way:
+// name a LeakPolicy step uses. An action owns everything about itself: its name, its params
+// (checkParams when the policy is parsed; its own struct Params read in prepare/run), its
+// traits (what the planner and the budgets need to know of it) and what it does. The policy
+// parser, the planner, the executor and the reconcilers know no action by name. Adding one takes
+// its file pair, one line in default_actions.cpp and its params in the CRD schema.
+//
+// The PlaybookExecutor drives every action the same way:
 //
 //   prepare(ctx)  reads what it needs (never writes; a dry-run request at most) and says exactly
 //                 what run() would do, or why it cannot happen now (kSkip: nothing was done,
@@ -93,6 +99,23 @@ struct ActionResult {
   }
 };
 
+// What the planner, the executor and the budgets need to know of an action.
+struct ActionTraits {
+  // Changes the workload (resizeLimits, restart, reschedule, rollback): of the eligible
+  // escalations not yet done only the highest runs, within the policy's budgets, and the
+  // incident is Mitigating while it runs. Not an escalation: a record step, run once per incident
+  // when eligible (captureDiagnostics, event, annotate, enforceQuota).
+  bool escalation = false;
+  // Takes a pod away (restart, reschedule): counts against maxUnavailable and as a restart.
+  bool takesPodAway = false;
+  // Keeps evidence (captureDiagnostics): runs first, also whenever an escalation is about to run,
+  // and the escalations wait while it is under way.
+  bool evidence = false;
+  // Its success is what the incident shows as lastAction (false for event and annotate, which
+  // only record).
+  bool shownAsLastAction = true;
+};
+
 struct Verification {
   enum class Kind { kDone, kNotDone, kUnknown };
   Kind kind = Kind::kUnknown;
@@ -105,8 +128,17 @@ struct Verification {
 class Action {
  public:
   virtual ~Action() = default;
-  virtual policy::ActionKind kind() const = 0;
-  std::string_view name() const { return policy::name(kind()); }
+  // The name a step's `action` gives: "restart".
+  virtual std::string_view name() const = 0;
+  virtual ActionTraits traits() const = 0;
+  // Records, through `params` (the step's params object), what is wrong with them.
+  virtual void checkParams(const policy::FieldReader& params) const { (void)params; }
+  // The step evicts its pod through the Eviction API (a disruption claimed on the workload
+  // first; controllers/actions/disruption_ledger.h).
+  virtual bool evictsPod(const policy::PlaybookStep& step) const {
+    (void)step;
+    return false;
+  }
   virtual ActionPlan prepare(const ActionContext& ctx) const = 0;
   virtual ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const = 0;
   // Slow (an HTTP GET to the pod, bounded by its timeout): the executor runs it on its
@@ -120,5 +152,13 @@ class Action {
     return Verification{};
   }
 };
+
+// A step's params as the action's `Params` struct reads them (`static Params read(const
+// policy::FieldReader&)`). They were checked when the policy was parsed: issues are dropped.
+template <class Params>
+Params readParams(const policy::PlaybookStep& step) {
+  std::vector<policy::ValidationIssue> checkedAtParse;
+  return Params::read(policy::FieldReader(step.params, "params", checkedAtParse));
+}
 
 }  // namespace lg::actions

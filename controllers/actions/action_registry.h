@@ -1,8 +1,12 @@
 #pragma once
 // The actions a playbook can name, registered explicitly at wiring time (house rule 8) and
 // found by the step's action name. Registering a second action under a name replaces the first
-// (tests swap in fakes that way). Not thread-safe while registering; find() is safe from any
-// thread once wiring is done.
+// (tests swap in fakes that way). Not thread-safe while registering; everything else is safe
+// from any thread once wiring is done.
+//
+// It is also what the rest of the operator knows of the actions: the policy parser's catalog
+// (which names a step may use, whether its params suit the action) and the traits the planner,
+// the executor and the reconcilers go by (actions::ActionTraits); none of them names an action.
 
 #include <map>
 #include <memory>
@@ -10,16 +14,23 @@
 #include <string_view>
 
 #include "controllers/actions/action.h"
+#include "controllers/policy/action_catalog.h"
 
 namespace lg::actions {
 
-class ActionRegistry {
+class ActionRegistry final : public policy::ActionCatalog {
  public:
   void add(std::unique_ptr<Action> action);
   // nullptr when nothing is registered under `name`.
   const Action* find(std::string_view name) const;
-  const Action* find(policy::ActionKind kind) const { return find(policy::name(kind)); }
   std::size_t size() const { return actions_.size(); }
+  // The traits of the action of that name; an unknown one (a journal entry of an action since
+  // removed) has none: a record step.
+  ActionTraits traits(std::string_view name) const;
+
+  bool knows(std::string_view action) const override { return find(action) != nullptr; }
+  std::string known() const override;
+  void checkParams(std::string_view action, const policy::FieldReader& params) const override;
 
  private:
   std::map<std::string, std::unique_ptr<Action>, std::less<>> actions_;

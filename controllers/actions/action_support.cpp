@@ -25,6 +25,18 @@ kube::ResourceRef nodeRef(const std::string& name) {
       .group = "", .version = "v1", .resource = "nodes", .ns = "", .name = name, .subresource = ""};
 }
 
+bool nodeUnderMemoryPressure(const nlohmann::json& node) {
+  if (!node.is_object()) return false;
+  const auto& status = node.value("status", nlohmann::json::object());
+  if (!status.is_object()) return false;
+  auto conds = status.find("conditions");
+  if (conds == status.end() || !conds->is_array()) return false;
+  for (const auto& c : *conds)
+    if (c.is_object() && c.value("type", "") == "MemoryPressure")
+      return c.value("status", "") == "True";
+  return false;
+}
+
 kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
                           const std::string& name) {
   return {.group = "",

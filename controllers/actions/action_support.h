@@ -15,6 +15,8 @@ kube::ResourceRef podRef(const std::string& ns, const std::string& name,
 kube::ResourceRef appsRef(const std::string& resource, const std::string& ns,
                           const std::string& name = "");
 kube::ResourceRef nodeRef(const std::string& name);
+// True when the node object reports the MemoryPressure condition True.
+bool nodeUnderMemoryPressure(const nlohmann::json& node);
 // A core/v1 resource of a namespace ("configmaps", "limitranges"...).
 kube::ResourceRef coreRef(const std::string& resource, const std::string& ns,
                           const std::string& name = "");

@@ -9,7 +9,9 @@ namespace lg::actions {
 
 class AnnotateAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kAnnotate; }
+  static constexpr std::string_view kName = "annotate";
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.shownAsLastAction = false}; }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 

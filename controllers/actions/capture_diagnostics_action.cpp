@@ -95,7 +95,7 @@ std::string CaptureDiagnosticsAction::configMapName(const std::string& incident,
 
 ActionPlan CaptureDiagnosticsAction::prepare(const ActionContext& ctx) const {
   const auto& t = *ctx.target;
-  const auto& p = ctx.step->params;
+  const auto p = readParams<Params>(*ctx.step);
   if (!p.port || !p.path) return ActionPlan::fail("captureDiagnostics needs params.port and path");
   auto pod = ctx.api->get(podRef(t.ns, t.podName));
   if (!pod) {
@@ -122,7 +122,7 @@ ActionPlan CaptureDiagnosticsAction::prepare(const ActionContext& ctx) const {
 
 ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const ActionPlan& plan) const {
   const auto& t = *ctx.target;
-  const auto& p = ctx.step->params;
+  const auto p = readParams<Params>(*ctx.step);
   const std::string ip = plan.data.value("ip", "");
   const std::string cm = plan.data.value("configMap", "");
   const std::string source = "GET :" + std::to_string(p.port.value_or(0)) + p.path.value_or("");
@@ -234,6 +234,27 @@ Result<Verification> CaptureDiagnosticsAction::verify(const ActionContext& ctx, 
   if (ownedByIncident(*obj, t.incidentUid))
     return Verification::done("the capture is kept in configmap/" + cm);
   return Verification::notDone("configmap/" + cm + " is not this incident's");
+}
+
+CaptureDiagnosticsAction::Params CaptureDiagnosticsAction::Params::read(
+    const policy::FieldReader& r) {
+  Params p;
+  p.port = r.integer("port", 1, 65535);
+  p.path = r.string("path");
+  if (p.path &&
+      (p.path->empty() || p.path->front() != '/' || p.path->find("://") != std::string::npos)) {
+    r.issue(r.at("path"), "must be a path on the pod starting with /");
+    p.path.reset();
+  }
+  if (auto t = r.duration("timeout")) p.timeoutSeconds = std::min(*t, 60.0);
+  if (auto m = r.integer("maxBytes", 1024, 921600)) p.maxBytes = *m;
+  return p;
+}
+
+void CaptureDiagnosticsAction::checkParams(const policy::FieldReader& params) const {
+  const auto p = Params::read(params);
+  if (!p.port || !p.path)
+    params.issue(params.path(), "captureDiagnostics needs params.port and params.path");
 }
 
 }  // namespace lg::actions

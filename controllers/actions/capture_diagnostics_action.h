@@ -17,7 +17,19 @@ namespace lg::actions {
 class CaptureDiagnosticsAction final : public Action {
  public:
   explicit CaptureDiagnosticsAction(HttpFetcher& fetcher) : fetcher_(fetcher) {}
-  policy::ActionKind kind() const override { return policy::ActionKind::kCaptureDiagnostics; }
+  static constexpr std::string_view kName = "captureDiagnostics";
+  // params: port and path (required), timeout (default 10s, at most 60s), maxBytes (default
+  // 512KiB, 1KiB to 900KiB).
+  struct Params {
+    std::optional<int> port;
+    std::optional<std::string> path;
+    double timeoutSeconds = 10;
+    int64_t maxBytes = 512 * 1024;
+    static Params read(const policy::FieldReader& r);
+  };
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.evidence = true}; }
+  void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
   Result<Verification> verify(const ActionContext& ctx, double started) const override;

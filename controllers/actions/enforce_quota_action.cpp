@@ -12,7 +12,7 @@ nlohmann::json metadata(const std::string& ns) {
 }
 
 // Whether the step declares the object of that resource (limitranges, resourcequotas).
-bool declares(const policy::StepParams& p, const std::string& resource) {
+bool declares(const EnforceQuotaAction::Params& p, const std::string& resource) {
   return resource == "limitranges" ? (p.defaultMemoryLimit || p.maxMemoryLimit)
                                    : p.quotaMemoryLimits.has_value();
 }
@@ -78,7 +78,7 @@ Result<std::string> upsert(const ActionContext& ctx, const std::string& resource
 
 }  // namespace
 
-nlohmann::json EnforceQuotaAction::limitRange(const std::string& ns, const policy::StepParams& p) {
+nlohmann::json EnforceQuotaAction::limitRange(const std::string& ns, const Params& p) {
   if (!p.defaultMemoryLimit && !p.maxMemoryLimit) return nullptr;
   nlohmann::json limit = {{"type", "Container"}};
   if (p.defaultMemoryLimit) {
@@ -93,7 +93,7 @@ nlohmann::json EnforceQuotaAction::limitRange(const std::string& ns, const polic
 }
 
 nlohmann::json EnforceQuotaAction::resourceQuota(const std::string& ns,
-                                                 const policy::StepParams& p) {
+                                                 const EnforceQuotaAction::Params& p) {
   if (!p.quotaMemoryLimits) return nullptr;
   return {{"apiVersion", "v1"},
           {"kind", "ResourceQuota"},
@@ -103,7 +103,7 @@ nlohmann::json EnforceQuotaAction::resourceQuota(const std::string& ns,
 
 ActionPlan EnforceQuotaAction::prepare(const ActionContext& ctx) const {
   const auto& t = *ctx.target;
-  const auto& p = ctx.step->params;
+  const auto p = readParams<Params>(*ctx.step);
   std::string what;
   for (const char* resource : {"limitranges", "resourcequotas"}) {
     if (!declares(p, resource)) continue;
@@ -132,7 +132,7 @@ ActionPlan EnforceQuotaAction::prepare(const ActionContext& ctx) const {
 
 ActionResult EnforceQuotaAction::run(const ActionContext& ctx, const ActionPlan& plan) const {
   const auto& t = *ctx.target;
-  const auto& p = ctx.step->params;
+  const auto p = readParams<Params>(*ctx.step);
   std::string done;
   auto lr = limitRange(t.ns, p);
   auto rq = resourceQuota(t.ns, p);
@@ -160,7 +160,7 @@ Result<Verification> EnforceQuotaAction::verify(const ActionContext& ctx, double
   // Done when every object the step declares exists and is this policy's; otherwise it is
   // written again (idempotent).
   const auto& t = *ctx.target;
-  const auto& p = ctx.step->params;
+  const auto p = readParams<Params>(*ctx.step);
   for (const char* resource : {"limitranges", "resourcequotas"}) {
     if (!declares(p, resource)) continue;
     auto obj = ctx.api->get(coreRef(resource, t.ns, kQuotaObjectName));
@@ -175,6 +175,20 @@ Result<Verification> EnforceQuotaAction::verify(const ActionContext& ctx, double
                                    " is not this policy's");
   }
   return Verification::done("the quota objects are in place");
+}
+
+EnforceQuotaAction::Params EnforceQuotaAction::Params::read(const policy::FieldReader& r) {
+  return {.defaultMemoryLimit = r.quantityText("defaultMemoryLimit"),
+          .maxMemoryLimit = r.quantityText("maxMemoryLimit"),
+          .quotaMemoryLimits = r.quantityText("quotaMemoryLimits")};
+}
+
+void EnforceQuotaAction::checkParams(const policy::FieldReader& params) const {
+  const auto p = Params::read(params);
+  if (!p.defaultMemoryLimit && !p.maxMemoryLimit && !p.quotaMemoryLimits)
+    params.issue(params.path(),
+                 "enforceQuota needs at least one of params.defaultMemoryLimit, "
+                 "params.maxMemoryLimit, params.quotaMemoryLimits");
 }
 
 }  // namespace lg::actions

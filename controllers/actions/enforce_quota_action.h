@@ -21,14 +21,22 @@ inline constexpr const char* kQuotaObjectName = "leakguard-memory";
 
 class EnforceQuotaAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kEnforceQuota; }
+  static constexpr std::string_view kName = "enforceQuota";
+  // params: defaultMemoryLimit, maxMemoryLimit, quotaMemoryLimits (quantities; at least one).
+  struct Params {
+    std::optional<std::string> defaultMemoryLimit, maxMemoryLimit, quotaMemoryLimits;
+    static Params read(const policy::FieldReader& r);
+  };
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {}; }
+  void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
   Result<Verification> verify(const ActionContext& ctx, double started) const override;
 
   // The objects' desired bodies (pure; null when the step does not ask for that object).
-  static nlohmann::json limitRange(const std::string& ns, const policy::StepParams& p);
-  static nlohmann::json resourceQuota(const std::string& ns, const policy::StepParams& p);
+  static nlohmann::json limitRange(const std::string& ns, const Params& p);
+  static nlohmann::json resourceQuota(const std::string& ns, const Params& p);
 };
 
 }  // namespace lg::actions

@@ -4,7 +4,7 @@ namespace lg::actions {
 namespace {
 
 std::string reasonOf(const ActionContext& ctx) {
-  return ctx.step->params.reason.empty() ? "LeakConfirmed" : ctx.step->params.reason;
+  return readParams<EventAction::Params>(*ctx.step).reason;
 }
 
 }  // namespace
@@ -19,6 +19,16 @@ ActionResult EventAction::run(const ActionContext& ctx, const ActionPlan&) const
   return ActionResult::succeeded(reasonOf(ctx), t.summary.empty()
                                                     ? "leak in pod " + t.podName
                                                     : t.summary + "; incident " + t.incidentName);
+}
+
+EventAction::Params EventAction::Params::read(const policy::FieldReader& r) {
+  Params p;
+  if (auto reason = r.string("reason"); reason && !reason->empty()) p.reason = *reason;
+  return p;
+}
+
+void EventAction::checkParams(const policy::FieldReader& params) const {
+  Params::read(params);
 }
 
 }  // namespace lg::actions

@@ -8,7 +8,15 @@ namespace lg::actions {
 
 class EventAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kEvent; }
+  static constexpr std::string_view kName = "event";
+  // params: reason (the Event's reason; default LeakConfirmed).
+  struct Params {
+    std::string reason = "LeakConfirmed";
+    static Params read(const policy::FieldReader& r);
+  };
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.shownAsLastAction = false}; }
+  void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 };

@@ -19,10 +19,8 @@ kube::ResourceRef incidentRef(const std::string& ns, const std::string& name,
 }
 
 nlohmann::json entryJson(const JournalWrite& w) {
-  nlohmann::json e = {{"time", isoTime(w.time)},
-                      {"step", w.step},
-                      {"action", std::string(policy::name(w.action))},
-                      {"outcome", w.outcome}};
+  nlohmann::json e = {
+      {"time", isoTime(w.time)}, {"step", w.step}, {"action", w.action}, {"outcome", w.outcome}};
   if (!w.message.empty()) e["message"] = w.message.substr(0, 1024);
   if (!w.budget.empty()) e["budget"] = w.budget;
   return e;
@@ -70,12 +68,10 @@ std::vector<JournalEntry> IncidentJournal::parse(const nlohmann::json& status) {
   if (it == status.end() || !it->is_array()) return out;
   for (const auto& e : *it) {
     if (!e.is_object()) continue;
-    const std::string action = stringAt(e, "/action");
-    auto kind = policy::parseActionKind(action);
-    if (!kind) continue;
     JournalEntry j;
+    j.action = stringAt(e, "/action");
+    if (j.action.empty()) continue;
     j.step = stringAt(e, "/step");
-    j.action = *kind;
     j.outcome = stringAt(e, "/outcome");
     if (auto t = kube::parseRfc3339(stringAt(e, "/time")))
       j.time = std::chrono::duration<double>(t->time_since_epoch()).count();

@@ -26,7 +26,7 @@ namespace lg::actions {
 
 struct JournalWrite {
   std::string step;
-  policy::ActionKind action = policy::ActionKind::kEvent;
+  std::string action;   // the action's name
   std::string outcome;  // Started, Succeeded, Failed, Skipped, Observed
   double time = 0;
   std::string message;

@@ -85,7 +85,7 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
     if (!v) return v.error();
     if (v->kind == Verification::Kind::kUnknown) continue;
     const bool done = v->kind == Verification::Kind::kDone;
-    const std::string actionName(policy::name(step->action));
+    const std::string& actionName = step->action;
     JournalWrite w{.step = step->name,
                    .action = step->action,
                    .outcome = done ? "Succeeded" : "Failed",
@@ -94,9 +94,7 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
                                     : "cut short before its side effect: ") +
                               v->message +
                               (done ? "" : attemptNote(step->name, journal.entries()))};
-    if (done && step->action != policy::ActionKind::kEvent &&
-        step->action != policy::ActionKind::kAnnotate)
-      w.lastAction = actionName;
+    if (done && action->traits().shownAsLastAction) w.lastAction = actionName;
     if (auto st = journal.append(w); !st) return st.error();
     counted(step->action, w.outcome);
     report.outcomes.push_back(actionName + ":" + w.outcome);
@@ -119,14 +117,14 @@ bool PlaybookExecutor::recentlyTakenAway(const std::string& podUid, double now,
   return it != takenAway_.end() && now - it->second < withinSeconds;
 }
 
-void PlaybookExecutor::counted(policy::ActionKind action, const std::string& outcome) {
-  if (o_.count) o_.count(std::string(policy::name(action)), outcome);
+void PlaybookExecutor::counted(const std::string& action, const std::string& outcome) {
+  if (o_.count) o_.count(action, outcome);
 }
 
 void PlaybookExecutor::emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
-                            policy::ActionKind action, const std::string& note) {
+                            const std::string& action, const std::string& note) {
   if (!o_.events || reason.empty()) return;
-  std::string act(policy::name(action));
+  std::string act = action;
   if (!act.empty()) act[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(act[0])));
   std::vector<kube::ObjectReference> refs;
   refs.push_back({.apiVersion = "v1",
@@ -176,6 +174,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   if (c.cachedJournal) {
     PlanInput pre = c.plan;
     pre.spec = c.spec;
+    pre.actions = o_.registry;
     pre.journal = *c.cachedJournal;
     if (planPlaybook(pre).empty() &&
         stepsInDoubt(*c.spec, pre.journal, pre.now, o_.inDoubtAfterSeconds).empty())
@@ -194,6 +193,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
 
   PlanInput in = c.plan;
   in.spec = c.spec;
+  in.actions = o_.registry;
   in.journal = journal->entries();
   in.evidenceWaitSeconds = o_.inDoubtAfterSeconds;
   std::vector<Decision> decisions;
@@ -234,7 +234,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     decisions = planPlaybook(in);
     // Reserve the budget now, so a concurrent reconcile of another policy sees it.
     for (const auto& d : decisions) {
-      if (d.verdict != Decision::Verdict::kRun || d.dryRun || !isEscalation(d.action)) continue;
+      if (d.verdict != Decision::Verdict::kRun || d.dryRun || !d.traits.escalation) continue;
       const std::string key = t.incidentName + "/" + d.stepName;
       recent_.push_back({c.policyKey, c.workloadKey, key, now});
       globalWindow_.push_back(now);
@@ -246,7 +246,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   bool evidencePending = false;
   for (const auto& d : decisions) {
     const auto& step = c.spec->playbook[d.step];
-    const std::string actionName(policy::name(d.action));
+    const std::string& actionName = d.action;
     // An escalation that does not start after all gives its reservation back.
     auto unreserve = [&] { release(t.incidentName + "/" + d.stepName, in.now, reserved); };
     auto recordSkip = [&](const std::string& why) -> Status {
@@ -268,7 +268,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
       if (auto st = recordSkip(d.reason); !st) return st.error();
       continue;
     }
-    if (evidencePending && isEscalation(d.action)) {
+    if (evidencePending && d.traits.escalation) {
       unreserve();  // the capture's end wakes the policy, and it is planned again
       continue;
     }
@@ -322,20 +322,20 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
       continue;
     }
 
-    const StepRun run{
-        .policyKey = c.policyKey,
-        .stepName = d.stepName,
-        .action = d.action,
-        .budget = d.budget,
-        .evictsPod = takesPodAway(d.action) && step.params.strategy != "rolloutRestart",
-        .now = in.now};
+    const StepRun run{.policyKey = c.policyKey,
+                      .stepName = d.stepName,
+                      .action = d.action,
+                      .traits = d.traits,
+                      .budget = d.budget,
+                      .evictsPod = action->evictsPod(step),
+                      .now = in.now};
     JournalWrite started{.step = d.stepName,
                          .action = d.action,
                          .outcome = "Started",
                          .time = in.now,
                          .message = plan.message + " (" + d.reason + ")",
                          .budget = d.budget};
-    if (isEscalation(d.action)) started.state = "Mitigating";
+    if (d.traits.escalation) started.state = "Mitigating";
 
     // A background action (the evidence) runs off the reconcile workers, one at a time per
     // policy: the job journals Started when it begins and the outcome when it ends, then wakes
@@ -391,7 +391,7 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
     if (auto st = journal->append(started); !st) return st.error();
     reserved.erase(t.incidentName + "/" + d.stepName);  // spent
     counted(d.action, "Started");
-    if (isEscalation(d.action)) ++report.escalations;
+    if (d.traits.escalation) ++report.escalations;
     LG_LOG(info, "playbook action started",
            {{"policy", c.policyKey},
             {"incident", t.incidentName},
@@ -427,7 +427,7 @@ void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& p
          {{"policy", run.policyKey},
           {"incident", target.incidentName},
           {"step", run.stepName},
-          {"action", std::string(policy::name(run.action))},
+          {"action", run.action},
           {"what", plan.message},
           {"background", true}});
   const ActionContext ctx{.api = o_.api,
@@ -443,7 +443,7 @@ void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& p
 
 Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal, const StepRun& run,
                                 const ActionResult& result, ExecutionReport* report) {
-  const std::string actionName(policy::name(run.action));
+  const std::string& actionName = run.action;
   std::string outcome = "Succeeded";
   if (result.outcome == ActionResult::Outcome::kFailed) outcome = "Failed";
   if (result.outcome == ActionResult::Outcome::kSkipped) outcome = "Skipped";
@@ -456,9 +456,7 @@ Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal,
                                    : result.message,
                     .budget = run.budget,
                     .diagnostics = result.diagnostics};
-  if (outcome == "Succeeded" && run.action != policy::ActionKind::kEvent &&
-      run.action != policy::ActionKind::kAnnotate)
-    done.lastAction = actionName;
+  if (outcome == "Succeeded" && run.traits.shownAsLastAction) done.lastAction = actionName;
   auto st = journal.append(done);
   if (!st) {
     // The side effect happened and "Started" keeps it from happening again; one more try

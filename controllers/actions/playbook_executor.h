@@ -116,7 +116,8 @@ class PlaybookExecutor {
   // One step carried out for real, as the outcome's journal entry and Events need it.
   struct StepRun {
     std::string policyKey, stepName;
-    policy::ActionKind action = policy::ActionKind::kEvent;
+    std::string action;
+    ActionTraits traits;
     std::string budget;
     bool evictsPod = false;  // success takes the pod away (restart by eviction, reschedule)
     double now = 0;
@@ -132,8 +133,8 @@ class PlaybookExecutor {
   Status finish(const ActionTarget& t, IncidentJournal& journal, const StepRun& run,
                 const ActionResult& result, ExecutionReport* report);
   void emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
-            policy::ActionKind action, const std::string& note);
-  void counted(policy::ActionKind action, const std::string& outcome);
+            const std::string& action, const std::string& note);
+  void counted(const std::string& action, const std::string& outcome);
   // Gives back the reservation of an escalation that did not start (if `key` is in reserved).
   void release(const std::string& key, double time, std::set<std::string>& reserved);
 

@@ -9,8 +9,6 @@
 namespace lg::actions {
 namespace {
 
-using policy::ActionKind;
-
 bool holds(const policy::StepCondition& w, const PlanInput& in, std::string& why) {
   std::string parts;
   auto add = [&](const std::string& s) { parts += (parts.empty() ? "" : ", ") + s; };
@@ -77,24 +75,22 @@ StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>
 }
 
 std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal,
-                                      bool (*which)(ActionKind)) {
+                                      const ActionRegistry& actions, bool ActionTraits::*which) {
+  std::vector<JournalEntry> those;
+  for (const auto& e : journal)
+    if (actions.traits(e.action).*which) those.push_back(e);
+  return effectiveAttempts(those);
+}
+
+std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal) {
   std::vector<double> out;
   std::set<std::string> seen;
   for (const auto& e : journal) {
-    if (!which(e.action) || !seen.insert(e.step).second) continue;
+    if (!seen.insert(e.step).second) continue;
     const auto h = stepHistory(e.step, journal);
     out.insert(out.end(), h.effectiveAttempts.begin(), h.effectiveAttempts.end());
   }
   return out;
-}
-
-bool isEscalation(ActionKind a) {
-  return a == ActionKind::kResizeLimits || a == ActionKind::kRestart ||
-         a == ActionKind::kReschedule || a == ActionKind::kRollback;
-}
-
-bool takesPodAway(ActionKind a) {
-  return a == ActionKind::kRestart || a == ActionKind::kReschedule;
 }
 
 int maxUnavailable(const policy::Budgets& b, int pods) {
@@ -108,12 +104,15 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
   const auto& spec = *in.spec;
   const bool observe = spec.mode == policy::Mode::kObserve;
   const double cooldown = spec.budgets.cooldownSeconds;
+  static const ActionRegistry kNoActions;
+  const ActionRegistry& actions = in.actions ? *in.actions : kNoActions;
 
   // The highest eligible escalation not yet done.
   std::optional<Decision> escalation;
   for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
     const auto& step = spec.playbook[i];
-    if (!isEscalation(step.action)) continue;
+    const ActionTraits traits = actions.traits(step.action);
+    if (!traits.escalation) continue;
     std::string why;
     if (!holds(step.when, in, why)) continue;
     const StepHistory st = stepHistory(step.name, in.journal);
@@ -122,6 +121,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
     escalation = Decision{.step = i,
                           .stepName = step.name,
                           .action = step.action,
+                          .traits = traits,
                           .verdict = Decision::Verdict::kRun,
                           .dryRun = observe || step.dryRun,
                           .reason = why};
@@ -133,7 +133,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
   }
   bool evidenceUnderWay = false;
   for (const auto& step : spec.playbook) {
-    if (step.action != ActionKind::kCaptureDiagnostics) continue;
+    if (!actions.traits(step.action).evidence) continue;
     const double since = stepHistory(step.name, in.journal).inDoubtSince;
     evidenceUnderWay |= since > 0 && in.now - since < in.evidenceWaitSeconds;
   }
@@ -157,7 +157,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
       skip = "cooldown: the workload was acted on " +
              policy::formatDuration(in.now - lastWorkload) + " ago (cooldown " +
              policy::formatDuration(cooldown) + ")";
-    } else if (takesPodAway(escalation->action) && in.workloadUnavailable >= maxUn) {
+    } else if (escalation->traits.takesPodAway && in.workloadUnavailable >= maxUn) {
       skip = "maxUnavailable " + std::to_string(maxUn) + ": " +
              std::to_string(in.workloadUnavailable) + " of " + std::to_string(in.workloadPods) +
              " pods are unavailable";
@@ -178,27 +178,27 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
   // Record steps, in order; evidence first when an escalation is about to run.
   for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
     const auto& step = spec.playbook[i];
-    if (isEscalation(step.action)) continue;
+    const ActionTraits traits = actions.traits(step.action);
+    if (traits.escalation) continue;
     const StepHistory st = stepHistory(step.name, in.journal);
     if (st.done || st.failures >= kMaxAttempts) continue;
     if (st.failures > 0 && in.now - st.lastFailure < cooldown) continue;
     std::string why;
     const bool eligible = holds(step.when, in, why);
-    const bool evidenceBeforeEscalation =
-        step.action == ActionKind::kCaptureDiagnostics && escalating;
+    const bool evidenceBeforeEscalation = traits.evidence && escalating;
     if (!eligible && !evidenceBeforeEscalation) continue;
-    if (!eligible) why = "before " + std::string(policy::name(escalation->action));
+    if (!eligible) why = "before " + escalation->action;
     out.push_back(Decision{.step = i,
                            .stepName = step.name,
                            .action = step.action,
+                           .traits = traits,
                            .verdict = Decision::Verdict::kRun,
                            .dryRun = observe || step.dryRun,
                            .reason = why});
   }
-  // captureDiagnostics first among the record steps.
-  std::stable_partition(out.begin(), out.end(), [](const Decision& d) {
-    return d.action == ActionKind::kCaptureDiagnostics;
-  });
+  // The evidence first among the record steps.
+  std::stable_partition(out.begin(), out.end(),
+                        [](const Decision& d) { return d.traits.evidence; });
   if (escalation) out.push_back(*escalation);
   return out;
 }

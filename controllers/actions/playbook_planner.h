@@ -3,15 +3,16 @@
 // finding, the incident's journal, the workload's history and budgets, now): no I/O, unit-tested
 // on its own; the reconciler carries the decisions out and journals them.
 //
-// The ladder: steps whose condition holds are eligible.
+// The ladder: steps whose condition holds are eligible. The planner knows the actions only by
+// their traits (ActionTraits, from the ActionRegistry).
 //  - Escalation steps (resizeLimits, restart, reschedule, rollback) change the workload; of the
 //    eligible ones not yet done in this incident, only the highest (latest in the list) is taken,
 //    and only if the budgets allow it: the policy's actions per hour, the workload's cooldown,
 //    maxUnavailable for steps that take a pod away, the operator's global rate. A step whose
 //    budget is spent is skipped, with the reason.
 //  - Record steps (captureDiagnostics, event, annotate, enforceQuota) run once per incident when
-//    eligible; captureDiagnostics also runs, first, whenever an escalation is about to run, so
-//    the evidence is kept before the pod goes.
+//    eligible; evidence steps (captureDiagnostics) also run, first, whenever an escalation is
+//    about to run, so the evidence is kept before the pod goes.
 // A step is done once the journal holds it as Succeeded or Observed, or as Started with no
 // outcome after it (an action cut short by a crash is not repeated blindly: the executor has
 // the action verify it, and journals Succeeded, or Failed so that it is tried again). An attempt
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "controllers/actions/action_registry.h"
 #include "controllers/policy/leak_policy.h"
 
 namespace lg::actions {
@@ -33,14 +35,15 @@ namespace lg::actions {
 inline constexpr int kMaxAttempts = 3;
 
 struct JournalEntry {
-  std::string step;  // the step's name
-  policy::ActionKind action = policy::ActionKind::kEvent;
+  std::string step;     // the step's name
+  std::string action;   // the action's name
   std::string outcome;  // Started, Succeeded, Failed, Skipped, Observed
   double time = 0;
 };
 
 struct PlanInput {
   const policy::LeakPolicySpec* spec = nullptr;
+  const ActionRegistry* actions = nullptr;  // the traits of the steps' actions
   double now = 0;
   // The current forecast (already counted down to `now`) and its confidence.
   double exhaustionSeconds = 0;
@@ -67,7 +70,8 @@ struct Decision {
   enum class Verdict { kRun, kSkip };
   std::size_t step = 0;
   std::string stepName;
-  policy::ActionKind action = policy::ActionKind::kEvent;
+  std::string action;
+  ActionTraits traits;
   Verdict verdict = Verdict::kRun;
   bool dryRun = false;  // Observe mode or the step's dryRun: record what would be done
   std::string reason;   // why it runs, or why it is skipped
@@ -88,13 +92,11 @@ struct StepHistory {
   double inDoubtSince = 0;
 };
 StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>& journal);
-// The effectiveAttempts of every step of the journal whose action is `which` (each step once).
+// The effectiveAttempts of every step of the journal, each step once.
+std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal);
+// Those of the steps whose action has the trait `which` (&ActionTraits::escalation).
 std::vector<double> effectiveAttempts(const std::vector<JournalEntry>& journal,
-                                      bool (*which)(policy::ActionKind));
-
-bool isEscalation(policy::ActionKind a);
-// Escalations that take a pod away (and so count against maxUnavailable).
-bool takesPodAway(policy::ActionKind a);
+                                      const ActionRegistry& actions, bool ActionTraits::*which);
 
 std::vector<Decision> planPlaybook(const PlanInput& in);
 

@@ -30,18 +30,6 @@ Status writeTaints(kube::ApiClient& api, const nlohmann::json& node, const nlohm
 
 }  // namespace
 
-bool RescheduleAction::underMemoryPressure(const nlohmann::json& node) {
-  if (!node.is_object()) return false;
-  const auto& status = node.value("status", nlohmann::json::object());
-  if (!status.is_object()) return false;
-  auto conds = status.find("conditions");
-  if (conds == status.end() || !conds->is_array()) return false;
-  for (const auto& c : *conds)
-    if (c.is_object() && c.value("type", "") == "MemoryPressure")
-      return c.value("status", "") == "True";
-  return false;
-}
-
 bool RescheduleAction::hasTaint(const nlohmann::json& node) {
   for (const auto& t : taintsOf(node))
     if (t.is_object() && t.value("key", "") == kPressureTaintKey) return true;
@@ -57,7 +45,7 @@ ActionPlan RescheduleAction::prepare(const ActionContext& ctx) const {
     if (node.error().code == 404) return ActionPlan::skip("node " + t.node + " is gone");
     return ActionPlan::fail("reading node " + t.node + ": " + node.error().message);
   }
-  if (!underMemoryPressure(*node))
+  if (!nodeUnderMemoryPressure(*node))
     return ActionPlan::skip("node " + t.node + " is not under memory pressure");
   const auto check = evictDryRun(ctx, t.podName);
   if (check.failed) return ActionPlan::fail(check.why);
@@ -109,6 +97,10 @@ Status RescheduleAction::release(kube::ApiClient& api, const nlohmann::json& nod
 Result<Verification> RescheduleAction::verify(const ActionContext& ctx, double) const {
   // The taint goes on again with the retry, if it is needed still.
   return verifyPodGone(ctx, "eviction");
+}
+
+bool RescheduleAction::evictsPod(const policy::PlaybookStep&) const {
+  return true;
 }
 
 }  // namespace lg::actions

@@ -22,13 +22,14 @@ inline constexpr const char* kTaintedNodeLabel = "leakguard.io/memory-pressure-t
 
 class RescheduleAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kReschedule; }
+  static constexpr std::string_view kName = "reschedule";
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
+  bool evictsPod(const policy::PlaybookStep& step) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
   Result<Verification> verify(const ActionContext& ctx, double started) const override;
 
-  // True when the node object reports the MemoryPressure condition True.
-  static bool underMemoryPressure(const nlohmann::json& node);
   static bool hasTaint(const nlohmann::json& node);
   // When LeakGuard's taint was put on (its timeAdded), if the node has it and the time reads.
   static std::optional<double> taintAdded(const nlohmann::json& node);

@@ -46,7 +46,8 @@ ActionPlan ResizeLimitsAction::prepare(const ActionContext& ctx) const {
     return ActionPlan::skip("container " + t.container + " memory limit \"" + limitText +
                             "\" is not a quantity LeakGuard can raise");
   const int64_t current = q->ceilInt64();
-  const int64_t next = newLimit(current, ctx.step->params.factor, ctx.step->params.maxLimitBytes);
+  const auto p = readParams<Params>(*ctx.step);
+  const int64_t next = newLimit(current, p.factor, p.maxLimitBytes);
   if (next <= current)
     return ActionPlan::skip("container " + t.container + " memory limit " +
                             kube::formatBytes(static_cast<double>(current)) +
@@ -81,6 +82,23 @@ ActionResult ResizeLimitsAction::run(const ActionContext& ctx, const ActionPlan&
     return ActionResult::notPossible("not possible: in-place resize " + change + " refused (" +
                                      std::to_string(e.code) + ": " + e.message + ")");
   return ActionResult::failed("in-place resize " + change + ": " + e.message);
+}
+
+ResizeLimitsAction::Params ResizeLimitsAction::Params::read(const policy::FieldReader& r) {
+  Params p;
+  if (auto f = r.number("factor", 1.0, 4.0)) {
+    if (*f <= 1.0) {
+      r.issue(r.at("factor"), "must be above 1");
+    } else {
+      p.factor = *f;
+    }
+  }
+  p.maxLimitBytes = r.quantity("maxLimit");
+  return p;
+}
+
+void ResizeLimitsAction::checkParams(const policy::FieldReader& params) const {
+  Params::read(params);
 }
 
 }  // namespace lg::actions

@@ -13,7 +13,16 @@ namespace lg::actions {
 
 class ResizeLimitsAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kResizeLimits; }
+  static constexpr std::string_view kName = "resizeLimits";
+  // params: factor (above 1, at most 4; default 1.5), maxLimit (a quantity; none by default).
+  struct Params {
+    double factor = 1.5;
+    std::optional<double> maxLimitBytes;
+    static Params read(const policy::FieldReader& r);
+  };
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.escalation = true}; }
+  void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 

@@ -11,11 +11,15 @@ std::string lower(std::string s) {
   return s;
 }
 
+bool rolloutRestart(const policy::PlaybookStep& step) {
+  return readParams<RestartAction::Params>(step).strategy == "rolloutRestart";
+}
+
 }  // namespace
 
 ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
   const auto& t = *ctx.target;
-  if (ctx.step->params.strategy == "rolloutRestart") {
+  if (rolloutRestart(*ctx.step)) {
     if (patchableOwnerResource(t.workloadKind).empty())
       return ActionPlan::skip(
           "rolloutRestart needs a Deployment, StatefulSet or DaemonSet owner; pod " + t.podName +
@@ -33,7 +37,7 @@ ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
 
 ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) const {
   const auto& t = *ctx.target;
-  if (ctx.step->params.strategy == "rolloutRestart") {
+  if (rolloutRestart(*ctx.step)) {
     const nlohmann::json patch = {
         {"spec",
          {{"template",
@@ -55,7 +59,7 @@ ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) con
 
 Result<Verification> RestartAction::verify(const ActionContext& ctx, double started) const {
   const auto& t = *ctx.target;
-  if (ctx.step->params.strategy != "rolloutRestart") return verifyPodGone(ctx, "eviction");
+  if (!rolloutRestart(*ctx.step)) return verifyPodGone(ctx, "eviction");
   const std::string what = lower(t.workloadKind) + "/" + t.workloadName;
   auto w = ctx.api->get(appsRef(patchableOwnerResource(t.workloadKind), t.ns, t.workloadName));
   if (!w) {
@@ -69,6 +73,26 @@ Result<Verification> RestartAction::verify(const ActionContext& ctx, double star
     return Verification::done("the rollout restart of " + what + " happened (restartedAt " + at +
                               ")");
   return Verification::notDone("the rollout restart of " + what + " did not happen");
+}
+
+RestartAction::Params RestartAction::Params::read(const policy::FieldReader& r) {
+  Params p;
+  if (auto s = r.string("strategy")) {
+    if (*s == "evict" || *s == "rolloutRestart") {
+      p.strategy = *s;
+    } else {
+      r.issue(r.at("strategy"), "must be evict or rolloutRestart, got \"" + *s + "\"");
+    }
+  }
+  return p;
+}
+
+void RestartAction::checkParams(const policy::FieldReader& params) const {
+  Params::read(params);
+}
+
+bool RestartAction::evictsPod(const policy::PlaybookStep& step) const {
+  return !rolloutRestart(step);
 }
 
 }  // namespace lg::actions

@@ -16,7 +16,16 @@ namespace lg::actions {
 
 class RestartAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kRestart; }
+  static constexpr std::string_view kName = "restart";
+  // params: strategy, evict (default) or rolloutRestart.
+  struct Params {
+    std::string strategy = "evict";
+    static Params read(const policy::FieldReader& r);
+  };
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
+  void checkParams(const policy::FieldReader& params) const override;
+  bool evictsPod(const policy::PlaybookStep& step) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
   Result<Verification> verify(const ActionContext& ctx, double started) const override;

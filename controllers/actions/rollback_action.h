@@ -22,7 +22,9 @@ namespace lg::actions {
 
 class RollbackAction final : public Action {
  public:
-  policy::ActionKind kind() const override { return policy::ActionKind::kRollback; }
+  static constexpr std::string_view kName = "rollback";
+  std::string_view name() const override { return kName; }
+  ActionTraits traits() const override { return {.escalation = true}; }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 

@@ -3,117 +3,8 @@
 #include <algorithm>
 #include <array>
 
-#include "controllers/policy/duration.h"
-#include "operator/kube/quantity.h"
-
 namespace lg::policy {
 namespace {
-
-constexpr std::array<std::pair<ActionKind, std::string_view>, 8> kActions{{
-    {ActionKind::kCaptureDiagnostics, "captureDiagnostics"},
-    {ActionKind::kResizeLimits, "resizeLimits"},
-    {ActionKind::kRestart, "restart"},
-    {ActionKind::kReschedule, "reschedule"},
-    {ActionKind::kRollback, "rollback"},
-    {ActionKind::kEnforceQuota, "enforceQuota"},
-    {ActionKind::kEvent, "event"},
-    {ActionKind::kAnnotate, "annotate"},
-}};
-
-// Reads fields of one JSON object, recording issues under a field path.
-class Reader {
- public:
-  Reader(const nlohmann::json& obj, std::string path, std::vector<ValidationIssue>& issues)
-      : obj_(obj), path_(std::move(path)), issues_(issues) {}
-
-  const nlohmann::json* get(const char* key) const {
-    if (!obj_.is_object()) return nullptr;
-    auto it = obj_.find(key);
-    return it == obj_.end() || it->is_null() ? nullptr : &*it;
-  }
-  std::string at(const char* key) const { return path_ + "." + key; }
-  void issue(const std::string& field, std::string message) const {
-    issues_.push_back({field, std::move(message)});
-  }
-
-  std::optional<std::string> string(const char* key) const {
-    const auto* v = get(key);
-    if (!v) return std::nullopt;
-    if (!v->is_string()) {
-      issue(at(key), "must be a string");
-      return std::nullopt;
-    }
-    return v->get<std::string>();
-  }
-  std::optional<double> number(const char* key, double lo, double hi) const {
-    const auto* v = get(key);
-    if (!v) return std::nullopt;
-    if (!v->is_number()) {
-      issue(at(key), "must be a number");
-      return std::nullopt;
-    }
-    const double d = v->get<double>();
-    if (d < lo || d > hi) {
-      issue(at(key), "must be between " + fmt(lo) + " and " + fmt(hi) + ", got " + fmt(d));
-      return std::nullopt;
-    }
-    return d;
-  }
-  std::optional<int> integer(const char* key, int lo, int hi) const {
-    const auto* v = get(key);
-    if (!v) return std::nullopt;
-    if (!v->is_number_integer()) {
-      issue(at(key), "must be an integer");
-      return std::nullopt;
-    }
-    const auto d = v->get<int64_t>();
-    if (d < lo || d > hi) {
-      issue(at(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                         ", got " + std::to_string(d));
-      return std::nullopt;
-    }
-    return static_cast<int>(d);
-  }
-  std::optional<double> duration(const char* key) const {
-    auto s = string(key);
-    if (!s) return std::nullopt;
-    auto d = parseDuration(*s);
-    if (!d) {
-      issue(at(key), d.error().message);
-      return std::nullopt;
-    }
-    return *d;
-  }
-  std::optional<double> quantity(const char* key) const {
-    auto s = string(key);
-    if (!s) return std::nullopt;
-    auto q = kube::Quantity::parse(*s);
-    if (!q || q->negative()) {
-      issue(at(key), "must be a quantity such as 2Gi, got \"" + *s + "\"");
-      return std::nullopt;
-    }
-    return q->value();
-  }
-  std::optional<std::string> quantityText(const char* key) const {
-    auto s = string(key);
-    if (s && !kube::Quantity::parse(*s)) {
-      issue(at(key), "must be a quantity such as 512Mi, got \"" + *s + "\"");
-      return std::nullopt;
-    }
-    return s;
-  }
-
- private:
-  static std::string fmt(double d) {
-    std::string s = std::to_string(d);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
-  }
-  const nlohmann::json& obj_;  // must outlive the Reader
-  std::string path_;
-  std::vector<ValidationIssue>& issues_;
-};
 
 // The name of a step written without one: its action and a hash of everything it says but the
 // name (canonical: nlohmann dumps object keys sorted), "restart-3f9a1c". It survives steps
@@ -135,10 +26,10 @@ std::string defaultStepName(const nlohmann::json& j, std::string_view action) {
   return out;
 }
 
-void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
-               std::vector<ValidationIssue>& issues) {
+void parseStep(const nlohmann::json& j, std::size_t index, const ActionCatalog& actions,
+               LeakPolicySpec& spec, std::vector<ValidationIssue>& issues) {
   const std::string path = "spec.playbook[" + std::to_string(index) + "]";
-  Reader r(j, path, issues);
+  FieldReader r(j, path, issues);
   if (!j.is_object()) {
     issues.push_back({path, "must be an object"});
     return;
@@ -150,16 +41,13 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
     issues.push_back({path + ".action", "required"});
     return;
   }
-  const auto kind = parseActionKind(*action);
-  if (!kind) {
-    issues.push_back({path + ".action", "unknown action \"" + *action +
-                                            "\"; one of captureDiagnostics, resizeLimits, "
-                                            "restart, reschedule, rollback, enforceQuota, event, "
-                                            "annotate"});
+  if (!actions.knows(*action)) {
+    issues.push_back(
+        {path + ".action", "unknown action \"" + *action + "\"; one of " + actions.known()});
     return;
   }
   step.name = written ? *written : defaultStepName(j, *action);
-  step.action = *kind;
+  step.action = *action;
   if (const auto* dr = r.get("dryRun")) {
     if (dr->is_boolean()) {
       step.dryRun = dr->get<bool>();
@@ -169,7 +57,7 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
   }
 
   if (const auto* w = r.get("when")) {
-    Reader c(*w, path + ".when", issues);
+    FieldReader c(*w, path + ".when", issues);
     step.when.exhaustionWithinSeconds = c.duration("exhaustionWithin");
     step.when.confidenceAtLeast = c.number("confidenceAtLeast", 0, 1);
     step.when.restartsAtLeast = c.integer("restartsAtLeast", 1, 1000);
@@ -185,62 +73,18 @@ void parseStep(const nlohmann::json& j, std::size_t index, LeakPolicySpec& spec,
       c.issue(c.at("restartsAtLeast"), "needs within (the window the restarts are counted in)");
   }
 
-  static const nlohmann::json kNoParams = nlohmann::json::object();
-  const nlohmann::json* params = r.get("params");
-  Reader p(params ? *params : kNoParams, path + ".params", issues);
-  StepParams& sp = step.params;
-  sp.port = p.integer("port", 1, 65535);
-  sp.path = p.string("path");
-  if (sp.path &&
-      (sp.path->empty() || sp.path->front() != '/' || sp.path->find("://") != std::string::npos)) {
-    p.issue(p.at("path"), "must be a path on the pod starting with /");
-    sp.path.reset();
-  }
-  if (auto t = p.duration("timeout")) sp.timeoutSeconds = std::min(*t, 60.0);
-  if (auto m = p.integer("maxBytes", 1024, 921600)) sp.maxBytes = *m;
-  if (auto f = p.number("factor", 1.0, 4.0)) {
-    if (*f <= 1.0) {
-      p.issue(p.at("factor"), "must be above 1");
+  if (const auto* params = r.get("params")) {
+    if (params->is_object()) {
+      step.params = *params;
     } else {
-      sp.factor = *f;
+      r.issue(r.at("params"), "must be an object");
     }
   }
-  sp.maxLimitBytes = p.quantity("maxLimit");
-  if (auto s = p.string("strategy")) {
-    if (*s == "evict" || *s == "rolloutRestart") {
-      sp.strategy = *s;
-    } else {
-      p.issue(p.at("strategy"), "must be evict or rolloutRestart, got \"" + *s + "\"");
-    }
-  }
-  sp.defaultMemoryLimit = p.quantityText("defaultMemoryLimit");
-  sp.maxMemoryLimit = p.quantityText("maxMemoryLimit");
-  sp.quotaMemoryLimits = p.quantityText("quotaMemoryLimits");
-  sp.reason = p.string("reason").value_or("");
-
-  if (step.action == ActionKind::kCaptureDiagnostics && (!sp.port || !sp.path))
-    issues.push_back({path + ".params", "captureDiagnostics needs params.port and params.path"});
-  if (step.action == ActionKind::kEnforceQuota && !sp.defaultMemoryLimit && !sp.maxMemoryLimit &&
-      !sp.quotaMemoryLimits)
-    issues.push_back({path + ".params",
-                      "enforceQuota needs at least one of params.defaultMemoryLimit, "
-                      "params.maxMemoryLimit, params.quotaMemoryLimits"});
+  actions.checkParams(step.action, FieldReader(step.params, path + ".params", issues));
   spec.playbook.push_back(std::move(step));
 }
 
 }  // namespace
-
-std::string_view name(ActionKind a) {
-  for (const auto& [k, n] : kActions)
-    if (k == a) return n;
-  return "?";
-}
-
-std::optional<ActionKind> parseActionKind(std::string_view s) {
-  for (const auto& [k, n] : kActions)
-    if (n == s) return k;
-  return std::nullopt;
-}
 
 bool LeakPolicySpec::watches(detect::Resource r) const {
   return std::find(resources.begin(), resources.end(), r) != resources.end();
@@ -260,7 +104,7 @@ std::string ParsedPolicy::summary() const {
   return out;
 }
 
-ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
+ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& actions) {
   ParsedPolicy out;
   auto& issues = out.issues;
   auto& spec = out.spec;
@@ -273,7 +117,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
     issues.push_back({"spec", "required"});
     return out;
   }
-  Reader r(*specJson, "spec", issues);
+  FieldReader r(*specJson, "spec", issues);
 
   if (const auto* sel = r.get("selector")) {
     auto s = LabelSelector::parse(*sel);
@@ -287,7 +131,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
     }
   }
   if (const auto* w = r.get("workloadRef")) {
-    Reader wr(*w, "spec.workloadRef", issues);
+    FieldReader wr(*w, "spec.workloadRef", issues);
     WorkloadRef ref{wr.string("kind").value_or(""), wr.string("name").value_or("")};
     static const std::array<std::string_view, 4> kinds{"Deployment", "StatefulSet", "DaemonSet",
                                                        "ReplicaSet"};
@@ -346,7 +190,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
   }
 
   if (const auto* d = r.get("detection")) {
-    Reader dr(*d, "spec.detection", issues);
+    FieldReader dr(*d, "spec.detection", issues);
     if (auto m = dr.number("margin", 2, 50)) spec.detection.margin = *m;
     if (auto h = dr.duration("horizon")) spec.detection.horizonSeconds = *h;
     if (auto g = dr.duration("minGrowth")) spec.detection.minGrowthSeconds = *g;
@@ -357,7 +201,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
       issues.push_back({"spec.playbook", "must be a list of steps"});
     } else {
       for (std::size_t i = 0; i < pb->size(); ++i)
-        parseStep((*pb)[i], i, spec, issues);
+        parseStep((*pb)[i], i, actions, spec, issues);
       // A step's name is its identity in every incident's journal: two steps of one name would
       // share one history.
       for (std::size_t i = 0; i < spec.playbook.size(); ++i)
@@ -372,7 +216,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
   }
 
   if (const auto* b = r.get("budgets")) {
-    Reader br(*b, "spec.budgets", issues);
+    FieldReader br(*b, "spec.budgets", issues);
     if (const auto* mu = br.get("maxUnavailable")) {
       if (mu->is_number_integer() && mu->get<int64_t>() >= 1 && mu->get<int64_t>() <= 100000) {
         spec.budgets.maxUnavailable = static_cast<int>(mu->get<int64_t>());
@@ -403,7 +247,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
   }
 
   if (const auto* inc = r.get("incidents")) {
-    Reader ir(*inc, "spec.incidents", issues);
+    FieldReader ir(*inc, "spec.incidents", issues);
     if (auto k = ir.integer("keep", 1, 1000)) spec.keepIncidents = *k;
   }
   return out;

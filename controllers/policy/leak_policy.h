@@ -11,24 +11,13 @@
 #include <vector>
 
 #include "controllers/detect/resource.h"
+#include "controllers/policy/action_catalog.h"
+#include "controllers/policy/field_reader.h"
 #include "controllers/policy/label_selector.h"
 
 namespace lg::policy {
 
 enum class Mode { kObserve, kEnforce };
-enum class ActionKind {
-  kCaptureDiagnostics,
-  kResizeLimits,
-  kRestart,
-  kReschedule,
-  kRollback,
-  kEnforceQuota,
-  kEvent,
-  kAnnotate,
-};
-std::string_view name(ActionKind a);
-std::optional<ActionKind> parseActionKind(std::string_view s);
-
 struct WorkloadRef {
   std::string kind;  // Deployment, StatefulSet, DaemonSet, ReplicaSet
   std::string name;
@@ -42,29 +31,17 @@ struct StepCondition {
   std::optional<bool> nodeMemoryPressure;
 };
 
-struct StepParams {
-  std::optional<int> port;
-  std::optional<std::string> path;
-  double timeoutSeconds = 10;
-  int64_t maxBytes = 512 * 1024;
-  double factor = 1.5;
-  std::optional<double> maxLimitBytes;
-  std::string strategy = "evict";  // evict | rolloutRestart
-  std::optional<std::string> defaultMemoryLimit;
-  std::optional<std::string> maxMemoryLimit;
-  std::optional<std::string> quotaMemoryLimits;
-  std::string reason;
-};
-
 struct PlaybookStep {
   // Its identity in the incidents' journals: as written (unique in the playbook), or for an
   // unnamed step "<action>-<hash of the step>" ("restart-3f9a1c"), stable across edits of other
   // steps.
   std::string name;
-  ActionKind action = ActionKind::kEvent;
+  std::string action;   // the name of a registered action: "restart"
   bool dryRun = false;  // record what would be done, change nothing
   StepCondition when;
-  StepParams params;
+  // As written (an object; {} when absent), checked by the action when the policy was parsed.
+  // The action reads its own params (controllers/actions/*_action.h says which).
+  nlohmann::json params = nlohmann::json::object();
 };
 
 struct Budgets {
@@ -95,11 +72,6 @@ struct LeakPolicySpec {
   bool watchesContainer(const std::string& container) const;
 };
 
-struct ValidationIssue {
-  std::string field;  // "spec.playbook[1].when.exhaustionWithin"
-  std::string message;
-};
-
 struct ParsedPolicy {
   LeakPolicySpec spec;
   // What could not be used. A policy with issues is not Ready and LeakGuard does not act on it.
@@ -109,7 +81,8 @@ struct ParsedPolicy {
   std::string summary() const;
 };
 
-// `object` is the whole LeakPolicy as the API server returned it.
-ParsedPolicy parseLeakPolicy(const nlohmann::json& object);
+// `object` is the whole LeakPolicy as the API server returned it; `actions` says which actions a
+// step may name and checks their params.
+ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& actions);
 
 }  // namespace lg::policy

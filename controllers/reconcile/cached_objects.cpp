@@ -18,7 +18,8 @@ const nlohmann::json& obj(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::optional<PolicyObject> projectPolicy(const nlohmann::json& o) {
+std::optional<PolicyObject> projectPolicy(const nlohmann::json& o,
+                                          const policy::ActionCatalog& actions) {
   const auto& md = obj(o, "metadata");
   PolicyObject p;
   p.name = str(md, "name");
@@ -27,7 +28,7 @@ std::optional<PolicyObject> projectPolicy(const nlohmann::json& o) {
   p.uid = str(md, "uid");
   if (auto g = md.find("generation"); g != md.end() && g->is_number_integer())
     p.generation = g->get<int64_t>();
-  p.parsed = policy::parseLeakPolicy(o);
+  p.parsed = policy::parseLeakPolicy(o, actions);
   p.status = obj(o, "status");
   return p;
 }

@@ -19,7 +19,9 @@ struct PolicyObject {
   nlohmann::json status = nlohmann::json::object();  // as last stored (for change detection)
   std::string key() const { return ns + "/" + name; }
 };
-std::optional<PolicyObject> projectPolicy(const nlohmann::json& obj);
+// `actions`: what a playbook step may name, and the checks of its params.
+std::optional<PolicyObject> projectPolicy(const nlohmann::json& obj,
+                                          const policy::ActionCatalog& actions);
 
 struct ReplicaSetObject {
   std::string ns, name, uid;

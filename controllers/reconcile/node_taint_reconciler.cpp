@@ -25,7 +25,7 @@ NodeTaintReconciler::Verdict NodeTaintReconciler::judge(const nlohmann::json& no
                           (*labels)["labels"].contains(actions::kTaintedNodeLabel);
     return labelled ? Verdict::kDropLabel : Verdict::kNothing;
   }
-  if (!RescheduleAction::underMemoryPressure(node)) return Verdict::kReleasePressureOver;
+  if (!actions::nodeUnderMemoryPressure(node)) return Verdict::kReleasePressureOver;
   if (lastReschedule && now - *lastReschedule < holdSeconds) return Verdict::kKeep;
   // A taint with no readable timeAdded is judged by the reschedules alone.
   if (auto added = RescheduleAction::taintAdded(node); added && now - *added < graceSeconds)
@@ -37,9 +37,10 @@ std::map<std::string, double> NodeTaintReconciler::recentReschedules() const {
   std::map<std::string, double> out;
   for (const auto& inc : d_.incidents->list()) {
     if (inc->node.empty()) continue;
-    const auto times = actions::effectiveAttempts(
-        actions::IncidentJournal::parse(inc->status),
-        [](policy::ActionKind k) { return k == policy::ActionKind::kReschedule; });
+    std::vector<actions::JournalEntry> reschedules;
+    for (auto& e : actions::IncidentJournal::parse(inc->status))
+      if (e.action == RescheduleAction::kName) reschedules.push_back(std::move(e));
+    const auto times = actions::effectiveAttempts(reschedules);
     for (double t : times) {
       auto [it, fresh] = out.emplace(inc->node, t);
       if (!fresh && t > it->second) it->second = t;

@@ -7,7 +7,6 @@
 #include "controllers/actions/action_support.h"
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
-#include "controllers/actions/reschedule_action.h"
 #include "controllers/reconcile/incident_builder.h"
 #include "operator/kube/rfc3339.h"
 #include "operator/util/logger.h"
@@ -63,6 +62,11 @@ nlohmann::json condition(const nlohmann::json& old, const std::string& type, boo
 }  // namespace
 
 PolicyReconciler::PolicyReconciler(PolicyReconcilerDeps deps) : d_(std::move(deps)) {}
+
+const actions::ActionRegistry& PolicyReconciler::actions() const {
+  static const actions::ActionRegistry kNone;
+  return d_.actions ? *d_.actions : kNone;
+}
 
 ReplicaSetLookup PolicyReconciler::rsLookup() const {
   auto* store = d_.replicaSets;
@@ -299,7 +303,7 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     acted = acted || inc->state == "Mitigating";
     // An escalation that may have happened (started and not known to have failed).
     acted = acted || !actions::effectiveAttempts(actions::IncidentJournal::parse(inc->status),
-                                                 actions::isEscalation)
+                                                 actions(), &actions::ActionTraits::escalation)
                           .empty();
     const std::string state =
         acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
@@ -375,13 +379,14 @@ Status PolicyReconciler::act(
       leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
     const auto journal = actions::IncidentJournal::parse(inc->status);
     for (const auto& e : journal) {
-      if (e.outcome != "Started" || !actions::isEscalation(e.action)) continue;
+      if (e.outcome != "Started" || !actions().traits(e.action).escalation) continue;
       // Every attempt spends budget and starts the cooldown, failed or not.
       policyActions[inc->name + "/" + e.step] = e.time;
       workloadActions[wk][inc->name + "/" + e.step] = e.time;
     }
     // Restarts: the attempts that may have taken the pod away, not the failed ones.
-    const auto took = actions::effectiveAttempts(journal, actions::takesPodAway);
+    const auto took =
+        actions::effectiveAttempts(journal, actions(), &actions::ActionTraits::takesPodAway);
     restarts[wk].insert(restarts[wk].end(), took.begin(), took.end());
     if (inc->status.is_object() &&
         inc->status.value("after", "").find("restarted") != std::string::npos)
@@ -396,8 +401,7 @@ Status PolicyReconciler::act(
 
   bool needsNodes = false;
   for (const auto& s : spec.playbook)
-    needsNodes |=
-        s.action == policy::ActionKind::kReschedule || s.when.nodeMemoryPressure.has_value();
+    needsNodes |= s.when.nodeMemoryPressure.has_value();
   std::map<std::string, bool> pressure;
   auto underPressure = [&](const std::string& node) {
     if (!needsNodes || node.empty()) return false;
@@ -409,7 +413,7 @@ Status PolicyReconciler::act(
                           .ns = "",
                           .name = node,
                           .subresource = ""});
-    const bool p = n && actions::RescheduleAction::underMemoryPressure(*n);
+    const bool p = n && actions::nodeUnderMemoryPressure(*n);
     pressure[node] = p;
     return p;
   };
@@ -486,11 +490,11 @@ nlohmann::json PolicyReconciler::lastAction(const PolicyObject& p) const {
       if (e.outcome != "Succeeded" && e.outcome != "Failed" && e.outcome != "Observed") continue;
       if (e.time < bestTime) continue;
       bestTime = e.time;
-      std::string summary = std::string(policy::name(e.action)) + " " + inc->podName;
+      std::string summary = e.action + " " + inc->podName;
       if (e.outcome == "Observed") summary += " (observed)";
       if (e.outcome == "Failed") summary += " (failed)";
       best = {{"time", isoTime(e.time)},
-              {"action", std::string(policy::name(e.action))},
+              {"action", e.action},
               {"pod", inc->podName},
               {"outcome", e.outcome},
               {"summary", summary}};

@@ -48,6 +48,8 @@ struct PolicyReconcilerDeps {
   double resolveAfterSeconds = 3600;
   // Carries playbooks out; without one the reconciler only records incidents.
   actions::PlaybookExecutor* executor = nullptr;
+  // The actions' traits, for the budgets read from the incidents' journals (the executor's).
+  const actions::ActionRegistry* actions = nullptr;
 };
 
 class PolicyReconciler : public runtime::Reconciler {
@@ -85,6 +87,8 @@ class PolicyReconciler : public runtime::Reconciler {
   // status.lastAction: the newest finished action of the policy's incidents, or null.
   nlohmann::json lastAction(const PolicyObject& p) const;
   ReplicaSetLookup rsLookup() const;
+
+  const actions::ActionRegistry& actions() const;
 
   PolicyReconcilerDeps d_;
 };

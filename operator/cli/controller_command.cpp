@@ -94,9 +94,16 @@ int runController(const ControllerFlags& flags) {
     return optionsFor ? optionsFor(s) : nullptr;
   }});
 
+  // The playbook actions: a policy's steps are checked against them as the policy is cached.
+  actions::BeastHttpFetcher diagnosticsFetcher;
+  actions::ActionRegistry actionRegistry;
+  actions::registerDefaultActions(actionRegistry, diagnosticsFetcher);
   auto& policies = mgr.addInformer<PolicyObject>(
       {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"}},
-      reconcile::projectPolicy, flags.namespaces);
+      [&actionRegistry](const nlohmann::json& j) {
+        return reconcile::projectPolicy(j, actionRegistry);
+      },
+      flags.namespaces);
   policies.addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
   auto& pods = mgr.addInformer<PodProjection>(
       {.resource = {.version = "v1", .resource = "pods"}},
@@ -159,9 +166,6 @@ int runController(const ControllerFlags& flags) {
                                        "Playbook action outcomes (Started, Succeeded, Failed, "
                                        "Skipped, Observed)",
                                        {"action", "outcome"});
-  actions::BeastHttpFetcher diagnosticsFetcher;
-  actions::ActionRegistry actionRegistry;
-  actions::registerDefaultActions(actionRegistry, diagnosticsFetcher);
   // captureDiagnostics off the reconcile workers: 2 at a time, one per policy, 32 waiting.
   actions::BackgroundRunner diagnosticsRunner(2, 32);
   std::function<void(const std::string&)> wakePolicy;  // set once the controller exists
@@ -193,7 +197,8 @@ int runController(const ControllerFlags& flags) {
                                           .events = &events,
                                           .metricsStatus = [&] { return metricsSource.status(); },
                                           .resync = flags.resync,
-                                          .executor = &executor});
+                                          .executor = &executor,
+                                          .actions = &actionRegistry});
   optionsFor =
       [&](const reconcile::UsageSample& s) -> std::shared_ptr<const detect::DetectorOptions> {
     auto pod = pods.store().get(s.ns + "/" + s.pod);

@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/event_action.h"
+#include "operator/util/yaml_json.h"
 
 namespace lg::actions {
 namespace {
@@ -15,19 +20,77 @@ class NoFetch final : public HttpFetcher {
   Result<FetchResponse> get(const FetchRequest&) override { return makeError("no network"); }
 };
 
-TEST(ActionRegistry, EveryActionIsFoundByItsPolicyName) {
+// The CRD's list of actions a step may name (crds/ is the schema's source).
+std::set<std::string> crdActions() {
+  std::ifstream in(std::string(LG_SOURCE_DIR) + "/crds/leakguard.io_leakpolicies.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto docs = yamlToJson(text.str());
+  EXPECT_TRUE(static_cast<bool>(docs));
+  std::set<std::string> out;
+  if (!docs) return out;
+  const auto& e = docs->at(0).at(nlohmann::json::json_pointer(
+      "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/playbook/items/"
+      "properties/action/enum"));
+  for (const auto& name : e)
+    out.insert(name.get<std::string>());
+  return out;
+}
+
+TEST(ActionRegistry, EveryActionOfTheCrdIsRegisteredUnderItsName) {
   NoFetch fetcher;
   ActionRegistry r;
   registerDefaultActions(r, fetcher);
-  EXPECT_EQ(r.size(), 8u);
-  for (const char* name : {"captureDiagnostics", "resizeLimits", "restart", "reschedule",
-                           "rollback", "enforceQuota", "event", "annotate"}) {
+  const auto names = crdActions();
+  EXPECT_GE(names.size(), 8u);
+  EXPECT_EQ(r.size(), names.size());
+  std::string known;
+  for (const auto& name : names) {
     const Action* a = r.find(name);
     ASSERT_NE(a, nullptr) << name;
     EXPECT_EQ(a->name(), name);
-    EXPECT_EQ(r.find(*policy::parseActionKind(name)), a);
+    EXPECT_TRUE(r.knows(name));
+    known += (known.empty() ? "" : ", ") + name;
   }
+  EXPECT_EQ(r.known(), known);
   EXPECT_EQ(r.find("reboot"), nullptr);
+  EXPECT_FALSE(r.knows("reboot"));
+}
+
+TEST(ActionRegistry, TheShippedActionsTraits) {
+  NoFetch fetcher;
+  ActionRegistry r;
+  registerDefaultActions(r, fetcher);
+  for (const char* name : {"resizeLimits", "restart", "reschedule", "rollback"})
+    EXPECT_TRUE(r.traits(name).escalation) << name;
+  for (const char* name : {"captureDiagnostics", "enforceQuota", "event", "annotate"})
+    EXPECT_FALSE(r.traits(name).escalation) << name;
+  for (const char* name : {"restart", "reschedule"})
+    EXPECT_TRUE(r.traits(name).takesPodAway) << name;
+  for (const char* name : {"resizeLimits", "rollback", "captureDiagnostics"})
+    EXPECT_FALSE(r.traits(name).takesPodAway) << name;
+  EXPECT_TRUE(r.traits("captureDiagnostics").evidence);
+  EXPECT_FALSE(r.traits("restart").evidence);
+  EXPECT_FALSE(r.traits("event").shownAsLastAction);
+  EXPECT_FALSE(r.traits("annotate").shownAsLastAction);
+  EXPECT_TRUE(r.traits("restart").shownAsLastAction);
+  // An action no longer registered (a journal entry written by an older LeakGuard) has none.
+  EXPECT_FALSE(r.traits("reboot").escalation);
+  EXPECT_FALSE(r.traits("reboot").shownAsLastAction);
+}
+
+TEST(ActionRegistry, ChecksTheParamsOfTheActionNamed) {
+  NoFetch fetcher;
+  ActionRegistry r;
+  registerDefaultActions(r, fetcher);
+  std::vector<policy::ValidationIssue> issues;
+  const nlohmann::json params = {{"factor", 9}};
+  r.checkParams("resizeLimits", policy::FieldReader(params, "p", issues));
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].field, "p.factor");
+  issues.clear();
+  r.checkParams("event", policy::FieldReader(params, "p", issues));  // not event's param
+  EXPECT_TRUE(issues.empty());
 }
 
 TEST(ActionRegistry, ALaterRegistrationReplacesTheEarlier) {

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "controllers/actions/action.h"
+#include "controllers/actions/action_registry.h"
+#include "controllers/actions/default_actions.h"
+#include "controllers/actions/http_fetcher.h"
 #include "tests/fakes/fake_api_client.h"
 
 namespace lg::actions::testing {
@@ -154,11 +157,28 @@ inline ActionTarget target(const std::string& podName = "checkout-1") {
   return t;
 }
 
-inline policy::PlaybookStep step(policy::ActionKind kind, const std::string& name = "s") {
+inline policy::PlaybookStep step(const std::string& action, const std::string& name = "s") {
   policy::PlaybookStep s;
   s.name = name;
-  s.action = kind;
+  s.action = action;
   return s;
+}
+
+// The actions the controller registers, as the policy parser's catalog and the planner's
+// traits (captureDiagnostics gets a fetcher that refuses every request).
+inline const ActionRegistry& defaultActions() {
+  struct Refuse final : HttpFetcher {
+    Result<FetchResponse> get(const FetchRequest&) override {
+      return makeError("no fetches in this test");
+    }
+  };
+  static Refuse fetcher;
+  static const ActionRegistry registry = [] {
+    ActionRegistry r;
+    registerDefaultActions(r, fetcher);
+    return r;
+  }();
+  return registry;
 }
 
 }  // namespace lg::actions::testing

@@ -14,7 +14,7 @@ using namespace testing;
 TEST(AnnotateAction, PutsLeakGuardAnnotationsOnThePod) {
   lg::testing::FakeApiClient fake;
   fake.put(ref("", "pods"), pod("checkout-1"));
-  auto s = step(policy::ActionKind::kAnnotate);
+  auto s = step("annotate");
   const auto t = target();
   ActionContext ctx{
       .api = &fake, .step = &s, .target = &t, .now = 1, .timeout = {}, .leakingRevisions = {}};

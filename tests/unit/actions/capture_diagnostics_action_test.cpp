@@ -35,10 +35,10 @@ class CaptureDiagnosticsTest : public ::testing::Test {
   void SetUp() override {
     fake_.put(ref("", "pods"), pod("checkout-1"));
     step_.name = "keep-evidence";
-    step_.params.port = 6060;
-    step_.params.path = "/debug/pprof/heap";
-    step_.params.timeoutSeconds = 3;
-    step_.params.maxBytes = 1024;
+    step_.params["port"] = 6060;
+    step_.params["path"] = "/debug/pprof/heap";
+    step_.params["timeout"] = "3s";
+    step_.params["maxBytes"] = 1024;
   }
   ActionContext ctx() {
     return {.api = &api_,
@@ -54,7 +54,7 @@ class CaptureDiagnosticsTest : public ::testing::Test {
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
   FakeFetcher fetcher_;
-  policy::PlaybookStep step_ = step(policy::ActionKind::kCaptureDiagnostics);
+  policy::PlaybookStep step_ = step("captureDiagnostics");
   ActionTarget target_ = target();
   CaptureDiagnosticsAction action_{fetcher_};
 };

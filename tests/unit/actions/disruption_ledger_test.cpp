@@ -68,7 +68,7 @@ class DisruptionLedgerApiTest : public ::testing::Test {
             .leakingRevisions = {}};
   }
   lg::testing::FakeApiClient fake_;
-  policy::PlaybookStep step_ = step(policy::ActionKind::kRestart);
+  policy::PlaybookStep step_ = step("restart");
   ActionTarget target_ = target();
 };
 

@@ -14,9 +14,9 @@ using namespace testing;
 class EnforceQuotaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    step_.params.defaultMemoryLimit = "512Mi";
-    step_.params.maxMemoryLimit = "4Gi";
-    step_.params.quotaMemoryLimits = "32Gi";
+    step_.params["defaultMemoryLimit"] = "512Mi";
+    step_.params["maxMemoryLimit"] = "4Gi";
+    step_.params["quotaMemoryLimits"] = "32Gi";
   }
   ActionContext ctx() {
     return {.api = &api_,
@@ -28,7 +28,7 @@ class EnforceQuotaTest : public ::testing::Test {
   }
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
-  policy::PlaybookStep step_ = step(policy::ActionKind::kEnforceQuota);
+  policy::PlaybookStep step_ = step("enforceQuota");
   ActionTarget target_ = target();
   EnforceQuotaAction action_;
 };
@@ -58,7 +58,7 @@ TEST_F(EnforceQuotaTest, CreatesTheLimitRangeAndQuotaTheStepDeclares) {
 
 TEST_F(EnforceQuotaTest, RunningTwiceUpdatesInPlace) {
   ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
-  step_.params.quotaMemoryLimits = "16Gi";
+  step_.params["quotaMemoryLimits"] = "16Gi";
   const auto r = action_.run(ctx(), action_.prepare(ctx()));
   ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
   EXPECT_NE(r.message.find("ResourceQuota leakguard-memory updated"), std::string::npos);
@@ -134,9 +134,10 @@ TEST_F(EnforceQuotaTest, APolicyReCreatedUnderTheSameNameIsAnotherWriter) {
 }
 
 TEST_F(EnforceQuotaTest, OnlyWhatIsDeclared) {
-  step_.params.defaultMemoryLimit.reset();
-  step_.params.maxMemoryLimit.reset();
-  EXPECT_TRUE(EnforceQuotaAction::limitRange("shop", step_.params).is_null());
+  step_.params.erase("defaultMemoryLimit");
+  step_.params.erase("maxMemoryLimit");
+  EXPECT_TRUE(EnforceQuotaAction::limitRange("shop", readParams<EnforceQuotaAction::Params>(step_))
+                  .is_null());
   ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
   EXPECT_EQ(fake_.count(ref("", "limitranges")), 0u);
   EXPECT_EQ(fake_.count(ref("", "resourcequotas")), 1u);

@@ -13,7 +13,7 @@ using namespace testing;
 
 TEST(EventAction, RecordsOnlyWithTheStepsReason) {
   lg::testing::FakeApiClient fake;
-  auto s = step(policy::ActionKind::kEvent);
+  auto s = step("event");
   const auto t = target();
   ActionContext ctx{
       .api = &fake, .step = &s, .target = &t, .now = 1, .timeout = {}, .leakingRevisions = {}};
@@ -23,7 +23,7 @@ TEST(EventAction, RecordsOnlyWithTheStepsReason) {
   auto r = a.run(ctx, a.prepare(ctx));
   EXPECT_EQ(r.eventReason, "LeakConfirmed");
   EXPECT_EQ(r.message, "memory +3.1Mi/min, limit reached in 41m; incident checkout-1-20260101");
-  s.params.reason = "PagedOnCall";
+  s.params["reason"] = "PagedOnCall";
   EXPECT_EQ(a.run(ctx, a.prepare(ctx)).eventReason, "PagedOnCall");
   EXPECT_TRUE(fake.calls().empty());
 }

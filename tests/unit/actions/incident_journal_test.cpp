@@ -10,7 +10,6 @@ namespace lg::actions {
 namespace {
 
 using namespace testing;
-using policy::ActionKind;
 
 const kube::ResourceRef kIncidents = ref("leakguard.io", "leakincidents");
 
@@ -33,14 +32,14 @@ class IncidentJournalTest : public ::testing::Test {
 TEST_F(IncidentJournalTest, AppendsAndReadsBack) {
   auto j = load();
   ASSERT_TRUE(j.append({.step = "restart",
-                        .action = ActionKind::kRestart,
+                        .action = "restart",
                         .outcome = "Started",
                         .time = 1767225600,
                         .message = "evict pod x",
                         .budget = "1/4 this hour",
                         .state = "Mitigating"}));
   ASSERT_TRUE(j.append({.step = "restart",
-                        .action = ActionKind::kRestart,
+                        .action = "restart",
                         .outcome = "Succeeded",
                         .time = 1767225601,
                         .lastAction = "restart"}));
@@ -54,7 +53,7 @@ TEST_F(IncidentJournalTest, AppendsAndReadsBack) {
   const auto entries = load().entries();
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[1].step, "restart");
-  EXPECT_EQ(entries[1].action, ActionKind::kRestart);
+  EXPECT_EQ(entries[1].action, "restart");
   EXPECT_EQ(entries[1].outcome, "Succeeded");
   EXPECT_DOUBLE_EQ(entries[1].time, 1767225601);
 }
@@ -62,8 +61,8 @@ TEST_F(IncidentJournalTest, AppendsAndReadsBack) {
 TEST_F(IncidentJournalTest, AConcurrentWriteIsNotOverwritten) {
   auto j = load();
   auto other = load();
-  ASSERT_TRUE(other.append({.step = "a", .action = ActionKind::kEvent, .outcome = "Succeeded"}));
-  auto st = j.append({.step = "b", .action = ActionKind::kRestart, .outcome = "Started"});
+  ASSERT_TRUE(other.append({.step = "a", .action = "event", .outcome = "Succeeded"}));
+  auto st = j.append({.step = "b", .action = "restart", .outcome = "Started"});
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, 409);
   EXPECT_EQ(stored()["actions"].size(), 1u);
@@ -71,11 +70,8 @@ TEST_F(IncidentJournalTest, AConcurrentWriteIsNotOverwritten) {
 
 TEST_F(IncidentJournalTest, SkipsAreFoldedAndWrittenOnlyWhenTheReasonChanges) {
   auto j = load();
-  JournalWrite s{.step = "restart",
-                 .action = ActionKind::kRestart,
-                 .outcome = "Skipped",
-                 .time = 1,
-                 .message = "PDB"};
+  JournalWrite s{
+      .step = "restart", .action = "restart", .outcome = "Skipped", .time = 1, .message = "PDB"};
   EXPECT_TRUE(*j.skip(s));
   const auto writes = fake_.callCount("replace");
   EXPECT_FALSE(*j.skip(s));
@@ -84,17 +80,17 @@ TEST_F(IncidentJournalTest, SkipsAreFoldedAndWrittenOnlyWhenTheReasonChanges) {
   EXPECT_TRUE(*j.skip(s));
   ASSERT_EQ(stored()["actions"].size(), 1u);
   EXPECT_EQ(stored()["actions"][0]["message"], "cooldown");
-  ASSERT_TRUE(j.append({.step = "restart", .action = ActionKind::kRestart, .outcome = "Started"}));
+  ASSERT_TRUE(j.append({.step = "restart", .action = "restart", .outcome = "Started"}));
   EXPECT_TRUE(*j.skip(s));  // after another entry of the step: a new skip
   EXPECT_EQ(stored()["actions"].size(), 3u);
 }
 
 TEST_F(IncidentJournalTest, BoundedKeepingWhatIdempotencyNeeds) {
   auto j = load();
-  ASSERT_TRUE(j.append({.step = "restart", .action = ActionKind::kRestart, .outcome = "Started"}));
+  ASSERT_TRUE(j.append({.step = "restart", .action = "restart", .outcome = "Started"}));
   for (int i = 0; i < 80; ++i)
     ASSERT_TRUE(j.append({.step = "s" + std::to_string(i),
-                          .action = ActionKind::kEvent,
+                          .action = "event",
                           .outcome = i % 2 ? "Observed" : "Failed",
                           .diagnostics = json{{"n", i}}}));
   const auto st = stored();
@@ -109,9 +105,13 @@ TEST_F(IncidentJournalTest, ToleratesGarbage) {
   const auto e = IncidentJournal::parse(json::parse(
       R"({"actions": [1, {"action": "reboot"}, {"action": "restart", "time": 5, "step": 1},
                       {"action": "event", "outcome": "Succeeded", "time": "garbage"}]})"));
-  ASSERT_EQ(e.size(), 2u);
-  EXPECT_EQ(e[0].step, "");
-  EXPECT_EQ(e[1].time, 0);
+  // An action no longer registered is kept: its entries still count as what they say (with no
+  // traits, a record step).
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].action, "reboot");
+  EXPECT_FALSE(defaultActions().traits("reboot").escalation);
+  EXPECT_EQ(e[1].step, "");
+  EXPECT_EQ(e[2].time, 0);
   auto gone = IncidentJournal::load(fake_, "shop", "nope", std::chrono::seconds(1));
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, 404);

@@ -20,7 +20,6 @@ namespace lg::actions {
 namespace {
 
 using namespace testing;
-using policy::ActionKind;
 
 const kube::ResourceRef kIncidents = ref("leakguard.io", "leakincidents");
 const kube::ResourceRef kEvents{.group = "events.k8s.io",
@@ -73,13 +72,14 @@ class StallingFetcher final : public HttpFetcher {
 class ProbeAction final : public Action {
  public:
   explicit ProbeAction(lg::testing::FakeApiClient& fake) : fake_(fake) {}
-  policy::ActionKind kind() const override { return ActionKind::kRestart; }
+  std::string_view name() const override { return "restart"; }
+  ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
   ActionPlan prepare(const ActionContext&) const override { return ActionPlan::go("probe"); }
   ActionResult run(const ActionContext& ctx, const ActionPlan&) const override {
     auto inc = fake_.object(kIncidents, "shop", ctx.target->incidentName);
     const auto entries = IncidentJournal::parse((*inc)["status"]);
     startedBeforeRun = !entries.empty() && entries.back().outcome == "Started" &&
-                       entries.back().action == ActionKind::kRestart;
+                       entries.back().action == "restart";
     ++runs;
     return ActionResult::succeeded("PodRestarted", "probed");
   }
@@ -90,7 +90,7 @@ class ProbeAction final : public Action {
 
 policy::LeakPolicySpec parse(const std::string& yaml) {
   auto docs = yamlToJson("spec:\n  selector: {matchLabels: {a: b}}\n" + yaml);
-  auto p = policy::parseLeakPolicy(docs->at(0));
+  auto p = policy::parseLeakPolicy(docs->at(0), defaultActions());
   EXPECT_TRUE(p.usable()) << p.summary();
   return p.spec;
 }

@@ -3,16 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "operator/util/yaml_json.h"
+#include "tests/unit/actions/action_test_support.h"
 
 namespace lg::actions {
 namespace {
 
-using policy::ActionKind;
 using V = Decision::Verdict;
 
 policy::LeakPolicySpec spec(const std::string& yaml) {
   auto docs = yamlToJson("spec:\n  selector: {matchLabels: {a: b}}\n" + yaml);
-  auto p = policy::parseLeakPolicy(docs->at(0));
+  auto p = policy::parseLeakPolicy(docs->at(0), testing::defaultActions());
   EXPECT_TRUE(p.usable()) << p.summary();
   return p.spec;
 }
@@ -27,6 +27,7 @@ const char* kLadder = R"(  mode: Enforce
 
 PlanInput input(const policy::LeakPolicySpec& s, double exhaustion) {
   return PlanInput{.spec = &s,
+                   .actions = &testing::defaultActions(),
                    .now = 100000,
                    .exhaustionSeconds = exhaustion,
                    .confidence = 0.999,
@@ -38,7 +39,7 @@ TEST(PlaybookPlanner, NothingEscalatesBeforeTheConditionHolds) {
   const auto d = planPlaybook(input(s, 3 * 3600));
   // Only the unconditional record step.
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].action, ActionKind::kCaptureDiagnostics);
+  EXPECT_EQ(d[0].action, "captureDiagnostics");
   EXPECT_EQ(d[0].verdict, V::kRun);
 }
 
@@ -46,8 +47,8 @@ TEST(PlaybookPlanner, EvidenceFirstThenRestart) {
   const auto s = spec(kLadder);
   const auto d = planPlaybook(input(s, 20 * 60));
   ASSERT_EQ(d.size(), 2u);
-  EXPECT_EQ(d[0].action, ActionKind::kCaptureDiagnostics);
-  EXPECT_EQ(d[1].action, ActionKind::kRestart);
+  EXPECT_EQ(d[0].action, "captureDiagnostics");
+  EXPECT_EQ(d[1].action, "restart");
   EXPECT_EQ(d[1].verdict, V::kRun);
   EXPECT_FALSE(d[1].dryRun);
   EXPECT_NE(d[1].reason.find("limit reached in 20m (within 30m)"), std::string::npos)
@@ -62,34 +63,34 @@ TEST(PlaybookPlanner, HighestEligibleStepWins) {
   auto in = input(s, 20 * 60);
   in.restartTimes = {in.now - 100, in.now - 2000, in.now - 5000};
   const auto d = planPlaybook(in);
-  ASSERT_EQ(d.back().action, ActionKind::kRollback);
+  ASSERT_EQ(d.back().action, "rollback");
   EXPECT_NE(d.back().reason.find("3 restarts within 2h"), std::string::npos);
   // Restarts outside the window do not count.
   in.restartTimes = {in.now - 100, in.now - 2000, in.now - 9000};
-  EXPECT_EQ(planPlaybook(in).back().action, ActionKind::kRestart);
+  EXPECT_EQ(planPlaybook(in).back().action, "restart");
 }
 
 TEST(PlaybookPlanner, DoneStepsAreNeverRepeated) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 60},
-                {"restart", ActionKind::kRestart, "Started", in.now - 30}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 60},
+                {"restart", "restart", "Started", in.now - 30}};
   EXPECT_TRUE(planPlaybook(in).empty());
 }
 
 TEST(PlaybookPlanner, FailedStepsRetryAfterTheCooldownAtMostThreeTimes) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 900},
-                {"restart", ActionKind::kRestart, "Failed", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 900},
+                {"restart", "restart", "Failed", in.now - 60}};
   auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kSkip);
   EXPECT_NE(d[0].reason.find("next attempt in 9m"), std::string::npos) << d[0].reason;
   in.journal[1].time = in.now - 700;
   EXPECT_EQ(planPlaybook(in)[0].verdict, V::kRun);
-  in.journal.push_back({"restart", ActionKind::kRestart, "Failed", in.now - 900});
-  in.journal.push_back({"restart", ActionKind::kRestart, "Failed", in.now - 800});
+  in.journal.push_back({"restart", "restart", "Failed", in.now - 900});
+  in.journal.push_back({"restart", "restart", "Failed", in.now - 800});
   EXPECT_TRUE(planPlaybook(in).empty());
 }
 
@@ -98,9 +99,9 @@ TEST(PlaybookPlanner, FailedStepsRetryAfterTheCooldownAtMostThreeTimes) {
 TEST(PlaybookPlanner, AnAttemptThatFailedWhileRunningIsRetriedAfterTheCooldown) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 900},
-                {"restart", ActionKind::kRestart, "Started", in.now - 60},
-                {"restart", ActionKind::kRestart, "Failed", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 900},
+                {"restart", "restart", "Started", in.now - 60},
+                {"restart", "restart", "Failed", in.now - 60}};
   auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kSkip);
@@ -109,12 +110,12 @@ TEST(PlaybookPlanner, AnAttemptThatFailedWhileRunningIsRetriedAfterTheCooldown) 
   in.now += 600;
   d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].action, ActionKind::kRestart);
+  EXPECT_EQ(d[0].action, "restart");
   EXPECT_EQ(d[0].verdict, V::kRun);
   // The third failed attempt is the last.
   for (int i = 0; i < 2; ++i) {
-    in.journal.push_back({"restart", ActionKind::kRestart, "Started", in.now - 30});
-    in.journal.push_back({"restart", ActionKind::kRestart, "Failed", in.now - 30});
+    in.journal.push_back({"restart", "restart", "Started", in.now - 30});
+    in.journal.push_back({"restart", "restart", "Failed", in.now - 30});
   }
   in.now += 600;
   EXPECT_TRUE(planPlaybook(in).empty());
@@ -124,10 +125,10 @@ TEST(PlaybookPlanner, AStartWithNoOutcomeIsNeverRepeatedBlindly) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
   // Failed once, then started again and cut short by a crash: in doubt, so not repeated.
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 2000},
-                {"restart", ActionKind::kRestart, "Started", in.now - 1900},
-                {"restart", ActionKind::kRestart, "Failed", in.now - 1900},
-                {"restart", ActionKind::kRestart, "Started", in.now - 1000}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 2000},
+                {"restart", "restart", "Started", in.now - 1900},
+                {"restart", "restart", "Failed", in.now - 1900},
+                {"restart", "restart", "Started", in.now - 1000}};
   EXPECT_TRUE(planPlaybook(in).empty());
   const auto h = stepHistory("restart", in.journal);
   EXPECT_TRUE(h.done);
@@ -138,9 +139,9 @@ TEST(PlaybookPlanner, AStartWithNoOutcomeIsNeverRepeatedBlindly) {
 TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 2000},
-                {"restart", ActionKind::kRestart, "Started", in.now - 1000},
-                {"restart", ActionKind::kRestart, "Skipped", in.now - 1000}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 2000},
+                {"restart", "restart", "Started", in.now - 1000},
+                {"restart", "restart", "Skipped", in.now - 1000}};
   const auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kRun);
@@ -149,20 +150,22 @@ TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
   EXPECT_EQ(h.failures, 0);
   EXPECT_TRUE(h.effectiveAttempts.empty());
   // Succeeded after all: done, one attempt that took effect, at the time it started.
-  in.journal.push_back({"restart", ActionKind::kRestart, "Started", in.now - 500});
-  in.journal.push_back({"restart", ActionKind::kRestart, "Succeeded", in.now - 499});
+  in.journal.push_back({"restart", "restart", "Started", in.now - 500});
+  in.journal.push_back({"restart", "restart", "Succeeded", in.now - 499});
   EXPECT_TRUE(planPlaybook(in).empty());
   EXPECT_EQ(stepHistory("restart", in.journal).effectiveAttempts,
             (std::vector<double>{in.now - 500}));
   // Across steps: each restart step's attempts once; the diagnostics are no escalation.
-  EXPECT_EQ(effectiveAttempts(in.journal, takesPodAway), (std::vector<double>{in.now - 500}));
-  EXPECT_EQ(effectiveAttempts(in.journal, isEscalation), (std::vector<double>{in.now - 500}));
+  EXPECT_EQ(effectiveAttempts(in.journal, testing::defaultActions(), &ActionTraits::takesPodAway),
+            (std::vector<double>{in.now - 500}));
+  EXPECT_EQ(effectiveAttempts(in.journal, testing::defaultActions(), &ActionTraits::escalation),
+            (std::vector<double>{in.now - 500}));
 }
 
 TEST(PlaybookPlanner, BudgetsSkipWithTheReason) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", ActionKind::kCaptureDiagnostics, "Succeeded", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 60}};
 
   in.policyActionTimes = {in.now - 100, in.now - 200, in.now - 300, in.now - 400};
   auto d = planPlaybook(in);

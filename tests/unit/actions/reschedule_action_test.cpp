@@ -39,7 +39,7 @@ class RescheduleTest : public ::testing::Test {
   json taints() { return (*fake_.object(ref("", "nodes"), "", "n1"))["spec"]["taints"]; }
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
-  policy::PlaybookStep step_ = step(policy::ActionKind::kReschedule);
+  policy::PlaybookStep step_ = step("reschedule");
   ActionTarget target_ = target();
   RescheduleAction action_;
 };

@@ -28,7 +28,7 @@ class ResizeLimitsActionTest : public ::testing::Test {
   }
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
-  policy::PlaybookStep step_ = step(policy::ActionKind::kResizeLimits);
+  policy::PlaybookStep step_ = step("resizeLimits");
   ActionTarget target_ = target();
   ResizeLimitsAction action_;
 };
@@ -44,7 +44,7 @@ TEST(ResizeLimitsNewLimit, FactorRoundedUpToMiBAndCapped) {
 }
 
 TEST_F(ResizeLimitsActionTest, RaisesTheLeakingContainersLimitInPlace) {
-  step_.params.factor = 1.5;
+  step_.params["factor"] = 1.5;
   const auto plan = action_.prepare(ctx());
   ASSERT_EQ(plan.kind, ActionPlan::Kind::kGo) << plan.message;
   EXPECT_EQ(plan.message, "raise container app memory limit 64Mi -> 96Mi in place (pods/resize)");
@@ -57,8 +57,8 @@ TEST_F(ResizeLimitsActionTest, RaisesTheLeakingContainersLimitInPlace) {
 }
 
 TEST_F(ResizeLimitsActionTest, StopsAtMaxLimit) {
-  step_.params.factor = 4;
-  step_.params.maxLimitBytes = 100.0 * (1 << 20);
+  step_.params["factor"] = 4;
+  step_.params["maxLimit"] = "100Mi";
   const auto plan = action_.prepare(ctx());
   EXPECT_EQ(plan.message, "raise container app memory limit 64Mi -> 100Mi in place (pods/resize)");
   fake_.put(ref("", "pods"), pod("checkout-1", "100Mi"));

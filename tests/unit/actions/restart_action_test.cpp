@@ -24,7 +24,7 @@ class RestartActionTest : public ::testing::Test {
   }
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
-  policy::PlaybookStep step_ = step(policy::ActionKind::kRestart);
+  policy::PlaybookStep step_ = step("restart");
   ActionTarget target_ = target();
   RestartAction action_;
 };
@@ -168,7 +168,7 @@ TEST_F(RestartActionTest, VerifyTellsAnEvictionThatHappenedFromOneThatDidNot) {
 }
 
 TEST_F(RestartActionTest, RolloutRestartAnnotatesTheOwnersTemplate) {
-  step_.params.strategy = "rolloutRestart";
+  step_.params["strategy"] = "rolloutRestart";
   fake_.put(ref("apps", "deployments"),
             json{{"metadata", {{"name", "checkout"}, {"namespace", "shop"}}},
                  {"spec", {{"template", {{"metadata", {{"labels", {{"app", "checkout"}}}}}}}}}});
@@ -189,7 +189,7 @@ TEST_F(RestartActionTest, RolloutRestartAnnotatesTheOwnersTemplate) {
 }
 
 TEST_F(RestartActionTest, RolloutRestartNeedsAnOwner) {
-  step_.params.strategy = "rolloutRestart";
+  step_.params["strategy"] = "rolloutRestart";
   target_.workloadKind = "";
   const auto plan = action_.prepare(ctx());
   EXPECT_EQ(plan.kind, ActionPlan::Kind::kSkip);

@@ -59,7 +59,7 @@ class RollbackTest : public ::testing::Test {
   json deployment() { return *fake_.object(ref("apps", "deployments"), "shop", "checkout"); }
   lg::testing::FakeApiClient fake_;
   SubresourceApi api_{fake_};
-  policy::PlaybookStep step_ = step(policy::ActionKind::kRollback);
+  policy::PlaybookStep step_ = step("rollback");
   ActionTarget target_ = target();  // runs hash3, the current revision
   std::set<std::string> leaking_;
   RollbackAction action_;

@@ -7,9 +7,15 @@
 #include <sstream>
 
 #include "operator/util/yaml_json.h"
+#include "tests/unit/actions/action_test_support.h"
 
 namespace lg::policy {
 namespace {
+
+// Parsed against the actions the controller registers.
+ParsedPolicy parseLeakPolicy(const nlohmann::json& object) {
+  return policy::parseLeakPolicy(object, actions::testing::defaultActions());
+}
 
 nlohmann::json policy(const std::string& specYaml) {
   auto docs = yamlToJson(
@@ -41,8 +47,8 @@ TEST(LeakPolicy, ParsesTheIssueExample) {
   EXPECT_TRUE(s.watches(detect::Resource::kFds));
   EXPECT_FALSE(s.watches(detect::Resource::kThreads));
   ASSERT_EQ(s.playbook.size(), 3u);
-  EXPECT_EQ(s.playbook[0].action, ActionKind::kCaptureDiagnostics);
-  EXPECT_EQ(*s.playbook[0].params.port, 6060);
+  EXPECT_EQ(s.playbook[0].action, "captureDiagnostics");
+  EXPECT_EQ(s.playbook[0].params.value("port", 0), 6060);
   EXPECT_EQ(*s.playbook[1].when.exhaustionWithinSeconds, 1800);
   EXPECT_EQ(*s.playbook[2].when.restartsAtLeast, 3);
   EXPECT_EQ(*s.playbook[2].when.withinSeconds, 7200);

@@ -73,7 +73,7 @@ class PolicyReconcilerTest : public ::testing::Test {
   // What the informers would do: copy the API's objects into the caches.
   void syncPolicy() {
     auto obj = api_.object(kPolicies, "shop", "checkout");
-    auto p = projectPolicy(*obj);
+    auto p = projectPolicy(*obj, actions::testing::defaultActions());
     policies_.upsert(p->key(), std::make_shared<const PolicyObject>(*p),
                      (*obj)["metadata"]["resourceVersion"]);
   }
@@ -116,7 +116,8 @@ class PolicyReconcilerTest : public ::testing::Test {
                                                                    .pods = &pods_,
                                                                    .replicaSets = &replicaSets_,
                                                                    .incidents = &incidents_,
-                                                                   .executor = executor_.get()});
+                                                                   .executor = executor_.get(),
+                                                                   .actions = &registry_});
     for (const char* name : {"checkout-1", "checkout-2"})
       api_.put(kPods,
                podJson(name, name == std::string("checkout-1") ? "uid-1" : "uid-2", "checkout"));
@@ -225,7 +226,7 @@ TEST_F(PolicyReconcilerTest, TwoPoliciesOnOnePodEachKeepTheirOwnIncident) {
       "kind": "LeakPolicy", "metadata": {"name": "guard", "namespace": "shop", "uid": "uid-guard",
       "generation": 1}, "spec": {"selector": {"matchLabels": {"app": "checkout"}},
       "mode": "Observe"}})"));
-  auto gp = projectPolicy(guard);
+  auto gp = projectPolicy(guard, actions::testing::defaultActions());
   policies_.upsert(gp->key(), std::make_shared<const PolicyObject>(*gp),
                    guard["metadata"]["resourceVersion"]);
   rec_->reconcile("shop/guard");
