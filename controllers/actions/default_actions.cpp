@@ -4,6 +4,7 @@
 #include "controllers/actions/capture_diagnostics_action.h"
 #include "controllers/actions/enforce_quota_action.h"
 #include "controllers/actions/event_action.h"
+#include "controllers/actions/label_action.h"
 #include "controllers/actions/reschedule_action.h"
 #include "controllers/actions/resize_limits_action.h"
 #include "controllers/actions/restart_action.h"
@@ -20,6 +21,7 @@ void registerDefaultActions(ActionRegistry& registry, HttpFetcher& fetcher) {
   registry.add(std::make_unique<EnforceQuotaAction>());
   registry.add(std::make_unique<EventAction>());
   registry.add(std::make_unique<AnnotateAction>());
+  registry.add(std::make_unique<LabelAction>());
 }
 
 }  // namespace lg::actions

@@ -235,6 +235,8 @@ class PlaybooksInOneRun(unittest.TestCase):
         apply(leaky_deployment(ns + "dryrun", "shop", **LEAK))
         apply(policy(ns + "dryrun", "shop", "shop", [
             {"name": "mark", "action": "annotate"},
+            {"name": "tag", "action": "label",
+             "params": {"labels": {"leakguard.io/leaking": "yes"}}},
             {"name": "restart", "action": "restart", "dryRun": True}]))
 
         # 7. budgets: five replicas, one at a time. Replacements take 50 s to be Ready: longer
@@ -380,11 +382,18 @@ class PlaybooksInOneRun(unittest.TestCase):
         self.assertEqual(kjson("get", "limitranges", "-n", ns)["items"], [])
         self.assertEqual([c for c in kjson("get", "configmaps", "-n", ns)["items"]
                           if "diag" in c["metadata"]["name"]], [])
-        # The dry run's neighbour step acted: annotate is real in Enforce mode.
+        # The dry run's neighbours acted: annotate and label are real in Enforce mode (label:
+        # an action added with its own files only, issue 11).
         ns = self.P + "dryrun"
         annotated = [p for p in pods(ns, "shop")
                      if "leakguard.io/incident" in p["metadata"].get("annotations", {})]
         self.assertEqual(len(annotated), 1)
+        labelled = [p for p in pods(ns, "shop")
+                    if p["metadata"].get("labels", {}).get("leakguard.io/leaking") == "yes"]
+        self.assertEqual([p["metadata"]["uid"] for p in labelled],
+                         [p["metadata"]["uid"] for p in annotated])
+        self.assertEqual(labelled[0]["metadata"]["labels"]["app"], "shop")
+        self.assertIn(("tag", "Succeeded"), [(x[2], x[3]) for x in journal(ns)])
         self.assertTrue(events(ns, "ActionObserved"))
         for x in ("observe", "dryrun"):
             assert_only_ours(self, self.P + x, self.op)

@@ -89,6 +89,10 @@ class PolicyStatus(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("spec.playbook", r.stderr)
         self.assertIn("step names must be unique", r.stderr)
+        bad = policy(self.NS, "bad", "web", playbook=[{"action": "label"}])
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("label needs params.labels", r.stderr)
 
     def test_policy_the_schema_cannot_judge_is_reported_in_ready(self):
         # The schema checks a quantity's form; the operator also refuses a negative one.
@@ -108,6 +112,15 @@ class PolicyStatus(unittest.TestCase):
             ready(self.NS, "twice")))
         self.assertEqual(c["reason"], "InvalidSpec")
         self.assertIn("a step without a name repeats another", c["message"])
+        # An action's own params are checked by the action: a label key the schema lets by.
+        apply(policy(self.NS, "badkey", "web", playbook=[
+            {"action": "label", "params": {"labels": {"not a key": "x"}}}]))
+        _, c = wait_for("Ready=False", lambda: (lambda s_c: s_c if s_c[1] and
+                                                s_c[1]["status"] == "False" else None)(
+            ready(self.NS, "badkey")))
+        self.assertEqual(c["reason"], "InvalidSpec")
+        self.assertIn('spec.playbook[0].params.labels: "not a key" is not a label key',
+                      c["message"])
         self.assertTrue(self.op.alive())
 
 
