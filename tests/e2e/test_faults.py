@@ -19,7 +19,9 @@ controller is SIGKILLed at one point of a one-step playbook (restart), and a new
   - before Started: the status write that journals "Started" is held, then dropped;
   - after Started: the eviction is held, then dropped (it never reaches the API server);
   - after the side effect: the eviction goes through, the write of "Succeeded" is held, dropped;
-  - after the outcome: killed once "Succeeded" is journalled.
+  - after the outcome: killed once "Succeeded" is journalled;
+  - failover: two controllers share a Lease; the leader is killed while its eviction is held,
+    and the standby (never restarted, its detectors warm) takes over.
 In each, the pod is evicted exactly once: never twice, never not at all.
 
 TwoControllers (faults_two_e2e): two controllers (as two installs would be: each its own process,
@@ -193,6 +195,9 @@ class KilledAtEachPoint(unittest.TestCase):
         "after-effect": lambda ns: {"method": "PUT", "path": KilledAtEachPoint.STATUS % ns,
                                     "body": '"outcome":"Succeeded"', "fault": "stall"},
         "after-outcome": None,
+        # Two controllers sharing a Lease; the leader is killed while its eviction is held.
+        "failover": lambda ns: {"method": "POST", "path": KilledAtEachPoint.EVICT % ns,
+                                "bodyNot": "dryRun", "fault": "stall"},
     }
 
     def run_point(self, i, point, results):
@@ -203,20 +208,30 @@ class KilledAtEachPoint(unittest.TestCase):
             rule = self.POINTS[point]
             proxy.rules([rule(ns)] if rule else [])
             kc = proxy.kubeconfig_path
-            ops.append(Operator(18202 + 2 * i, "--no-leader-elect", namespaces=[ns],
-                                kubeconfig_path=kc))
+            failover = point == "failover"
+            election = (["--lease-namespace", ns, "--lease-name", "faults"] if failover else
+                        ["--no-leader-elect"])
+            for k in range(2 if failover else 1):
+                ops.append(Operator(18202 + 2 * i + k, *election, "--identity", "op-%d" % k,
+                                    namespaces=[ns], kubeconfig_path=kc))
             if rule:
                 wait_for("%s: a request held at the point" % point,
                          lambda: ops[0].alive() and proxy.stalled(), timeout=SLOW, interval=0.5)
             else:
                 wait_for("%s: the outcome journalled" % point, lambda: any(
                     o == "Succeeded" for o, _, _ in entries(ns)), timeout=SLOW, interval=0.5)
+            if failover:  # the leader is killed; the standby, its detectors warm, takes over
+                holder = kjson("get", "lease", "-n", ns, "faults")["spec"]["holderIdentity"]
+                leader = [op for k, op in enumerate(ops) if holder == "op-%d" % k][0]
+                ops.remove(leader)
+                ops.insert(0, leader)
             ops[0].stop(signal.SIGKILL)
             killed = time.time()
             before = entries(ns)
             proxy.rules([])
-            ops.append(Operator(18203 + 2 * i, "--no-leader-elect", namespaces=[ns],
-                                kubeconfig_path=kc))
+            if not failover:
+                ops.append(Operator(18203 + 2 * i, "--no-leader-elect", namespaces=[ns],
+                                    kubeconfig_path=kc))
             # Evicted (by one controller or the other), and nothing more after a while. The new
             # controller confirms the leak again first (about 5 minutes: its detector starts
             # empty), then the in-doubt check (90 s after Started) and the cooldown (20 s).
@@ -264,6 +279,11 @@ class KilledAtEachPoint(unittest.TestCase):
         # is gone, so the incident may be resolved before the step is verified.)
         self.assertIn(outcomes.get("after-effect"), (["Started"], ["Started", "Succeeded"]))
         self.assertEqual(outcomes.get("after-outcome"), ["Started", "Succeeded"])
+        # The leader killed while its eviction was held: the standby took the Lease over, found
+        # the step in doubt, saw the pod still there (not done) and evicted it, once.
+        self.assertEqual(outcomes.get("failover", [])[:2], ["Started", "Failed"])
+        self.assertEqual(outcomes.get("failover", [])[-2:], ["Started", "Succeeded"])
+        self.assertTrue(results["failover"].get("verified"), "the standby verified nothing")
 
 
 class TwoControllers(unittest.TestCase):
@@ -293,7 +313,7 @@ class TwoControllers(unittest.TestCase):
                 samples.append((time.time(), 3 - ready))
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        ops = [Operator(18211 + i, "--no-leader-elect", namespaces=[ns]) for i in range(2)]
+        ops = [Operator(18221 + i, "--no-leader-elect", namespaces=[ns]) for i in range(2)]
         try:
             wait_for("every original replica evicted", lambda: all(o.alive() for o in ops) and
                      set(evictions(ns)) >= originals, timeout=SLOW + 300, interval=3)

@@ -16,7 +16,10 @@ the pressure.
   - a probe pod that tolerates Kubernetes' own node.kubernetes.io/memory-pressure taint and
     prefers lg-node still lands on lg-sim-node: LeakGuard's taint keeps it off;
   - the pressure ends: LeakGuard removes its taint, and the same probe lands on lg-node again;
-  - a taint no incident knows of (a controller that died after tainting) is lifted too.
+  - a taint no incident knows of (a controller that died after tainting) is lifted too;
+  - every eviction refused (another namespace, its controller behind the fault proxy): three
+    Failed attempts, each with the API's reason, the 20 s cooldown apart, the pod never
+    evicted, and once the pressure ends no node keeps a LeakGuard taint.
 
 The leaks are confirmed first (RescheduleLeakConfirmed, while other tests share the cluster);
 the pressure, the simulated node and everything after need the cluster alone
@@ -32,12 +35,15 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
                                 "operator"))
-from lgtest import (REPO, Operator, apply, fresh_namespace, kjson, kubectl,  # noqa: E402
-                    leaky_deployment, wait_for)
+from lgtest import (REPO, FaultProxy, Operator, apply, evictions,  # noqa: E402
+                    fresh_namespace, kjson, kubectl, leaky_deployment, wait_for)
 
 NODE = "lg-node"
 SIM = "lg-sim-node"
 NS = "lg-e2e-reschedule"
+# A second namespace whose controller reaches the API server through tests/faultproxy, which
+# answers every real eviction 503 (issue 11): its reschedule fails, three times, under pressure.
+REFUSED = "lg-e2e-reschedule-refused"
 TAINT = "leakguard.io/memory-pressure"
 SLOW = 900  # seconds: a leak is confirmed after minutes of growth
 
@@ -197,12 +203,24 @@ def scheduled_node(name):
     return kjson("get", "pod", "-n", NS, name)["spec"].get("nodeName")
 
 
-def journal():
+def journal(ns=NS):
     out = []
-    for inc in kjson("get", "leakincidents", "-n", NS)["items"]:
+    for inc in kjson("get", "leakincidents", "-n", ns)["items"]:
         for e in inc.get("status", {}).get("actions", []):
             out.append((inc["spec"]["pod"]["name"], e.get("step"), e.get("outcome"),
                         e.get("message", "")))
+    return out
+
+
+def journal_times(ns):
+    """(pod, step, outcome, message, time in seconds) of the journal entries in ns."""
+    out = []
+    for inc in kjson("get", "leakincidents", "-n", ns)["items"]:
+        for e in inc.get("status", {}).get("actions", []):
+            t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            out.append((inc["spec"]["pod"]["name"], e.get("step"), e.get("outcome"),
+                        e.get("message", ""), t))
     return out
 
 
@@ -229,21 +247,44 @@ class RescheduleLeakConfirmed(unittest.TestCase):
                                       "when": {"nodeMemoryPressure": True}}],
                         "budgets": {"maxUnavailable": 1, "cooldown": "1s",
                                     "maxActionsPerHour": 10}}})
+        # The refused namespace: one pod, a slower leak (its limit 18 minutes away), cooldown
+        # 20 s so that three attempts fit in the pressure.
+        fresh_namespace(REFUSED)
+        apply(leaky_deployment(REFUSED, "hog", limit="384Mi", LEAK_PATTERN="linear",
+                               LEAK_BASE_MIB=16, LEAK_RATE=20, LEAK_START_AFTER=10))
+        kubectl("rollout", "status", "-n", REFUSED, "deployment/hog", "--timeout=180s")
+        apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
+               "metadata": {"name": "hog", "namespace": REFUSED},
+               "spec": {"selector": {"matchLabels": {"app": "hog"}}, "mode": "Enforce",
+                        "detection": {"minGrowth": "2m"},
+                        "playbook": [{"name": "move", "action": "reschedule",
+                                      "when": {"nodeMemoryPressure": True}}],
+                        "budgets": {"cooldown": "20s", "maxActionsPerHour": 10}}})
+        proxy = FaultProxy(seed=5)
+        proxy.rules([{"method": "POST", "bodyNot": "dryRun", "fault": "status", "status": 503,
+                      "path": "/api/v1/namespaces/%s/pods/[^/]+/eviction$" % REFUSED}])
         op = Operator(18195, "--no-leader-elect", namespaces=[NS])
+        refused = Operator(18198, "--no-leader-elect", namespaces=[REFUSED],
+                           kubeconfig_path=proxy.kubeconfig_path)
         try:
-            pods = {p["metadata"]["name"] for p in
-                    kjson("get", "pods", "-n", NS, "-l", "app=hog")["items"]}
-            wait_for("both leaks confirmed", lambda: {
-                i["spec"]["pod"]["name"] for i in kjson("get", "leakincidents", "-n", NS)["items"]}
-                >= pods, timeout=SLOW, interval=3)
-            self.assertTrue(op.alive())
-            self.assertEqual([x for x in journal() if x[1] == "move"], [],
-                             "reschedule acted on a node without memory pressure")
+            for ns, o in ((NS, op), (REFUSED, refused)):
+                pods = {p["metadata"]["name"] for p in
+                        kjson("get", "pods", "-n", ns, "-l", "app=hog")["items"]}
+                wait_for("the leaks of %s confirmed" % ns, lambda: self.assertTrue(o.alive()) or {
+                    i["spec"]["pod"]["name"] for i in
+                    kjson("get", "leakincidents", "-n", ns)["items"]} >= pods,
+                    timeout=SLOW, interval=3)
+                self.assertEqual([x for x in journal(ns) if x[1] == "move"], [],
+                                 "reschedule acted on a node without memory pressure")
             self.assertFalse(memory_pressure(NODE))
         except BaseException:
             op.stop()
+            refused.stop()
+            proxy.stop()
             raise
         op.detach("reschedule")
+        refused.detach("reschedule-refused")
+        proxy.detach("reschedule-refused")
 
 
 class RescheduleCleanup(unittest.TestCase):
@@ -251,12 +292,15 @@ class RescheduleCleanup(unittest.TestCase):
 
     def test_controller_stopped_node_restored_namespace_deleted(self):
         Operator.stop_detached("reschedule")
+        Operator.stop_detached("reschedule-refused")
+        FaultProxy.stop_detached("reschedule-refused")
         if memory_pressure(NODE):
             kubelet()
         if TAINT in taint_keys(NODE):
             kubectl("taint", "node", NODE, TAINT + "-", check=False)
         kubectl("delete", "node", SIM, "--ignore-not-found", check=False)
-        kubectl("delete", "namespace", NS, "--wait=false", "--ignore-not-found")
+        for ns in (NS, REFUSED):
+            kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found")
 
 
 class RescheduleOffAPressuredNode(unittest.TestCase):
@@ -267,6 +311,7 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
     def setUpClass(cls):
         cls.sim = None
         cls.op = Operator.attach("reschedule")
+        cls.refused = Operator.attach("reschedule-refused")
         cls.pressured = False
         try:
             cls.originals = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in
@@ -285,6 +330,8 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
     def tearDownClass(cls):
         if cls.op:
             cls.op.stop()
+        cls.refused.stop()
+        FaultProxy.stop_detached("reschedule-refused")
         if cls.pressured:
             kubelet()
         if TAINT in taint_keys(NODE):  # the test failed before LeakGuard released the node
@@ -330,6 +377,24 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
         wait_for("probe-during scheduled", lambda: scheduled_node("probe-during"), 60)
         self.assertEqual(scheduled_node("probe-during"), SIM)
 
+        # Meanwhile, under the same pressure, every eviction of the refused namespace answered
+        # 503: three attempts, each Failed with the reason, the cooldown apart, then no more.
+        self.assertTrue(self.refused.alive(), self.refused.logs()[-20:])
+        refused_pods = {p["metadata"]["name"] for p in
+                        kjson("get", "pods", "-n", REFUSED, "-l", "app=hog")["items"]}
+        failed = lambda: [(t, m) for _, step, o, m, t in journal_times(REFUSED)  # noqa: E731
+                          if step == "move" and o == "Failed"]
+        wait_for("three failed reschedules in " + REFUSED, lambda: len(failed()) >= 3, 240, 3)
+        time.sleep(25)  # longer than the cooldown: a fourth attempt would be journalled by now
+        self.assertEqual(len(failed()), 3, journal(REFUSED))
+        for _, msg in failed():
+            self.assertIn("injected by faultproxy: HTTP 503", msg)
+        times = [t for t, _ in failed()]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertTrue(all(g >= 20 for g in gaps), "closer than the 20s cooldown: %r" % gaps)
+        self.assertIn("(attempt 3 of 3: not tried again)", failed()[-1][1])
+        print("refused reschedules %r s apart" % gaps, file=sys.stderr)
+
         # The pressure ends: LeakGuard takes its taint off, and lg-node takes new pods again.
         kubelet()
         type(self).pressured = False
@@ -373,6 +438,14 @@ class RescheduleOffAPressuredNode(unittest.TestCase):
         self.assertTrue(leakguard_node_patches(SIM, orphaned),
                         "no LeakGuard patched %s after the orphaned taint was put on" % SIM)
         print("lifted by %s" % self.lifted_by(SIM), file=sys.stderr)
+
+        # Every eviction of the refused namespace failed: its pod was never evicted and is still
+        # there, and no node keeps a LeakGuard taint now that the pressure is over.
+        self.assertEqual(evictions(REFUSED), [])
+        self.assertTrue(refused_pods <= {p["metadata"]["name"] for p in
+                                         kjson("get", "pods", "-n", REFUSED)["items"]})
+        for n in (NODE, SIM):
+            self.assertNotIn(TAINT, taint_keys(n), n)
 
     def lifted_by(self, node):
         ours = any(l.get("msg") == "memory pressure over: node taint removed" and

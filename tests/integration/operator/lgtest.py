@@ -241,7 +241,8 @@ class FaultProxy:
              "-client-key", os.path.join(self.dir, "client.key"),
              "-ca-out", os.path.join(self.dir, "proxy-ca.crt"), "-ready-file", ready,
              "-seed", str(seed)],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)  # it may outlive this test process (detach())
         wait_for("the fault proxy listening", lambda: os.path.exists(ready) or
                  self.proc.poll() is not None, 30, 0.1)
         if self.proc.poll() is not None:
@@ -285,6 +286,46 @@ class FaultProxy:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+    def detach(self, name):
+        """Leaves the proxy running after this test process ends, for a later test of the same
+        CTest fixture to take over with FaultProxy.attach(name) (as Operator.detach)."""
+        os.makedirs(STATE_DIR, exist_ok=True)
+        with open(os.path.join(STATE_DIR, name + ".proxy.json"), "w") as f:
+            json.dump({"pid": self.proc.pid, "dir": self.dir, "admin": self.admin,
+                       "kubeconfig": self.kubeconfig_path}, f)
+
+    @staticmethod
+    def attach(name):
+        path = os.path.join(STATE_DIR, name + ".proxy.json")
+        if not os.path.exists(path):
+            raise AssertionError("no fault proxy left running as %r (%s): run the CTest test "
+                                 "that sets it up first" % (name, path))
+        with open(path) as f:
+            return AttachedFaultProxy(json.load(f))
+
+    @staticmethod
+    def stop_detached(name):
+        """A fixture's cleanup: stops the proxy detached as `name`, if there is one."""
+        path = os.path.join(STATE_DIR, name + ".proxy.json")
+        if os.path.exists(path):
+            FaultProxy.attach(name).stop()
+            os.remove(path)
+
+
+class AttachedFaultProxy(FaultProxy):
+    """A fault proxy started by an earlier test process (FaultProxy.detach), stopped by pid."""
+
+    def __init__(self, state):  # noqa: the base starts a process; this one is running already
+        self.pid = state["pid"]
+        self.dir = state["dir"]
+        self.admin = state["admin"]
+        self.kubeconfig_path = state["kubeconfig"]
+
+    def stop(self):
+        AttachedOperator.stop(self)
+
+    alive = AttachedOperator.alive
 
 
 def audit_events(ns, subresource=None, resource=None):
