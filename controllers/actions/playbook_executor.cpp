@@ -170,16 +170,8 @@ void PlaybookExecutor::release(const std::string& key, double time,
 
 Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   ExecutionReport report;
+  if (nothingToDo(c)) return report;
   const auto& t = c.target;
-  if (c.cachedJournal) {
-    PlanInput pre = c.plan;
-    pre.spec = c.spec;
-    pre.actions = o_.registry;
-    pre.journal = *c.cachedJournal;
-    if (planPlaybook(pre).empty() &&
-        stepsInDoubt(*c.spec, pre.journal, pre.now, o_.inDoubtAfterSeconds).empty())
-      return report;
-  }
   auto journal = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
   if (!journal) {
     if (journal.error().code == 404) return report;
@@ -187,222 +179,245 @@ Result<ExecutionReport> PlaybookExecutor::execute(const IncidentCase& c) {
   }
   const std::string state = journal->state();
   if (state != "Open" && state != "Mitigating") return report;
-  ActionTarget target = t;
-  target.incidentUid = stringAt(journal->object(), "/metadata/uid");
-  if (auto st = settleInDoubt(c, target, *journal, c.plan.now, report); !st) return st.error();
+  Pass pass{.c = c, .target = t, .journal = *journal, .now = c.plan.now};
+  pass.target.incidentUid = stringAt(journal->object(), "/metadata/uid");
+  if (auto st = settleInDoubt(c, pass.target, *journal, pass.now, pass.report); !st)
+    return st.error();
+  // Escalations reserved but not (yet) started: given back however this function returns.
+  struct ReleaseAll {
+    PlaybookExecutor* self;
+    Pass* pass;
+    ~ReleaseAll() {
+      for (const auto& k : std::set<std::string>(pass->reserved))
+        self->release(k, pass->now, pass->reserved);
+    }
+  } releaseAll{this, &pass};
+  for (const auto& d : planAndReserve(pass))
+    if (auto st = carryOut(pass, d); !st) return st.error();
+  return pass.report;
+}
 
+bool PlaybookExecutor::nothingToDo(const IncidentCase& c) const {
+  if (!c.cachedJournal) return false;
+  PlanInput pre = c.plan;
+  pre.spec = c.spec;
+  pre.actions = o_.registry;
+  pre.journal = *c.cachedJournal;
+  return planPlaybook(pre).empty() &&
+         stepsInDoubt(*c.spec, pre.journal, pre.now, o_.inDoubtAfterSeconds).empty();
+}
+
+std::vector<Decision> PlaybookExecutor::planAndReserve(Pass& pass) {
+  const IncidentCase& c = pass.c;
   PlanInput in = c.plan;
   in.spec = c.spec;
   in.actions = o_.registry;
-  in.journal = journal->entries();
+  in.journal = pass.journal.entries();
   in.evidenceWaitSeconds = o_.inDoubtAfterSeconds;
-  std::vector<Decision> decisions;
-  // Escalations reserved but not (yet) started: given back however this function returns.
-  std::set<std::string> reserved;
-  struct ReleaseAll {
-    PlaybookExecutor* self;
-    std::set<std::string>* keys;
-    double now;
-    ~ReleaseAll() {
-      for (const auto& k : std::set<std::string>(*keys))
-        self->release(k, now, *keys);
-    }
-  } releaseAll{this, &reserved, in.now};
-  {
-    std::lock_guard g(mu_);
-    const double now = in.now;
-    while (!recent_.empty() && now - recent_.front().time > kRememberSeconds)
-      recent_.pop_front();
-    while (!globalWindow_.empty() && now - globalWindow_.front() >= 60)
-      globalWindow_.pop_front();
-    for (auto it = takenAway_.begin(); it != takenAway_.end();)
-      it = now - it->second > kRememberSeconds ? takenAway_.erase(it) : std::next(it);
-    auto policyActions = c.policyActions;
-    auto workloadActions = c.workloadActions;
-    for (const auto& r : recent_) {
-      if (r.policyKey == c.policyKey) policyActions.emplace(r.key, r.time);
-      if (r.workloadKey == c.workloadKey) workloadActions.emplace(r.key, r.time);
-    }
-    in.policyActionTimes.clear();
-    in.workloadActionTimes.clear();
-    for (const auto& [k, v] : policyActions)
-      in.policyActionTimes.push_back(v);
-    for (const auto& [k, v] : workloadActions)
-      in.workloadActionTimes.push_back(v);
-    in.globalRateAllows = o_.globalEscalationsPerMinute <= 0 ||
-                          static_cast<int>(globalWindow_.size()) < o_.globalEscalationsPerMinute;
-    decisions = planPlaybook(in);
-    // Reserve the budget now, so a concurrent reconcile of another policy sees it.
-    for (const auto& d : decisions) {
-      if (d.verdict != Decision::Verdict::kRun || d.dryRun || !d.traits.escalation) continue;
-      const std::string key = t.incidentName + "/" + d.stepName;
-      recent_.push_back({c.policyKey, c.workloadKey, key, now});
-      globalWindow_.push_back(now);
-      reserved.insert(key);
-    }
+  std::lock_guard g(mu_);
+  const double now = in.now;
+  while (!recent_.empty() && now - recent_.front().time > kRememberSeconds)
+    recent_.pop_front();
+  while (!globalWindow_.empty() && now - globalWindow_.front() >= 60)
+    globalWindow_.pop_front();
+  for (auto it = takenAway_.begin(); it != takenAway_.end();)
+    it = now - it->second > kRememberSeconds ? takenAway_.erase(it) : std::next(it);
+  // The budgets as the caches see them, with what this process started since.
+  auto policyActions = c.policyActions;
+  auto workloadActions = c.workloadActions;
+  for (const auto& r : recent_) {
+    if (r.policyKey == c.policyKey) policyActions.emplace(r.key, r.time);
+    if (r.workloadKey == c.workloadKey) workloadActions.emplace(r.key, r.time);
+  }
+  in.policyActionTimes.clear();
+  in.workloadActionTimes.clear();
+  for (const auto& [k, v] : policyActions)
+    in.policyActionTimes.push_back(v);
+  for (const auto& [k, v] : workloadActions)
+    in.workloadActionTimes.push_back(v);
+  in.globalRateAllows = o_.globalEscalationsPerMinute <= 0 ||
+                        static_cast<int>(globalWindow_.size()) < o_.globalEscalationsPerMinute;
+  auto decisions = planPlaybook(in);
+  // Reserve the budget now, so a concurrent reconcile of another policy sees it.
+  for (const auto& d : decisions) {
+    if (d.verdict != Decision::Verdict::kRun || d.dryRun || !d.traits.escalation) continue;
+    const std::string key = c.target.incidentName + "/" + d.stepName;
+    recent_.push_back({c.policyKey, c.workloadKey, key, now});
+    globalWindow_.push_back(now);
+    pass.reserved.insert(key);
+  }
+  return decisions;
+}
+
+Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
+  if (d.verdict == Decision::Verdict::kSkip) return recordSkip(pass, d, d.reason);
+  // A background step (the evidence) started in this pass: the escalations wait for it; the
+  // capture's end wakes the policy, and it is planned again.
+  if (pass.evidencePending && d.traits.escalation) return unreserve(pass, d);
+  const Action* action = o_.registry ? o_.registry->find(d.action) : nullptr;
+  if (!action) {
+    (void)unreserve(pass, d);
+    return recordSkip(pass, d, "no action " + d.action + " is registered");
+  }
+  const auto& step = pass.c.spec->playbook[d.step];
+  const ActionContext ctx{.api = o_.api,
+                          .step = &step,
+                          .target = &pass.target,
+                          .now = pass.now,
+                          .timeout = o_.apiTimeout,
+                          .leakingRevisions = pass.c.leakingRevisions,
+                          .pause = o_.pause};
+  const ActionPlan plan = safePrepare(*action, ctx);
+  if (plan.kind != ActionPlan::Kind::kGo) (void)unreserve(pass, d);
+  if (plan.kind == ActionPlan::Kind::kSkip) return recordSkip(pass, d, plan.message);
+  if (plan.kind == ActionPlan::Kind::kFail) return recordPrepareFailed(pass, d, plan);
+  if (d.dryRun) return recordObserved(pass, d, plan);
+
+  const StepRun run{.policyKey = pass.c.policyKey,
+                    .stepName = d.stepName,
+                    .action = d.action,
+                    .traits = d.traits,
+                    .budget = d.budget,
+                    .evictsPod = action->evictsPod(step),
+                    .now = pass.now};
+  JournalWrite started{.step = d.stepName,
+                       .action = d.action,
+                       .outcome = "Started",
+                       .time = pass.now,
+                       .message = plan.message + " (" + d.reason + ")",
+                       .budget = d.budget};
+  if (d.traits.escalation) started.state = "Mitigating";
+  if (action->runsInBackground() && o_.background &&
+      startInBackground(pass, *action, step, plan, run, started))
+    return okStatus();
+
+  // A side effect is this controller's only while it holds the Lease: one that lost it (a new
+  // leader may be acting already) stops before the next one.
+  if (o_.leading && !o_.leading()) {
+    (void)unreserve(pass, d);
+    return makeError(
+        "no longer the leader: " + d.action + " on " + pass.target.incidentName + " not started",
+        0);
+  }
+  if (run.evictsPod) {
+    auto claimed = claimDisruption(pass, d, ctx);
+    if (!claimed || !*claimed) return claimed ? okStatus() : Status(claimed.error());
   }
 
-  // A background step (the evidence) started in this pass: the escalations wait for it.
-  bool evidencePending = false;
-  for (const auto& d : decisions) {
-    const auto& step = c.spec->playbook[d.step];
-    const std::string& actionName = d.action;
-    // An escalation that does not start after all gives its reservation back.
-    auto unreserve = [&] { release(t.incidentName + "/" + d.stepName, in.now, reserved); };
-    auto recordSkip = [&](const std::string& why) -> Status {
-      auto written = journal->skip({.step = d.stepName,
+  // For real: Started before the side effect.
+  if (auto st = pass.journal.append(started); !st) return st.error();
+  pass.reserved.erase(pass.target.incidentName + "/" + d.stepName);  // spent
+  counted(d.action, "Started");
+  if (d.traits.escalation) ++pass.report.escalations;
+  LG_LOG(info, "playbook action started",
+         {{"policy", pass.c.policyKey},
+          {"incident", pass.target.incidentName},
+          {"step", d.stepName},
+          {"action", d.action},
+          {"what", plan.message}});
+  const ActionResult result = safeRun(*action, ctx, plan);
+  return finish(pass.target, pass.journal, run, result, &pass.report);
+}
+
+Status PlaybookExecutor::unreserve(Pass& pass, const Decision& d) {
+  release(pass.target.incidentName + "/" + d.stepName, pass.now, pass.reserved);
+  return okStatus();
+}
+
+Status PlaybookExecutor::recordSkip(Pass& pass, const Decision& d, const std::string& why) {
+  auto written = pass.journal.skip({.step = d.stepName,
                                     .action = d.action,
                                     .outcome = "Skipped",
-                                    .time = in.now,
+                                    .time = pass.now,
                                     .message = why});
-      if (!written) return written.error();
-      if (*written) {
-        emit(t, kube::EventType::kWarning, "ActionSkipped", d.action,
-             actionName + " not taken: " + why);
-        counted(d.action, "Skipped");
-      }
-      report.outcomes.push_back(actionName + ":Skipped");
-      return okStatus();
-    };
-    if (d.verdict == Decision::Verdict::kSkip) {
-      if (auto st = recordSkip(d.reason); !st) return st.error();
-      continue;
-    }
-    if (evidencePending && d.traits.escalation) {
-      unreserve();  // the capture's end wakes the policy, and it is planned again
-      continue;
-    }
-    const Action* action = o_.registry ? o_.registry->find(d.action) : nullptr;
-    if (!action) {
-      unreserve();
-      if (auto st = recordSkip("no action " + actionName + " is registered"); !st)
-        return st.error();
-      continue;
-    }
-    ActionContext ctx{.api = o_.api,
-                      .step = &step,
-                      .target = &target,
-                      .now = in.now,
-                      .timeout = o_.apiTimeout,
-                      .leakingRevisions = c.leakingRevisions,
-                      .pause = o_.pause};
-    const ActionPlan plan = safePrepare(*action, ctx);
-    if (plan.kind != ActionPlan::Kind::kGo) unreserve();
-    if (plan.kind == ActionPlan::Kind::kSkip) {
-      if (auto st = recordSkip(plan.message); !st) return st.error();
-      continue;
-    }
-    if (plan.kind == ActionPlan::Kind::kFail) {
-      const std::string why = plan.message + attemptNote(d.stepName, journal->entries());
-      if (auto st = journal->append({.step = d.stepName,
+  if (!written) return written.error();
+  if (*written) {
+    emit(pass.target, kube::EventType::kWarning, "ActionSkipped", d.action,
+         d.action + " not taken: " + why);
+    counted(d.action, "Skipped");
+  }
+  pass.report.outcomes.push_back(d.action + ":Skipped");
+  return okStatus();
+}
+
+Status PlaybookExecutor::recordPrepareFailed(Pass& pass, const Decision& d,
+                                             const ActionPlan& plan) {
+  const std::string why = plan.message + attemptNote(d.stepName, pass.journal.entries());
+  if (auto st = pass.journal.append({.step = d.stepName,
                                      .action = d.action,
                                      .outcome = "Failed",
-                                     .time = in.now,
+                                     .time = pass.now,
                                      .message = why});
-          !st)
-        return st.error();
-      emit(t, kube::EventType::kWarning, "ActionFailed", d.action, actionName + ": " + why);
-      counted(d.action, "Failed");
-      report.outcomes.push_back(actionName + ":Failed");
-      continue;
-    }
-    if (d.dryRun) {
-      const std::string why = c.spec->mode == policy::Mode::kObserve ? "Observe mode" : "dry run";
-      const std::string msg = why + ": would " + plan.message + " (" + d.reason + ")";
-      if (auto st = journal->append({.step = d.stepName,
+      !st)
+    return st.error();
+  emit(pass.target, kube::EventType::kWarning, "ActionFailed", d.action, d.action + ": " + why);
+  counted(d.action, "Failed");
+  pass.report.outcomes.push_back(d.action + ":Failed");
+  return okStatus();
+}
+
+Status PlaybookExecutor::recordObserved(Pass& pass, const Decision& d, const ActionPlan& plan) {
+  const std::string why = pass.c.spec->mode == policy::Mode::kObserve ? "Observe mode" : "dry run";
+  const std::string msg = why + ": would " + plan.message + " (" + d.reason + ")";
+  if (auto st = pass.journal.append({.step = d.stepName,
                                      .action = d.action,
                                      .outcome = "Observed",
-                                     .time = in.now,
+                                     .time = pass.now,
                                      .message = msg});
-          !st)
-        return st.error();
-      emit(t, kube::EventType::kNormal, "ActionObserved", d.action, msg);
-      counted(d.action, "Observed");
-      report.outcomes.push_back(actionName + ":Observed");
-      continue;
-    }
+      !st)
+    return st.error();
+  emit(pass.target, kube::EventType::kNormal, "ActionObserved", d.action, msg);
+  counted(d.action, "Observed");
+  pass.report.outcomes.push_back(d.action + ":Observed");
+  return okStatus();
+}
 
-    const StepRun run{.policyKey = c.policyKey,
-                      .stepName = d.stepName,
-                      .action = d.action,
-                      .traits = d.traits,
-                      .budget = d.budget,
-                      .evictsPod = action->evictsPod(step),
-                      .now = in.now};
-    JournalWrite started{.step = d.stepName,
-                         .action = d.action,
-                         .outcome = "Started",
-                         .time = in.now,
-                         .message = plan.message + " (" + d.reason + ")",
-                         .budget = d.budget};
-    if (d.traits.escalation) started.state = "Mitigating";
-
-    // A background action (the evidence) runs off the reconcile workers, one at a time per
-    // policy: the job journals Started when it begins and the outcome when it ends, then wakes
-    // the policy. Until then the escalations wait (here, and in the planner while it runs).
-    if (!d.dryRun && action->runsInBackground() && o_.background) {
-      evidencePending = true;
-      if (!o_.background->canStart(c.policyKey)) continue;
-      const bool queued = o_.background->tryStart(
-          c.policyKey,
-          [this, action, plan, run, started, target, step, revisions = c.leakingRevisions] {
-            runInBackground(*action, plan, run, started, target, step, revisions);
-          });
-      if (queued) {
-        report.outcomes.push_back(actionName + ":Queued");
-        continue;
-      }
-      evidencePending = false;  // the queue filled up since canStart(): here, then
-    }
-
-    // A side effect is this controller's only while it holds the Lease: one that lost it (a new
-    // leader may be acting already) stops before the next one.
-    if (o_.leading && !o_.leading()) {
-      unreserve();
-      return makeError(
-          "no longer the leader: " + actionName + " on " + t.incidentName + " not started", 0);
-    }
-
-    // maxUnavailable across controllers: the disruption is claimed on the workload first.
-    if (run.evictsPod) {
-      const DisruptionRequest req{
-          .podUid = t.podUid,
-          .readyPods = c.workloadReadyPods,
-          .unavailable = c.plan.workloadUnavailable,
-          .maxUnavailable = maxUnavailable(c.spec->budgets, c.plan.workloadPods),
-          .now = in.now,
-          .ttlSeconds = 120};
-      auto claim = DisruptionLedger::claim(ctx, req);
-      if (!claim && claim.error().code != 403) {
-        unreserve();
-        return claim.error();
-      }
-      if (!claim)  // no write access to the workload: the caches' count alone holds
-        LG_LOG(warn, "cannot claim the disruption on the workload",
-               {{"workload", c.workloadKey}, {"error", claim.error().message}});
-      if (claim && !claim->granted) {
-        unreserve();
-        if (auto st = recordSkip(claim->why); !st) return st.error();
-        continue;
-      }
-    }
-
-    // For real: Started before the side effect.
-    if (auto st = journal->append(started); !st) return st.error();
-    reserved.erase(t.incidentName + "/" + d.stepName);  // spent
-    counted(d.action, "Started");
-    if (d.traits.escalation) ++report.escalations;
-    LG_LOG(info, "playbook action started",
-           {{"policy", c.policyKey},
-            {"incident", t.incidentName},
-            {"step", d.stepName},
-            {"action", actionName},
-            {"what", plan.message}});
-
-    const ActionResult result = safeRun(*action, ctx, plan);
-    if (auto st = finish(target, *journal, run, result, &report); !st) return st.error();
+bool PlaybookExecutor::startInBackground(Pass& pass, const Action& action,
+                                         const policy::PlaybookStep& step, const ActionPlan& plan,
+                                         const StepRun& run, const JournalWrite& started) {
+  // A background action (the evidence) runs off the reconcile workers, one at a time per
+  // policy: the job journals Started when it begins and the outcome when it ends, then wakes
+  // the policy. Until then the escalations wait (here, and in the planner while it runs).
+  pass.evidencePending = true;
+  if (!o_.background->canStart(pass.c.policyKey)) return true;  // one under way already
+  const bool queued = o_.background->tryStart(
+      pass.c.policyKey, [this, a = &action, plan, run, started, target = pass.target, step,
+                         revisions = pass.c.leakingRevisions] {
+        runInBackground(*a, plan, run, started, target, step, revisions);
+      });
+  if (queued) {
+    pass.report.outcomes.push_back(run.action + ":Queued");
+    return true;
   }
-  return report;
+  pass.evidencePending = false;  // the queue filled up since canStart(): here, then
+  return false;
+}
+
+Result<bool> PlaybookExecutor::claimDisruption(Pass& pass, const Decision& d,
+                                               const ActionContext& ctx) {
+  // maxUnavailable across controllers: the disruption is claimed on the workload first.
+  const IncidentCase& c = pass.c;
+  const DisruptionRequest req{
+      .podUid = pass.target.podUid,
+      .readyPods = c.workloadReadyPods,
+      .unavailable = c.plan.workloadUnavailable,
+      .maxUnavailable = maxUnavailable(c.spec->budgets, c.plan.workloadPods),
+      .now = pass.now,
+      .ttlSeconds = 120};
+  auto claim = DisruptionLedger::claim(ctx, req);
+  if (!claim && claim.error().code != 403) {
+    (void)unreserve(pass, d);
+    return claim.error();
+  }
+  if (!claim) {  // no write access to the workload: the caches' count alone holds
+    LG_LOG(warn, "cannot claim the disruption on the workload",
+           {{"workload", c.workloadKey}, {"error", claim.error().message}});
+    return true;
+  }
+  if (claim->granted) return true;
+  (void)unreserve(pass, d);
+  if (auto st = recordSkip(pass, d, claim->why); !st) return st.error();
+  return false;
 }
 
 void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& plan,

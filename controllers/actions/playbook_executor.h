@@ -109,6 +109,40 @@ class PlaybookExecutor {
     double time = 0;
   };
 
+  // One execute(): the incident, its journal as read, the escalations it reserved and not yet
+  // started (given back when it ends), what it reports.
+  struct Pass {
+    const IncidentCase& c;
+    ActionTarget target;  // with the incident's uid
+    IncidentJournal& journal;
+    double now = 0;
+    std::set<std::string> reserved;  // "<incident>/<step>"
+    ExecutionReport report;
+    bool evidencePending = false;  // a background step started: the escalations wait for it
+  };
+  // The steps of execute(), in order:
+  // Nothing to plan even on the cached journal: the incident is not read again.
+  bool nothingToDo(const IncidentCase& c) const;
+  // The planner's decisions on the journal as read, with the budgets this process spent since
+  // the caches were filled; the escalations to run are reserved at once (pass.reserved).
+  std::vector<Decision> planAndReserve(Pass& pass);
+  // One decision: skipped, observed (a dry run), failed in prepare(), queued in the
+  // background, or claimed (an eviction), journalled Started, run and journalled. An error:
+  // the journal could not be written, or this process no longer leads.
+  Status carryOut(Pass& pass, const Decision& d);
+  Status unreserve(Pass& pass, const Decision& d);
+  Status recordSkip(Pass& pass, const Decision& d, const std::string& why);
+  Status recordPrepareFailed(Pass& pass, const Decision& d, const ActionPlan& plan);
+  Status recordObserved(Pass& pass, const Decision& d, const ActionPlan& plan);
+  // Queued on the BackgroundRunner (or one of the policy's is under way): true. False when the
+  // queue is full: the step runs here.
+  struct StepRun;
+  bool startInBackground(Pass& pass, const Action& action, const policy::PlaybookStep& step,
+                         const ActionPlan& plan, const StepRun& run, const JournalWrite& started);
+  // maxUnavailable across controllers (DisruptionLedger): true when the eviction may go ahead;
+  // false when another controller's disruptions hold it back (journalled Skipped).
+  Result<bool> claimDisruption(Pass& pass, const Decision& d, const ActionContext& ctx);
+
   // Has the actions of the steps in doubt (Started, no outcome, older than inDoubtAfterSeconds)
   // look at the world, and journals what they saw: Succeeded, or Failed (tried again).
   Status settleInDoubt(const IncidentCase& c, const ActionTarget& target, IncidentJournal& journal,
