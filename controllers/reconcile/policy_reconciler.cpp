@@ -152,149 +152,151 @@ Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, cons
 Status PolicyReconciler::syncIncidents(const PolicyObject& p,
                                        const std::vector<const runtime::PodProjection*>& pods,
                                        double now, Counts& counts, std::vector<Work>& work) {
-  const auto& spec = p.parsed.spec;
-  const auto lookup = rsLookup();
-  auto mine = d_.incidents->byIndex("policy", p.key());
-  std::map<std::tuple<std::string, std::string, std::string>, const IncidentObject*> open;
-  std::set<std::string> names;
-  for (const auto& inc : mine) {
-    names.insert(inc->name);
+  Sync sync{.p = p, .now = now, .mine = d_.incidents->byIndex("policy", p.key())};
+  for (const auto& inc : sync.mine) {
+    sync.names.insert(inc->name);
     if (inc->state == "Open" || inc->state == "Mitigating")
-      open[{inc->podUid, inc->container, inc->resource}] = inc.get();
+      sync.open[{inc->podUid, inc->container, inc->resource}] = inc.get();
   }
-  std::set<std::tuple<std::string, std::string, std::string>> seen;
-
+  const auto lookup = rsLookup();
   for (const runtime::PodProjection* pod : pods) {
-    const std::string uid = pod->uid.str();
     bool leaking = false;
-    for (const auto& [sk, view] : d_.hub->currentFindings(uid, now)) {
-      if (!spec.watches(sk.resource) || !spec.watchesContainer(sk.container)) continue;
+    for (const auto& [sk, view] : d_.hub->currentFindings(pod->uid.str(), now)) {
+      if (!p.parsed.spec.watches(sk.resource) || !p.parsed.spec.watchesContainer(sk.container))
+        continue;
       leaking = true;
-      const std::string res(detect::name(sk.resource));
-      seen.insert({uid, sk.container, res});
-      IncidentInput in{.policy = &p,
-                       .podName = pod->name.str(),
-                       .podUid = uid,
-                       .node = pod->nodeName.str(),
-                       .container = sk.container,
-                       .workload = workloadOf(*pod, lookup),
-                       .resource = sk.resource,
-                       .source = view.source,
-                       .finding = *view.finding,
-                       .firstSuspected = view.finding->time - view.finding->growthSeconds};
-      auto it = open.find({uid, sk.container, res});
-      Work w{.incident = "",
-             .pod = pod,
-             .container = sk.container,
-             .resource = sk.resource,
-             .finding = *view.finding,
-             .summary = ""};
-      {
-        const auto ev = incidentEvidence(in);
-        w.summary = res + " (" + ev.value("signal", "") + ") " + ev.value("rate", "") +
-                    ", limit reached " + ev.value("exhaustion", "");
-      }
-      if (it == open.end()) {
-        auto created = createIncident(p, in, now, names);
-        if (!created) return created.error();
-        const std::string name = *created;
-        nlohmann::json status = {
-            {"state", "Open"},
-            {"firstSuspected", isoTime(in.firstSuspected)},
-            {"confirmed", isoTime(view.finding->time)},
-            {"containerId", view.containerId},
-            {"evidence", incidentEvidence(in)},
-            {"lastAction", spec.mode == policy::Mode::kObserve ? "observe" : "none"},
-            {"observedPolicyGeneration", p.generation},
-        };
-        auto patched = d_.api->patch(incidentsRef(p.ns, name, "status"), kube::PatchType::kMerge,
-                                     {{"status", status}});
-        if (!patched) return patched.error();
-        names.insert(name);
-        w.incident = name;
-        work.push_back(w);
-        LG_LOG(info, "leak confirmed",
-               {{"policy", p.key()},
-                {"pod", in.podName},
-                {"container", sk.container},
-                {"resource", res},
-                {"incident", name},
-                {"rate", status["evidence"]["rate"]},
-                {"exhaustion", status["evidence"]["exhaustion"]}});
-        if (d_.events) {
-          const auto& ev = status["evidence"];
-          const std::string note =
-              res + " (" + ev["signal"].get<std::string>() + ") " + ev["rate"].get<std::string>() +
-              ", limit reached " + ev["exhaustion"].get<std::string>() + " (90% " +
-              ev["exhaustionInterval"].get<std::string>() + "); incident " + name;
-          (void)d_.events->record({.apiVersion = "v1",
-                                   .kind = "Pod",
-                                   .ns = p.ns,
-                                   .name = in.podName,
-                                   .uid = uid,
-                                   .fieldPath = ""},
-                                  kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
-          // The same on the owner and the policy, naming the pod (UX: one line on each).
-          const std::string podNote = "pod " + in.podName + ": " + note;
-          if (!in.workload.kind.empty() && !in.workload.name.empty()) {
-            const bool apps = in.workload.kind == "Deployment" ||
-                              in.workload.kind == "StatefulSet" ||
-                              in.workload.kind == "DaemonSet" || in.workload.kind == "ReplicaSet";
-            (void)d_.events->record({.apiVersion = apps ? "apps/v1" : "batch/v1",
-                                     .kind = in.workload.kind,
-                                     .ns = p.ns,
-                                     .name = in.workload.name,
-                                     .uid = "",
-                                     .fieldPath = ""},
-                                    kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
-          }
-          (void)d_.events->record({.apiVersion = "leakguard.io/v1alpha1",
-                                   .kind = "LeakPolicy",
-                                   .ns = p.ns,
-                                   .name = p.name,
-                                   .uid = p.uid,
-                                   .fieldPath = ""},
-                                  kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
-        }
-      } else {
-        // Refresh the evidence when the forecast moved on (at most every 5 minutes).
-        const IncidentObject& inc = *it->second;
-        w.incident = inc.name;
-        work.push_back(w);
-        const double confirmed = parseTime(inc.status, "confirmed");
-        if (view.finding->time - confirmed >= 300) {
-          auto patched = d_.api->patch(
-              incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
-              {{"status",
-                {{"confirmed", isoTime(view.finding->time)}, {"evidence", incidentEvidence(in)}}}});
-          if (!patched && patched.error().code != 404) return patched.error();
-        }
-      }
+      auto w = recordFinding(sync, *pod, workloadOf(*pod, lookup), sk, view);
+      if (!w) return w.error();
+      work.push_back(std::move(*w));
     }
     if (leaking) ++counts.leaking;
   }
+  if (auto st = closeFinished(sync, pods); !st) return st;
+  return pruneIncidents(sync);
+}
 
+Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
+                                                               const runtime::PodProjection& pod,
+                                                               const Workload& workload,
+                                                               const SeriesKey& sk,
+                                                               const SeriesView& view) {
+  const PolicyObject& p = sync.p;
+  const std::string uid = pod.uid.str();
+  const std::string res(detect::name(sk.resource));
+  sync.seen.insert({uid, sk.container, res});
+  IncidentInput in{.policy = &p,
+                   .podName = pod.name.str(),
+                   .podUid = uid,
+                   .node = pod.nodeName.str(),
+                   .container = sk.container,
+                   .workload = workload,
+                   .resource = sk.resource,
+                   .source = view.source,
+                   .finding = *view.finding,
+                   .firstSuspected = view.finding->time - view.finding->growthSeconds};
+  const auto evidence = incidentEvidence(in);
+  Work w{.incident = "",
+         .pod = &pod,
+         .container = sk.container,
+         .resource = sk.resource,
+         .finding = *view.finding,
+         .summary = res + " (" + evidence.value("signal", "") + ") " + evidence.value("rate", "") +
+                    ", limit reached " + evidence.value("exhaustion", "")};
+  auto it = sync.open.find({uid, sk.container, res});
+  if (it == sync.open.end()) {
+    auto created = openIncident(sync, in, view);
+    if (!created) return created.error();
+    w.incident = *created;
+    return w;
+  }
+  // Refresh the evidence when the forecast moved on (at most every 5 minutes).
+  const IncidentObject& inc = *it->second;
+  w.incident = inc.name;
+  if (view.finding->time - parseTime(inc.status, "confirmed") >= 300) {
+    auto patched = d_.api->patch(
+        incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
+        {{"status", {{"confirmed", isoTime(view.finding->time)}, {"evidence", evidence}}}});
+    if (!patched && patched.error().code != 404) return patched.error();
+  }
+  return w;
+}
+
+Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInput& in,
+                                                   const SeriesView& view) {
+  const PolicyObject& p = sync.p;
+  auto created = createIncident(p, in, sync.now, sync.names);
+  if (!created) return created.error();
+  const std::string name = *created;
+  nlohmann::json status = {
+      {"state", "Open"},
+      {"firstSuspected", isoTime(in.firstSuspected)},
+      {"confirmed", isoTime(view.finding->time)},
+      {"containerId", view.containerId},
+      {"evidence", incidentEvidence(in)},
+      {"lastAction", p.parsed.spec.mode == policy::Mode::kObserve ? "observe" : "none"},
+      {"observedPolicyGeneration", p.generation},
+  };
+  auto patched = d_.api->patch(incidentsRef(p.ns, name, "status"), kube::PatchType::kMerge,
+                               {{"status", status}});
+  if (!patched) return patched.error();
+  sync.names.insert(name);
+  LG_LOG(info, "leak confirmed",
+         {{"policy", p.key()},
+          {"pod", in.podName},
+          {"container", in.container},
+          {"resource", std::string(detect::name(in.resource))},
+          {"incident", name},
+          {"rate", status["evidence"]["rate"]},
+          {"exhaustion", status["evidence"]["exhaustion"]}});
+  announceLeak(p, in, name, status["evidence"]);
+  return name;
+}
+
+void PolicyReconciler::announceLeak(const PolicyObject& p, const IncidentInput& in,
+                                    const std::string& incident, const nlohmann::json& ev) {
+  if (!d_.events) return;
+  const std::string note = std::string(detect::name(in.resource)) + " (" +
+                           ev["signal"].get<std::string>() + ") " + ev["rate"].get<std::string>() +
+                           ", limit reached " + ev["exhaustion"].get<std::string>() + " (90% " +
+                           ev["exhaustionInterval"].get<std::string>() + "); incident " + incident;
+  (void)d_.events->record({.apiVersion = "v1",
+                           .kind = "Pod",
+                           .ns = p.ns,
+                           .name = in.podName,
+                           .uid = in.podUid,
+                           .fieldPath = ""},
+                          kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
+  // The same on the owner and the policy, naming the pod (UX: one line on each).
+  const std::string podNote = "pod " + in.podName + ": " + note;
+  if (!in.workload.kind.empty() && !in.workload.name.empty()) {
+    const bool apps = in.workload.kind == "Deployment" || in.workload.kind == "StatefulSet" ||
+                      in.workload.kind == "DaemonSet" || in.workload.kind == "ReplicaSet";
+    (void)d_.events->record({.apiVersion = apps ? "apps/v1" : "batch/v1",
+                             .kind = in.workload.kind,
+                             .ns = p.ns,
+                             .name = in.workload.name,
+                             .uid = "",
+                             .fieldPath = ""},
+                            kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
+  }
+  (void)d_.events->record({.apiVersion = "leakguard.io/v1alpha1",
+                           .kind = "LeakPolicy",
+                           .ns = p.ns,
+                           .name = p.name,
+                           .uid = p.uid,
+                           .fieldPath = ""},
+                          kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
+}
+
+Status PolicyReconciler::closeFinished(const Sync& sync,
+                                       const std::vector<const runtime::PodProjection*>& pods) {
   // Resolve open incidents whose container is gone or has stopped leaking.
   std::map<std::string, const runtime::PodProjection*> byUid;
   for (const auto* pod : pods)
     byUid[pod->uid.str()] = pod;
-  for (const auto& [k, inc] : open) {
-    if (seen.count(k)) continue;
-    std::string after;
-    const auto podIt = byUid.find(inc->podUid);
-    if (podIt == byUid.end()) {
-      after = "pod " + inc->podName + " is gone";
-    } else {
-      const auto res = detect::parseResource(inc->resource);
-      std::optional<SeriesView> v;
-      if (res) v = d_.hub->view({inc->podUid, inc->container, *res});
-      const std::string oldId = inc->status.value("containerId", "");
-      if (v && !oldId.empty() && !v->containerId.empty() && v->containerId != oldId) {
-        after = "container " + inc->container + " restarted";
-      } else if (now - parseTime(inc->status, "confirmed") > d_.resolveAfterSeconds) {
-        after = "growth stopped";
-      }
-    }
+  for (const auto& [k, inc] : sync.open) {
+    if (sync.seen.count(k)) continue;
+    const std::string after = whyFinished(*inc, byUid.count(inc->podUid) > 0, sync.now);
     if (after.empty()) continue;
     // Acted: an action ran or was started. The cache may not hold the outcome yet when the
     // evicted pod is already gone, but "Started" is journalled before the action runs.
@@ -308,52 +310,63 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     const std::string state =
         acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
-        incidentsRef(p.ns, inc->name, "status"), kube::PatchType::kMerge,
-        {{"status", {{"state", state}, {"resolved", isoTime(now)}, {"after", after}}}});
+        incidentsRef(sync.p.ns, inc->name, "status"), kube::PatchType::kMerge,
+        {{"status", {{"state", state}, {"resolved", isoTime(sync.now)}, {"after", after}}}});
     if (!patched && patched.error().code != 404) return patched.error();
-  }
-
-  // Keep at most spec.incidents.keep, pruning the oldest closed ones first.
-  if (static_cast<int>(mine.size()) > spec.keepIncidents) {
-    std::vector<const IncidentObject*> closed;
-    for (const auto& inc : mine)
-      if (inc->state == "Resolved" || inc->state == "Abandoned") closed.push_back(inc.get());
-    std::sort(closed.begin(), closed.end(),
-              [](const auto* a, const auto* b) { return a->created < b->created; });
-    std::size_t excess = mine.size() - static_cast<std::size_t>(spec.keepIncidents);
-    for (std::size_t i = 0; i < closed.size() && i < excess; ++i) {
-      auto st = d_.api->remove(incidentsRef(p.ns, closed[i]->name));
-      if (!st && st.error().code != 404) return st.error();
-    }
   }
   return okStatus();
 }
 
-Status PolicyReconciler::act(
-    const PolicyObject& p, std::vector<Work> work,
-    const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now) {
-  const auto& spec = p.parsed.spec;
-  if (work.empty() || spec.playbook.empty()) return okStatus();
-  const auto lookup = rsLookup();
-  auto keyOf = [](const Workload& w, const std::string& podName) {
-    return w.kind.empty() ? "Pod/" + podName : w.kind + "/" + w.name;
-  };
+std::string PolicyReconciler::whyFinished(const IncidentObject& inc, bool podExists,
+                                          double now) const {
+  if (!podExists) return "pod " + inc.podName + " is gone";
+  const auto res = detect::parseResource(inc.resource);
+  std::optional<SeriesView> v;
+  if (res) v = d_.hub->view({inc.podUid, inc.container, *res});
+  const std::string oldId = inc.status.value("containerId", "");
+  if (v && !oldId.empty() && !v->containerId.empty() && v->containerId != oldId)
+    return "container " + inc.container + " restarted";
+  if (now - parseTime(inc.status, "confirmed") > d_.resolveAfterSeconds) return "growth stopped";
+  return "";
+}
 
+Status PolicyReconciler::pruneIncidents(const Sync& sync) {
+  // Keep at most spec.incidents.keep, pruning the oldest closed ones first.
+  const int keep = sync.p.parsed.spec.keepIncidents;
+  if (static_cast<int>(sync.mine.size()) <= keep) return okStatus();
+  std::vector<const IncidentObject*> closed;
+  for (const auto& inc : sync.mine)
+    if (inc->state == "Resolved" || inc->state == "Abandoned") closed.push_back(inc.get());
+  std::sort(closed.begin(), closed.end(),
+            [](const auto* a, const auto* b) { return a->created < b->created; });
+  const std::size_t excess = sync.mine.size() - static_cast<std::size_t>(keep);
+  for (std::size_t i = 0; i < closed.size() && i < excess; ++i) {
+    auto st = d_.api->remove(incidentsRef(sync.p.ns, closed[i]->name));
+    if (!st && st.error().code != 404) return st.error();
+  }
+  return okStatus();
+}
+
+namespace {
+
+std::string workloadKey(const Workload& w, const std::string& podName) {
+  return w.kind.empty() ? "Pod/" + podName : w.kind + "/" + w.name;
+}
+
+}  // namespace
+
+std::map<std::string, PolicyReconciler::Avail> PolicyReconciler::availability(
+    const PolicyObject& p, const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods,
+    double now) const {
   // Pods per workload, and how many are unavailable (not Ready, going away, or just evicted by
   // us while the cache still shows them Ready). A Deployment's desired replicas count too: a
   // pod evicted and not yet replaced is in no cache.
-  struct Avail {
-    int pods = 0;
-    int ready = 0;
-    int desired = 0;
-    std::set<std::string> readyUids;
-  };
+  const auto lookup = rsLookup();
   std::map<std::string, Avail> avail;
   for (const auto& pod : nsPods) {
     if (pod->phase == runtime::PodPhase::kSucceeded || pod->phase == runtime::PodPhase::kFailed)
       continue;
-    const Workload w = workloadOf(*pod, lookup);
-    auto& a = avail[keyOf(w, pod->name.str())];
+    auto& a = avail[workloadKey(workloadOf(*pod, lookup), pod->name.str())];
     ++a.pods;
     if (pod->ready && !pod->terminating && !d_.executor->recentlyTakenAway(pod->uid.str(), now)) {
       ++a.ready;
@@ -365,107 +378,59 @@ Status PolicyReconciler::act(
       if (rs->ns == p.ns && rs->ownerKind == "Deployment")
         avail["Deployment/" + rs->ownerName].desired += rs->replicas;
   }
+  return avail;
+}
 
+PolicyReconciler::History PolicyReconciler::history(const PolicyObject& p) const {
   // What the caches know of this policy's escalations and restarts, from its incidents.
-  const auto incidents = d_.incidents->byIndex("policy", p.key());
-  std::map<std::string, double> policyActions;
-  std::map<std::string, std::map<std::string, double>> workloadActions;
-  std::map<std::string, std::vector<double>> restarts;
-  std::map<std::string, std::set<std::string>> leakingRevisions;
-  for (const auto& inc : incidents) {
+  History h;
+  for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
     const std::string wk = inc->workloadKind.empty() ? "Pod/" + inc->podName
                                                      : inc->workloadKind + "/" + inc->workloadName;
     if (!inc->workloadRevision.empty())
-      leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
+      h.leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
     const auto journal = actions::IncidentJournal::parse(inc->status);
     for (const auto& e : journal) {
       if (e.outcome != "Started" || !actions().traits(e.action).escalation) continue;
       // Every attempt spends budget and starts the cooldown, failed or not.
-      policyActions[inc->name + "/" + e.step] = e.time;
-      workloadActions[wk][inc->name + "/" + e.step] = e.time;
+      h.policyActions[inc->name + "/" + e.step] = e.time;
+      h.workloadActions[wk][inc->name + "/" + e.step] = e.time;
     }
     // Restarts: the attempts that may have taken the pod away, not the failed ones.
     const auto took =
         actions::effectiveAttempts(journal, actions(), &actions::ActionTraits::takesPodAway);
-    restarts[wk].insert(restarts[wk].end(), took.begin(), took.end());
+    h.restarts[wk].insert(h.restarts[wk].end(), took.begin(), took.end());
     if (inc->status.is_object() &&
         inc->status.value("after", "").find("restarted") != std::string::npos)
-      restarts[wk].push_back(parseTime(inc->status, "resolved"));
+      h.restarts[wk].push_back(parseTime(inc->status, "resolved"));
   }
+  return h;
+}
 
+Status PolicyReconciler::act(
+    const PolicyObject& p, std::vector<Work> work,
+    const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now) {
+  const auto& spec = p.parsed.spec;
+  if (work.empty() || spec.playbook.empty()) return okStatus();
+  auto avail = availability(p, nsPods, now);
+  auto hist = history(p);
   // Worst leaker first: the soonest exhaustion.
   std::sort(work.begin(), work.end(), [](const Work& a, const Work& b) {
     return a.finding.time + a.finding.exhaustionSeconds <
            b.finding.time + b.finding.exhaustionSeconds;
   });
-
-  bool needsNodes = false;
-  for (const auto& s : spec.playbook)
-    needsNodes |= s.when.nodeMemoryPressure.has_value();
-  std::map<std::string, bool> pressure;
-  auto underPressure = [&](const std::string& node) {
-    if (!needsNodes || node.empty()) return false;
-    auto it = pressure.find(node);
-    if (it != pressure.end()) return it->second;
-    auto n = d_.api->get({.group = "",
-                          .version = "v1",
-                          .resource = "nodes",
-                          .ns = "",
-                          .name = node,
-                          .subresource = ""});
-    const bool p = n && actions::nodeUnderMemoryPressure(*n);
-    pressure[node] = p;
-    return p;
-  };
-
+  NodePressure pressure(*d_.api, std::any_of(spec.playbook.begin(), spec.playbook.end(),
+                                             [](const policy::PlaybookStep& s) {
+                                               return s.when.nodeMemoryPressure.has_value();
+                                             }));
+  const auto lookup = rsLookup();
   Status first = okStatus();
   for (const auto& w : work) {
     const runtime::PodProjection& pod = *w.pod;
     const Workload wl = workloadOf(pod, lookup);
-    const std::string wk = keyOf(wl, pod.name.str());
+    const std::string wk = workloadKey(wl, pod.name.str());
     auto& a = avail[wk];
-    const int pods = std::max({a.pods, a.desired, 1});
-    const int unavailable = std::max(a.pods - a.ready, a.desired - a.ready);
-
-    actions::IncidentCase c;
-    c.spec = &spec;
-    c.policyKey = p.key();
-    c.workloadKey = wk;
-    c.target = actions::ActionTarget{.ns = p.ns,
-                                     .podName = pod.name.str(),
-                                     .podUid = pod.uid.str(),
-                                     .node = pod.nodeName.str(),
-                                     .container = w.container,
-                                     .resource = std::string(detect::name(w.resource)),
-                                     .workloadKind = wl.kind,
-                                     .workloadName = wl.name,
-                                     .workloadRevision = wl.revision,
-                                     .incidentName = w.incident,
-                                     .incidentUid = "",
-                                     .policyName = p.name,
-                                     .policyUid = p.uid,
-                                     .summary = w.summary};
-    c.plan = actions::PlanInput{
-        .spec = &spec,
-        .now = now,
-        .exhaustionSeconds = std::max(0.0, w.finding.exhaustionSeconds - (now - w.finding.time)),
-        .confidence = w.finding.confidence,
-        .nodeMemoryPressure = underPressure(pod.nodeName.str()),
-        .restartTimes = restarts[wk],
-        .journal = {},
-        .workloadPods = pods,
-        .workloadUnavailable = std::max(0, unavailable),
-        .policyActionTimes = {},
-        .workloadActionTimes = {},
-        .globalRateAllows = true};
-    c.policyActions = policyActions;
-    c.workloadActions = workloadActions[wk];
-    c.leakingRevisions = leakingRevisions[wk + "/" + std::string(detect::name(w.resource))];
-    c.workloadReadyPods = a.readyUids;
-    if (auto cached = d_.incidents->get(p.ns + "/" + w.incident))
-      c.cachedJournal = actions::IncidentJournal::parse(cached->status);
-
-    auto r = d_.executor->execute(c);
+    auto r = d_.executor->execute(incidentCase(p, w, wl, a, hist, pressure, now));
     if (!r) {
       LG_LOG(warn, "playbook not carried out",
              {{"policy", p.key()}, {"incident", w.incident}, {"error", r.error().message}});
@@ -478,6 +443,70 @@ Status PolicyReconciler::act(
     }
   }
   return first;
+}
+
+bool PolicyReconciler::NodePressure::of(const std::string& node) {
+  if (!needed_ || node.empty()) return false;
+  auto it = known_.find(node);
+  if (it != known_.end()) return it->second;
+  auto n = api_.get({.group = "",
+                     .version = "v1",
+                     .resource = "nodes",
+                     .ns = "",
+                     .name = node,
+                     .subresource = ""});
+  const bool p = n && actions::nodeUnderMemoryPressure(*n);
+  known_[node] = p;
+  return p;
+}
+
+actions::IncidentCase PolicyReconciler::incidentCase(const PolicyObject& p, const Work& w,
+                                                     const Workload& wl, const Avail& a,
+                                                     History& hist, NodePressure& pressure,
+                                                     double now) const {
+  const auto& spec = p.parsed.spec;
+  const runtime::PodProjection& pod = *w.pod;
+  const std::string wk = workloadKey(wl, pod.name.str());
+  const int pods = std::max({a.pods, a.desired, 1});
+  const int unavailable = std::max(a.pods - a.ready, a.desired - a.ready);
+  actions::IncidentCase c;
+  c.spec = &spec;
+  c.policyKey = p.key();
+  c.workloadKey = wk;
+  c.target = actions::ActionTarget{.ns = p.ns,
+                                   .podName = pod.name.str(),
+                                   .podUid = pod.uid.str(),
+                                   .node = pod.nodeName.str(),
+                                   .container = w.container,
+                                   .resource = std::string(detect::name(w.resource)),
+                                   .workloadKind = wl.kind,
+                                   .workloadName = wl.name,
+                                   .workloadRevision = wl.revision,
+                                   .incidentName = w.incident,
+                                   .incidentUid = "",
+                                   .policyName = p.name,
+                                   .policyUid = p.uid,
+                                   .summary = w.summary};
+  c.plan = actions::PlanInput{
+      .spec = &spec,
+      .now = now,
+      .exhaustionSeconds = std::max(0.0, w.finding.exhaustionSeconds - (now - w.finding.time)),
+      .confidence = w.finding.confidence,
+      .nodeMemoryPressure = pressure.of(pod.nodeName.str()),
+      .restartTimes = hist.restarts[wk],
+      .journal = {},
+      .workloadPods = pods,
+      .workloadUnavailable = std::max(0, unavailable),
+      .policyActionTimes = {},
+      .workloadActionTimes = {},
+      .globalRateAllows = true};
+  c.policyActions = hist.policyActions;
+  c.workloadActions = hist.workloadActions[wk];
+  c.leakingRevisions = hist.leakingRevisions[wk + "/" + std::string(detect::name(w.resource))];
+  c.workloadReadyPods = a.readyUids;
+  if (auto cached = d_.incidents->get(p.ns + "/" + w.incident))
+    c.cachedJournal = actions::IncidentJournal::parse(cached->status);
+  return c;
 }
 
 nlohmann::json PolicyReconciler::lastAction(const PolicyObject& p) const {

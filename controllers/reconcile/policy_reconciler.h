@@ -78,12 +78,76 @@ class PolicyReconciler : public runtime::Reconciler {
   // next free <pod>-<date>-N when that name is another policy's incident (never adopted).
   Result<std::string> createIncident(const PolicyObject& p, const IncidentInput& in, double now,
                                      std::set<std::string>& names);
+  // The incidents of a policy against its pods' current findings: a finding with no open
+  // incident opens one (recordFinding, openIncident, announceLeak), one with an open incident
+  // refreshes its evidence; an open incident with no finding is closed when its pod or
+  // container is gone or its growth stopped (closeFinished, whyFinished); the oldest closed
+  // ones beyond spec.incidents.keep are deleted (pruneIncidents). `work`: the open incidents
+  // with a finding, to act on.
   Status syncIncidents(const PolicyObject& p,
                        const std::vector<const runtime::PodProjection*>& pods, double now,
                        Counts& counts, std::vector<Work>& work);
+  // One syncIncidents() pass.
+  struct Sync {
+    const PolicyObject& p;
+    double now = 0;
+    std::vector<std::shared_ptr<const IncidentObject>> mine;  // the policy's incidents
+    std::set<std::string> names;                              // taken incident names
+    // Open incidents by (pod uid, container, resource), and those with a current finding.
+    std::map<std::tuple<std::string, std::string, std::string>, const IncidentObject*> open;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+  };
+  Result<Work> recordFinding(Sync& sync, const runtime::PodProjection& pod,
+                             const Workload& workload, const SeriesKey& sk, const SeriesView& view);
+  Result<std::string> openIncident(Sync& sync, const IncidentInput& in, const SeriesView& view);
+  // LeakConfirmed on the pod, its owner and the policy.
+  void announceLeak(const PolicyObject& p, const IncidentInput& in, const std::string& incident,
+                    const nlohmann::json& evidence);
+  Status closeFinished(const Sync& sync, const std::vector<const runtime::PodProjection*>& pods);
+  // Why an open incident with no current finding is over ("pod x is gone", "container app
+  // restarted", "growth stopped"), or "" while it is not.
+  std::string whyFinished(const IncidentObject& inc, bool podExists, double now) const;
+  Status pruneIncidents(const Sync& sync);
   Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
+
+  // Carries the playbook out on each incident of `work`, worst leaker first, with the budgets
+  // the caches know of (availability, history) and each pod's node pressure (when a step asks
+  // for it), through the executor.
   Status act(const PolicyObject& p, std::vector<Work> work,
              const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now);
+  // Pods per workload key ("Deployment/checkout", "Pod/<name>"), Ready ones, desired replicas.
+  struct Avail {
+    int pods = 0;
+    int ready = 0;
+    int desired = 0;
+    std::set<std::string> readyUids;
+  };
+  std::map<std::string, Avail> availability(
+      const PolicyObject& p,
+      const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods, double now) const;
+  // What the policy's incidents' journals say: escalations started (keyed "<incident>/<step>"),
+  // per policy and per workload; restarts per workload; the revisions the leak was seen in.
+  struct History {
+    std::map<std::string, double> policyActions;
+    std::map<std::string, std::map<std::string, double>> workloadActions;
+    std::map<std::string, std::vector<double>> restarts;
+    std::map<std::string, std::set<std::string>> leakingRevisions;
+  };
+  History history(const PolicyObject& p) const;
+  // Whether a node reports MemoryPressure, read once per act() and only when `needed`.
+  class NodePressure {
+   public:
+    NodePressure(kube::ApiClient& api, bool needed) : api_(api), needed_(needed) {}
+    bool of(const std::string& node);
+
+   private:
+    kube::ApiClient& api_;
+    bool needed_;
+    std::map<std::string, bool> known_;
+  };
+  actions::IncidentCase incidentCase(const PolicyObject& p, const Work& w, const Workload& wl,
+                                     const Avail& a, History& hist, NodePressure& pressure,
+                                     double now) const;
   // status.lastAction: the newest finished action of the policy's incidents, or null.
   nlohmann::json lastAction(const PolicyObject& p) const;
   ReplicaSetLookup rsLookup() const;
