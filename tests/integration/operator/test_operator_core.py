@@ -13,8 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lgtest import (REPO, Operator, apply, fresh_namespace, kjson, kubectl,  # noqa: E402
-                    leaky_deployment, wait_for)
+from lgtest import (REPO, FaultProxy, Operator, apply, evictions,  # noqa: E402
+                    fresh_namespace, kjson, kubectl, leaky_deployment, wait_for)
 
 
 def setUpModule():
@@ -127,25 +127,38 @@ class PolicyStatus(unittest.TestCase):
 class ApiServerRestartPrepare(unittest.TestCase):
     """ApiServerRestart's long wait, done while other tests share the cluster (CTest's fixture
     setup operator_core_apiserver_restart_prepare): a fast leak under a controller scoped to
-    its namespace until the one incident is open; the controller is left running for it."""
+    its namespace until the one incident is open; the controller is left running for it. The
+    same in a second namespace (PB) whose controller reaches the API server through the fault
+    proxy, for a playbook the restart cuts in two; both are left running."""
     NS = "lg-it-restart"
+    PB = "lg-it-restart-pb"
 
     def test_a_leak_incident_opens(self):
-        fresh_namespace(self.NS)
-        # 30 MiB a minute under 384Mi: confirmed in about 3 minutes, far from the limit when
-        # the test proper runs, after the tests that share the cluster meanwhile.
-        apply(leaky_deployment(self.NS, "leak", limit="384Mi", LEAK_PATTERN="linear",
-                               LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
-        apply(policy(self.NS, "leak", "leak", detection={"minGrowth": "2m"}))
-        op = Operator(18182, "--no-leader-elect", namespaces=[self.NS])
+        proxy = FaultProxy(seed=3)
+        ops = []
         try:
-            wait_for("a leak incident", lambda: self.assertTrue(op.alive()) or len(
-                kjson("get", "leakincidents", "-n", self.NS)["items"]) == 1, timeout=600,
-                interval=5)
+            for ns, port, kc in ((self.NS, 18182, None),
+                                 (self.PB, 18186, proxy.kubeconfig_path)):
+                fresh_namespace(ns)
+                # 30 MiB a minute under 384Mi: confirmed in about 3 minutes, far from the limit
+                # when the test proper runs, after the tests that share the cluster meanwhile.
+                apply(leaky_deployment(ns, "leak", limit="384Mi", LEAK_PATTERN="linear",
+                                       LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
+                apply(policy(ns, "leak", "leak", detection={"minGrowth": "2m"}))
+                ops.append(Operator(port, "--no-leader-elect", namespaces=[ns],
+                                    kubeconfig_path=kc))
+            for ns, op in zip((self.NS, self.PB), ops):
+                wait_for("a leak incident in " + ns, lambda: self.assertTrue(op.alive()) or len(
+                    kjson("get", "leakincidents", "-n", ns)["items"]) == 1, timeout=600,
+                    interval=5)
         except BaseException:
-            op.stop()
+            for op in ops:
+                op.stop()
+            proxy.stop()
             raise
-        op.detach("apiserver-restart")
+        ops[0].detach("apiserver-restart")
+        ops[1].detach("apiserver-restart-pb")
+        proxy.detach("apiserver-restart-pb")
 
 
 class ApiServerRestartCleanup(unittest.TestCase):
@@ -153,26 +166,36 @@ class ApiServerRestartCleanup(unittest.TestCase):
 
     def test_controller_stopped_and_namespace_deleted(self):
         Operator.stop_detached("apiserver-restart")
-        kubectl("delete", "namespace", ApiServerRestartPrepare.NS, "--wait=false",
-                "--ignore-not-found")
+        Operator.stop_detached("apiserver-restart-pb")
+        FaultProxy.stop_detached("apiserver-restart-pb")
+        for ns in (ApiServerRestartPrepare.NS, ApiServerRestartPrepare.PB):
+            kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found")
 
 
 class ApiServerRestart(unittest.TestCase):
     """A fast leak opened one incident (ApiServerRestartPrepare); the API server restarts; a
     pod created right after it returns is seen; the incident, its Event and the operator's
-    process are not duplicated. Registered alone on the cluster
+    process are not duplicated. In PB the restart comes between an eviction and the write of its
+    outcome: the pod is evicted once, never again. Registered alone on the cluster
     (tests/integration/operator/CMakeLists.txt): stopping the kube-apiserver would fail every
     other test's calls meanwhile."""
     NS = ApiServerRestartPrepare.NS
 
+    PB = ApiServerRestartPrepare.PB
+
     @classmethod
     def setUpClass(cls):
         cls.op = Operator.attach("apiserver-restart")
+        cls.pb = Operator.attach("apiserver-restart-pb")
+        cls.proxy = FaultProxy.attach("apiserver-restart-pb")
 
     @classmethod
     def tearDownClass(cls):
         cls.op.stop()
-        kubectl("delete", "namespace", cls.NS, "--wait=false")
+        cls.pb.stop()
+        FaultProxy.stop_detached("apiserver-restart-pb")
+        for ns in (cls.NS, cls.PB):
+            kubectl("delete", "namespace", ns, "--wait=false")
 
     def incidents(self):
         return kjson("get", "leakincidents", "-n", self.NS)["items"]
@@ -184,6 +207,21 @@ class ApiServerRestart(unittest.TestCase):
         confirmed = [l for l in self.op.logs() if l.get("msg") == "leak confirmed"]
         self.assertEqual(len(confirmed), 1)
 
+        # In PB a playbook is cut in two by the restart (issue 11): the policy turns Enforce
+        # with a restart step; its eviction goes through, and the write that journals it
+        # "Succeeded" is held at the fault proxy while the API server stops and starts again.
+        self.assertTrue(self.pb.alive(), "the controller of the prepared playbook is gone")
+        pb_pod = kjson("get", "pods", "-n", self.PB, "-l", "app=leak")["items"][0]
+        self.proxy.rules([{
+            "method": "PUT", "fault": "stall", "body": '"outcome":"Succeeded"',
+            "path": "/apis/leakguard.io/v1alpha1/namespaces/%s/leakincidents/[^/]+/status$"
+                    % self.PB}])
+        apply(policy(self.PB, "leak", "leak", mode="Enforce", detection={"minGrowth": "2m"},
+                     playbook=[{"name": "restart", "action": "restart"}],
+                     budgets={"cooldown": "5s"}))
+        wait_for("the eviction done and its outcome held", lambda: self.proxy.stalled() and
+                 evictions(self.PB), timeout=120, interval=0.5)
+
         before = self.op.metric("leakguard_watch_restarts_total") or 0
         subprocess.run([os.path.join(REPO, "e2e/cluster/apiserver"), "stop"], check=True,
                        capture_output=True)
@@ -193,6 +231,7 @@ class ApiServerRestart(unittest.TestCase):
                  timeout=60, interval=0.5)
         subprocess.run([os.path.join(REPO, "e2e/cluster/apiserver"), "start"], check=True,
                        capture_output=True)
+        self.proxy.rules([])  # the held write is dropped: it never reaches the API server
         # Created as soon as the API server answers, while the operator's watches are still
         # backing off and re-listing.
         apply(leaky_deployment(self.NS, "late", LEAK_PATTERN="steady"))
@@ -223,6 +262,32 @@ class ApiServerRestart(unittest.TestCase):
         restarts = self.op.metric("leakguard_watch_restarts_total")
         self.assertIsNotNone(restarts)
         self.assertGreater(restarts, 0)
+
+        # PB: the pod was evicted once, although the write of the outcome was lost with the API
+        # server; nothing evicted it again. The incident is closed (the pod is gone; Started
+        # counts as acted) or the step verified Succeeded, whichever comes first.
+        self.assertTrue(self.pb.alive(), self.pb.logs()[-20:])
+        name = pb_pod["metadata"]["name"]
+
+        def settled():
+            incs = [i for i in kjson("get", "leakincidents", "-n", self.PB)["items"]
+                    if i["spec"]["pod"]["name"] == name]
+            st = incs[0].get("status", {}) if incs else {}
+            return st.get("state") in ("Resolved", "Abandoned") or any(
+                e.get("outcome") == "Succeeded" for e in st.get("actions", []))
+        wait_for("PB's incident settled", settled, timeout=180, interval=2)
+        time.sleep(15)  # a second eviction would be in the audit log by now
+        self.assertEqual(evictions(self.PB).count(name), 1, evictions(self.PB))
+        inc = [i for i in kjson("get", "leakincidents", "-n", self.PB)["items"]
+               if i["spec"]["pod"]["name"] == name][0]
+        started = [e for e in inc["status"].get("actions", [])
+                   if e.get("step") == "restart" and e.get("outcome") == "Started"]
+        self.assertEqual(len(started), 1, inc["status"])
+        self.assertNotEqual(inc["status"].get("state"), "Abandoned", inc["status"])
+        print("PB after the restart: %s, journal %r" % (
+            inc["status"].get("state"), [(e.get("step"), e.get("outcome"))
+                                         for e in inc["status"].get("actions", [])]),
+            file=sys.stderr)
 
 
 class LeaderElection(unittest.TestCase):
