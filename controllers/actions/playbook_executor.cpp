@@ -69,7 +69,7 @@ std::vector<std::pair<const policy::PlaybookStep*, double>> stepsInDoubt(
 
 Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget& target,
                                        IncidentJournal& journal, double now,
-                                       ExecutionReport& report) {
+                                       ExecutionReport& report, bool closed) {
   for (const auto& [step, since] :
        stepsInDoubt(*c.spec, journal.entries(), now, o_.inDoubtAfterSeconds)) {
     const Action* action = o_.registry ? o_.registry->find(step->action) : nullptr;
@@ -93,7 +93,9 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
                    .message = (done ? "found done after the controller was cut short: "
                                     : "cut short before its side effect: ") +
                               v->message +
-                              (done ? "" : attemptNote(step->name, journal.entries()))};
+                              (done     ? ""
+                               : closed ? " (the incident is closed: not tried again)"
+                                        : attemptNote(step->name, journal.entries()))};
     if (done && action->traits().shownAsLastAction) w.lastAction = actionName;
     if (auto st = journal.append(w); !st) return st.error();
     counted(step->action, w.outcome);
@@ -109,6 +111,23 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
 }
 
 PlaybookExecutor::PlaybookExecutor(ExecutorOptions opts) : o_(std::move(opts)) {}
+
+bool PlaybookExecutor::hasStepsInDoubt(const policy::LeakPolicySpec& spec,
+                                       const std::vector<JournalEntry>& journal, double now) const {
+  return !stepsInDoubt(spec, journal, now, o_.inDoubtAfterSeconds).empty();
+}
+
+Status PlaybookExecutor::settleClosed(const IncidentCase& c) {
+  const auto& t = c.target;
+  auto journal = IncidentJournal::load(*o_.api, t.ns, t.incidentName, o_.apiTimeout);
+  if (!journal) return journal.error().code == 404 ? okStatus() : Status(journal.error());
+  const std::string state = journal->state();
+  if (state == "Open" || state == "Mitigating") return okStatus();  // reopened: execute() does
+  ActionTarget target = t;
+  target.incidentUid = stringAt(journal->object(), "/metadata/uid");
+  ExecutionReport report;
+  return settleInDoubt(c, target, *journal, c.plan.now, report, /*closed=*/true);
+}
 
 bool PlaybookExecutor::recentlyTakenAway(const std::string& podUid, double now,
                                          double withinSeconds) const {

@@ -99,6 +99,15 @@ class PlaybookExecutor {
   // journalled stay done.
   Result<ExecutionReport> execute(const IncidentCase& c);
 
+  // An incident closed (its pod gone, its growth stopped) with steps still in doubt (Started,
+  // no outcome, older than inDoubtAfterSeconds): their actions look at the world and the
+  // journal says what they saw (Succeeded, or Failed and not tried again), so no bare Started
+  // is left behind. Error: the journal could not be read or written.
+  Status settleClosed(const IncidentCase& c);
+  // Whether the journal has a step settleClosed would look at now.
+  bool hasStepsInDoubt(const policy::LeakPolicySpec& spec, const std::vector<JournalEntry>& journal,
+                       double now) const;
+
   // True when this executor evicted the pod less than `withinSeconds` ago (the pod cache may
   // still show it Ready).
   bool recentlyTakenAway(const std::string& podUid, double now, double withinSeconds = 120) const;
@@ -145,8 +154,9 @@ class PlaybookExecutor {
 
   // Has the actions of the steps in doubt (Started, no outcome, older than inDoubtAfterSeconds)
   // look at the world, and journals what they saw: Succeeded, or Failed (tried again).
+  // `closed`: the incident is closed, so a step found not done is not tried again.
   Status settleInDoubt(const IncidentCase& c, const ActionTarget& target, IncidentJournal& journal,
-                       double now, ExecutionReport& report);
+                       double now, ExecutionReport& report, bool closed = false);
   // One step carried out for real, as the outcome's journal entry and Events need it.
   struct StepRun {
     std::string policyKey, stepName;

@@ -172,7 +172,42 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
     if (leaking) ++counts.leaking;
   }
   if (auto st = closeFinished(sync, pods); !st) return st;
+  if (auto st = settleClosed(sync); !st) return st;
   return pruneIncidents(sync);
+}
+
+Status PolicyReconciler::settleClosed(const Sync& sync) {
+  if (!d_.executor) return okStatus();
+  const PolicyObject& p = sync.p;
+  for (const auto& inc : sync.mine) {
+    if (inc->state != "Resolved" && inc->state != "Abandoned") continue;
+    if (!d_.executor->hasStepsInDoubt(p.parsed.spec, actions::IncidentJournal::parse(inc->status),
+                                      sync.now))
+      continue;
+    actions::IncidentCase c;
+    c.spec = &p.parsed.spec;
+    c.policyKey = p.key();
+    c.workloadKey = inc->workloadKind.empty() ? "Pod/" + inc->podName
+                                              : inc->workloadKind + "/" + inc->workloadName;
+    c.target = actions::ActionTarget{.ns = p.ns,
+                                     .podName = inc->podName,
+                                     .podUid = inc->podUid,
+                                     .node = inc->node,
+                                     .container = inc->container,
+                                     .resource = inc->resource,
+                                     .workloadKind = inc->workloadKind,
+                                     .workloadName = inc->workloadName,
+                                     .workloadRevision = inc->workloadRevision,
+                                     .incidentName = inc->name,
+                                     .incidentUid = "",
+                                     .policyName = p.name,
+                                     .policyUid = p.uid,
+                                     .summary = ""};
+    c.plan.spec = c.spec;
+    c.plan.now = sync.now;
+    if (auto st = d_.executor->settleClosed(c); !st) return st;
+  }
+  return okStatus();
 }
 
 Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,

@@ -81,8 +81,9 @@ class PolicyReconciler : public runtime::Reconciler {
   // The incidents of a policy against its pods' current findings: a finding with no open
   // incident opens one (recordFinding, openIncident, announceLeak), one with an open incident
   // refreshes its evidence; an open incident with no finding is closed when its pod or
-  // container is gone or its growth stopped (closeFinished, whyFinished); the oldest closed
-  // ones beyond spec.incidents.keep are deleted (pruneIncidents). `work`: the open incidents
+  // container is gone or its growth stopped (closeFinished, whyFinished); a closed one's steps
+  // left in doubt are verified (settleClosed); the oldest closed ones beyond
+  // spec.incidents.keep are deleted (pruneIncidents). `work`: the open incidents
   // with a finding, to act on.
   Status syncIncidents(const PolicyObject& p,
                        const std::vector<const runtime::PodProjection*>& pods, double now,
@@ -107,6 +108,8 @@ class PolicyReconciler : public runtime::Reconciler {
   // Why an open incident with no current finding is over ("pod x is gone", "container app
   // restarted", "growth stopped"), or "" while it is not.
   std::string whyFinished(const IncidentObject& inc, bool podExists, double now) const;
+  // Closed incidents with a step still in doubt: the executor has the action verify it.
+  Status settleClosed(const Sync& sync);
   Status pruneIncidents(const Sync& sync);
   Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
 

@@ -9,6 +9,7 @@
 
 #include "controllers/actions/default_actions.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
+#include "operator/kube/rfc3339.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/actions/action_test_support.h"
@@ -344,6 +345,69 @@ TEST_F(PolicyReconcilerTest, EnforceModeRestartsTheLeakingPodAndJournalsIt) {
   EXPECT_EQ(onlyIncident()["status"]["actions"].size(), 2u);
   EXPECT_EQ(policyStatus()["lastAction"]["summary"], "restart checkout-1");
   EXPECT_EQ(policyStatus()["lastAction"]["outcome"], "Succeeded");
+}
+
+// A closed incident whose restart is Started with no outcome (the outcome's write was lost, and
+// the pod went, closing it): the action verifies it once it is old enough, and the journal says
+// what was found instead of keeping a bare Started (issue 11).
+TEST_F(PolicyReconcilerTest, AClosedIncidentsStepInDoubtIsVerifiedNotLeftBare) {
+  withExecutor();
+  readyPods(true);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "playbook": [{"name": "restart", "action": "restart"}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  ASSERT_EQ(cluster_.evicted, std::vector<std::string>{"checkout-1"});
+  const std::string name = onlyIncident()["metadata"]["name"];
+  kube::ResourceRef ref = kIncidents;
+  ref.ns = "shop";
+  ref.name = name;
+  ref.subresource = "status";
+  auto bareStarted = [&](double agoSeconds) {
+    const auto t =
+        kube::formatRfc3339(clock_.now() - std::chrono::seconds(static_cast<int64_t>(agoSeconds)));
+    ASSERT_TRUE(api_.patch(ref, kube::PatchType::kMerge,
+                           {{"status",
+                             {{"state", "Resolved"},
+                              {"actions",
+                               {{{"step", "restart"},
+                                 {"action", "restart"},
+                                 {"outcome", "Started"},
+                                 {"time", t}}}}}}})
+                    .ok());
+    syncIncidents();
+  };
+  pods_.erase("shop/checkout-1");
+  hub_.forgetPod("uid-1");
+
+  bareStarted(30);  // may still be under way: left alone
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(onlyIncident()["status"]["actions"].size(), 1u);
+
+  bareStarted(200);  // the pod is gone: done
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  auto st = onlyIncident()["status"];
+  ASSERT_EQ(st["actions"].size(), 2u) << st.dump();
+  EXPECT_EQ(st["actions"][1]["outcome"], "Succeeded");
+  EXPECT_NE(st["actions"][1]["message"].get<std::string>().find(
+                "found done after the controller was cut short"),
+            std::string::npos);
+  EXPECT_EQ(st["state"], "Resolved");
+
+  // The pod still there: not done, journalled Failed, and not tried again (closed).
+  api_.put(kPods, podJson("checkout-1", "uid-1", "checkout"));
+  bareStarted(200);
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  st = onlyIncident()["status"];
+  ASSERT_EQ(st["actions"].size(), 2u) << st.dump();
+  EXPECT_EQ(st["actions"][1]["outcome"], "Failed");
+  EXPECT_NE(st["actions"][1]["message"].get<std::string>().find(
+                "(the incident is closed: not tried again)"),
+            std::string::npos);
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(cluster_.evicted.size(), 1u);
+  EXPECT_EQ(onlyIncident()["status"]["actions"].size(), 2u);
 }
 
 TEST_F(PolicyReconcilerTest, PodsThatAreNotReadySpendMaxUnavailable) {
