@@ -59,6 +59,9 @@ struct ActionContext {
   // Workload revisions this leak has been seen in (from the policy's incidents): rollback does
   // not go back to one of these.
   std::set<std::string> leakingRevisions;
+  // This install of LeakGuard (its Lease, "leakguard-system/leakguard-controller"): what it
+  // marks as its own (the tainted-node label). "": unnamed.
+  std::string install;
   // Waits between the tries of a request that may be repeated safely (an eviction naming the
   // pod's uid); null: no wait (tests).
   std::function<void(std::chrono::milliseconds)> pause;

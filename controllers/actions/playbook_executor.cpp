@@ -80,6 +80,7 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
                             .now = now,
                             .timeout = o_.apiTimeout,
                             .leakingRevisions = c.leakingRevisions,
+                            .install = o_.install,
                             .pause = o_.pause};
     auto v = safeVerify(*action, ctx, since);
     if (!v) return v.error();
@@ -285,6 +286,7 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
                           .now = pass.now,
                           .timeout = o_.apiTimeout,
                           .leakingRevisions = pass.c.leakingRevisions,
+                          .install = o_.install,
                           .pause = o_.pause};
   const ActionPlan plan = safePrepare(*action, ctx);
   if (plan.kind != ActionPlan::Kind::kGo) (void)unreserve(pass, d);
@@ -470,6 +472,7 @@ void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& p
                           .now = run.now,
                           .timeout = o_.apiTimeout,
                           .leakingRevisions = revisions,
+                          .install = o_.install,
                           .pause = o_.pause};
   const ActionResult result = safeRun(action, ctx, plan);
   (void)finish(target, *journal, run, result, nullptr);

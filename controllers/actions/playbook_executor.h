@@ -51,6 +51,8 @@ struct ExecutorOptions {
   // A step journalled Started this long ago with no outcome is verified by its action (see
   // Action::verify): longer than any action runs (diagnostics: 60 s at most).
   double inDoubtAfterSeconds = 90;
+  // This install's identity (ActionContext::install).
+  std::string install;
   // Waits between the quick tries of an eviction (ActionContext::pause); null: no wait.
   std::function<void(std::chrono::milliseconds)> pause;
   // Runs the actions that say runsInBackground() (captureDiagnostics) off the reconcile

@@ -1,5 +1,8 @@
 #include "controllers/actions/reschedule_action.h"
 
+#include <cctype>
+#include <cstdint>
+
 #include "controllers/actions/action_support.h"
 #include "operator/kube/rfc3339.h"
 
@@ -67,13 +70,42 @@ ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) 
                       {"value", "true"},
                       {"effect", "NoSchedule"},
                       {"timeAdded", isoTime(ctx.now)}});
-    if (auto st = writeTaints(*ctx.api, *node, taints, "true", ctx.timeout); !st)
+    if (auto st = writeTaints(*ctx.api, *node, taints, installLabel(ctx.install), ctx.timeout); !st)
       return ActionResult::failed("tainting node " + t.node + ": " + st.error().message);
   }
   return evict(ctx, t.podName, "PodRescheduled",
                "pod " + t.podName + " evicted from node " + t.node +
                    " under memory pressure; node tainted " + kPressureTaintKey +
                    ":NoSchedule until the pressure ends");
+}
+
+std::string RescheduleAction::installLabel(std::string_view install) {
+  if (install.empty()) return "true";
+  std::string v;
+  for (char c : install)
+    v += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '.';
+  if (v.size() > 63) {
+    std::uint32_t h = 2166136261u;  // FNV-1a of the whole identity
+    for (unsigned char c : install) {
+      h ^= c;
+      h *= 16777619u;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    v.resize(54);
+    v += '-';
+    for (int shift = 28; shift >= 0; shift -= 4)
+      v += kHex[(h >> shift) & 0xF];
+  }
+  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.front())))
+    v.erase(v.begin());
+  while (!v.empty() && !std::isalnum(static_cast<unsigned char>(v.back())))
+    v.pop_back();
+  return v.empty() ? "true" : v;
+}
+
+bool RescheduleAction::taintedBy(const nlohmann::json& node, std::string_view install) {
+  const std::string label = stringAt(node, "/metadata/labels/leakguard.io~1memory-pressure-taint");
+  return label.empty() || label == "true" || label == installLabel(install);
 }
 
 std::optional<double> RescheduleAction::taintAdded(const nlohmann::json& node) {

@@ -33,6 +33,12 @@ class RescheduleAction final : public Action {
   static bool hasTaint(const nlohmann::json& node);
   // When LeakGuard's taint was put on (its timeAdded), if the node has it and the time reads.
   static std::optional<double> taintAdded(const nlohmann::json& node);
+  // The tainted-node label's value for an install ("leakguard-system.leakguard-controller"): a
+  // label value (at most 63 of [A-Za-z0-9._-]); "true" for an unnamed one.
+  static std::string installLabel(std::string_view install);
+  // Whether the node's LeakGuard taint is this install's: its label names `install`, or names
+  // no install ("true", or no label: a taint of an unnamed install or an earlier version).
+  static bool taintedBy(const nlohmann::json& node, std::string_view install);
   // Removes LeakGuard's taint and label from the node object as read (409 if it changed since).
   static Status release(kube::ApiClient& api, const nlohmann::json& node,
                         std::chrono::milliseconds timeout);

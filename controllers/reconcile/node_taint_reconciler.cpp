@@ -15,7 +15,8 @@ using actions::RescheduleAction;
 NodeTaintReconciler::Verdict NodeTaintReconciler::judge(const nlohmann::json& node,
                                                         std::optional<double> lastReschedule,
                                                         double now, double holdSeconds,
-                                                        double graceSeconds) {
+                                                        double graceSeconds,
+                                                        std::string_view install) {
   if (!RescheduleAction::hasTaint(node)) {
     const auto* labels =
         node.is_object() && node.contains("metadata") && node["metadata"].is_object()
@@ -27,6 +28,7 @@ NodeTaintReconciler::Verdict NodeTaintReconciler::judge(const nlohmann::json& no
   }
   if (!actions::nodeUnderMemoryPressure(node)) return Verdict::kReleasePressureOver;
   if (lastReschedule && now - *lastReschedule < holdSeconds) return Verdict::kKeep;
+  if (!RescheduleAction::taintedBy(node, install)) return Verdict::kKeep;
   // A taint with no readable timeAdded is judged by the reschedules alone.
   if (auto added = RescheduleAction::taintAdded(node); added && now - *added < graceSeconds)
     return Verdict::kKeep;
@@ -86,7 +88,7 @@ runtime::ReconcileResult NodeTaintReconciler::reconcile(const std::string&) {
     auto r = reschedules.find(name);
     const auto verdict =
         judge(n, r == reschedules.end() ? std::nullopt : std::optional<double>(r->second), now,
-              d_.holdSeconds, d_.graceSeconds);
+              d_.holdSeconds, d_.graceSeconds, d_.install);
     if (verdict == Verdict::kNothing || verdict == Verdict::kKeep) continue;
     // kDropLabel too: release() leaves every other taint as it is and takes the label off.
     auto st = RescheduleAction::release(*d_.api, n, d_.timeout);

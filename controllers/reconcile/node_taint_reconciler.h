@@ -8,7 +8,9 @@
 //   2. for each, judge(): the taint stays while the node is under memory pressure AND a
 //      reschedule off it is recent (started or succeeded within `hold`, from any incident in
 //      the cache) or the taint itself is younger than `grace` (its reschedule may not be in the
-//      cache yet). Otherwise taint and label are taken off.
+//      cache yet), or the taint is another install's (its label names another Lease: that
+//      install's incidents are not in this cache). Otherwise taint and label are taken off:
+//      once the pressure is over, whoever's taint it is.
 // A failed eviction (Started then Failed) needs no taint: the retry taints again.
 // Decision pure (judge), I/O in reconcile; leader only (it is a controller of the manager).
 
@@ -33,6 +35,7 @@ struct NodeTaintReconcilerDeps {
   double holdSeconds = 600;   // a reschedule keeps its node's taint this long, under pressure
   double graceSeconds = 120;  // a taint this young stays (its journal entry may still lag)
   std::chrono::milliseconds timeout{10000};  // per API call
+  std::string install;                       // this install (ActionContext::install)
 };
 
 class NodeTaintReconciler : public runtime::Reconciler {
@@ -43,13 +46,14 @@ class NodeTaintReconciler : public runtime::Reconciler {
     kNothing,  // no LeakGuard taint, no label
     kKeep,     // under pressure, a reschedule needs it
     kReleasePressureOver,
-    kReleaseUnneeded,  // under pressure, but no reschedule off it is recent
+    kReleaseUnneeded,  // under pressure, but no reschedule off it is recent (and it is ours)
     kDropLabel,        // the taint is gone (taken off by hand): the label goes too
   };
   // `lastReschedule`: the newest reschedule attempt off this node that may have evicted
   // (started and not known to have failed), in seconds since the epoch.
+  // `install`: this install (a taint of another one is kept while the pressure lasts).
   static Verdict judge(const nlohmann::json& node, std::optional<double> lastReschedule, double now,
-                       double holdSeconds, double graceSeconds);
+                       double holdSeconds, double graceSeconds, std::string_view install = "");
 
   explicit NodeTaintReconciler(NodeTaintReconcilerDeps deps) : d_(deps) {}
   runtime::ReconcileResult reconcile(const std::string& key) override;

@@ -94,6 +94,9 @@ int runController(const ControllerFlags& flags) {
     return optionsFor ? optionsFor(s) : nullptr;
   }});
 
+  // This install's identity: its Lease (two Helm releases have two). What it marks as its own
+  // (the tainted-node label) is told apart from another install's by it.
+  const std::string install = flags.leaseNamespace + "/" + flags.leaseName;
   // The playbook actions: a policy's steps are checked against them as the policy is cached.
   actions::BeastHttpFetcher diagnosticsFetcher;
   actions::ActionRegistry actionRegistry;
@@ -179,6 +182,7 @@ int runController(const ControllerFlags& flags) {
            },
        .apiTimeout = std::chrono::seconds(10),
        .globalEscalationsPerMinute = flags.maxEscalationsPerMinute,
+       .install = install,
        .pause = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
        .background = &diagnosticsRunner,
        .wake =
@@ -224,8 +228,11 @@ int runController(const ControllerFlags& flags) {
         if (p) hub.forgetPod(p->uid.str());
       }});
   // Nodes reschedule tainted are released from the node's side (issue 11, finding 2).
-  reconcile::NodeTaintReconciler nodeTaints(
-      {.api = api->get(), .clock = &clock, .incidents = &incidents.store(), .every = flags.resync});
+  reconcile::NodeTaintReconciler nodeTaints({.api = api->get(),
+                                             .clock = &clock,
+                                             .incidents = &incidents.store(),
+                                             .every = flags.resync,
+                                             .install = install});
   if (flags.nodeAccess) {
     auto& sweeper = mgr.addController(
         nodeTaints, {.name = "nodetaints", .workers = 1, .metrics = &mgr.runtimeMetrics()});

@@ -88,6 +88,17 @@ TEST_F(RescheduleTest, TheTaintIsLabelledSoItIsFoundAgainAndReleaseTakesBothOff)
   EXPECT_FALSE(RescheduleAction::taintAdded(n));
 }
 
+TEST_F(RescheduleTest, TheLabelNamesTheInstallThatTainted) {
+  auto c = ctx();
+  c.install = "team-a/leakguard-controller";
+  ASSERT_EQ(action_.run(c, action_.prepare(c)).outcome, ActionResult::Outcome::kSucceeded);
+  const auto n = *fake_.object(ref("", "nodes"), "", "n1");
+  EXPECT_EQ(n["metadata"]["labels"]["leakguard.io/memory-pressure-taint"],
+            "team-a.leakguard-controller");
+  EXPECT_TRUE(RescheduleAction::taintedBy(n, "team-a/leakguard-controller"));
+  EXPECT_FALSE(RescheduleAction::taintedBy(n, "leakguard-system/leakguard-controller"));
+}
+
 TEST_F(RescheduleTest, APdbMakesItWait) {
   api_.pdbBlocks = true;
   EXPECT_EQ(action_.prepare(ctx()).kind, ActionPlan::Kind::kSkip);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/actions/reschedule_action.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -67,6 +68,43 @@ TEST(NodeTaintJudge, EveryCase) {
   EXPECT_EQ(judge(json(nullptr), std::nullopt), Verdict::kNothing);
   EXPECT_EQ(judge(json{{"metadata", 3}, {"spec", {{"taints", "x"}}}}, std::nullopt),
             Verdict::kNothing);
+}
+
+// Two installs on one cluster (two Leases): the taint's label names the install that put it on.
+// Another install's taint is not this one's to judge by its own incidents (it cannot see the
+// other's): kept while the pressure lasts, released by anyone once it is over.
+TEST(NodeTaintJudge, AnotherInstallsTaintIsKeptWhileThePressureLasts) {
+  const double now = 1767225600, hold = 600, grace = 120;
+  const std::string mine = "leakguard-system/leakguard-controller";
+  const std::string theirs = "team-a/leakguard-controller";
+  auto tainted = [&](bool pressure, const std::string& by) {
+    auto n = node("n", pressure, now, 3600);
+    n["metadata"]["labels"]["leakguard.io/memory-pressure-taint"] =
+        actions::RescheduleAction::installLabel(by);
+    return n;
+  };
+  auto judge = [&](const json& n) {
+    return NodeTaintReconciler::judge(n, std::nullopt, now, hold, grace, mine);
+  };
+  EXPECT_EQ(judge(tainted(true, theirs)), Verdict::kKeep);
+  EXPECT_EQ(judge(tainted(false, theirs)), Verdict::kReleasePressureOver);
+  EXPECT_EQ(judge(tainted(true, mine)), Verdict::kReleaseUnneeded);
+  // "true" (an unnamed install, or one of an earlier version): anyone's.
+  EXPECT_EQ(judge(node("n", true, now, 3600)), Verdict::kReleaseUnneeded);
+}
+
+TEST(NodeTaintJudge, TheInstallLabelIsALabelValue) {
+  using actions::RescheduleAction;
+  EXPECT_EQ(RescheduleAction::installLabel("leakguard-system/leakguard-controller"),
+            "leakguard-system.leakguard-controller");
+  EXPECT_EQ(RescheduleAction::installLabel(""), "true");
+  EXPECT_EQ(RescheduleAction::installLabel("/x/"), "x");
+  const std::string a = RescheduleAction::installLabel(std::string(60, 'a') + "/lease-one");
+  const std::string b = RescheduleAction::installLabel(std::string(60, 'a') + "/lease-two");
+  EXPECT_EQ(a.size(), 63u);
+  EXPECT_NE(a, b);  // the hash of the whole identity tells long ones apart
+  for (char c : a)
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') << a;
 }
 
 class NodeTaintSweepTest : public ::testing::Test {
