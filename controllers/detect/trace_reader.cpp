@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "operator/util/printable.h"
+
 namespace lg::detect {
 namespace {
 
@@ -59,7 +61,7 @@ std::optional<double> parseNumber(std::string_view s) {
 
 std::string at(std::string_view origin, std::size_t line) {
   std::ostringstream o;
-  o << origin << ":" << line << ": ";
+  o << printable(origin, 4096) << ":" << line << ": ";
   return o.str();
 }
 
@@ -91,7 +93,7 @@ Result<Trace> parseTrace(std::string_view text, std::string_view origin) {
       }
       if (!haveTimestamp)
         return makeError(at(origin, lineNo) + "header has no 'timestamp' column (got '" +
-                         std::string(line) + "')");
+                         printable(line) + "')");
       continue;
     }
     if (fields.size() != mapping.size()) {
@@ -105,7 +107,7 @@ Result<Trace> parseTrace(std::string_view text, std::string_view origin) {
       const auto v = parseNumber(fields[i]);
       if (!v || *v < 0) {
         return makeError(at(origin, lineNo) + "column '" + std::string(col.name) +
-                         "': not a non-negative number: '" + std::string(fields[i]) + "'");
+                         "': not a non-negative number: '" + printable(fields[i]) + "'");
       }
       row.*col.field = *v;
     }
@@ -120,17 +122,18 @@ Result<Trace> parseTrace(std::string_view text, std::string_view origin) {
     if (!std::isnan(row.anon)) trace.hasAnon = true;
     trace.rows.push_back(row);
   }
-  if (!header) return makeError(std::string(origin) + ": empty file (no header, no samples)");
-  if (trace.rows.empty()) return makeError(std::string(origin) + ": no samples after the header");
+  if (!header) return makeError(printable(origin, 4096) + ": empty file (no header, no samples)");
+  if (trace.rows.empty())
+    return makeError(printable(origin, 4096) + ": no samples after the header");
   return trace;
 }
 
 Result<Trace> readTrace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(path + ": cannot open: " + std::strerror(errno));
+  if (!in) return makeError(printable(path, 4096) + ": cannot open: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return makeError(path + ": read error");
+  if (in.bad()) return makeError(printable(path, 4096) + ": read error");
   return parseTrace(ss.str(), path);
 }
 

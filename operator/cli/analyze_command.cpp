@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "controllers/detect/trace_replay.h"
+#include "operator/util/printable.h"
 
 namespace lg::cli {
 namespace {
@@ -38,6 +39,12 @@ nlohmann::json findingJson(const detect::Finding& f) {
   return j;
 }
 
+// One JSON line. Every string in it went through printable(); invalid bytes that slip through
+// anyway become U+FFFD instead of aborting the run.
+std::string jsonLine(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 int runAnalyze(const std::vector<std::string>& files, const detect::DetectorOptions& opts,
@@ -45,7 +52,7 @@ int runAnalyze(const std::vector<std::string>& files, const detect::DetectorOpti
   int rc = 0;
   for (const std::string& file : files) {
     nlohmann::json line;
-    line["file"] = file;
+    line["file"] = printable(file, 4096);
     auto trace = detect::readTrace(file);
     if (!trace) {
       err << "leakguard analyze: " << trace.error().message << "\n";
@@ -53,7 +60,7 @@ int runAnalyze(const std::vector<std::string>& files, const detect::DetectorOpti
       line["resource"] = nullptr;
       line["first_alarm"] = nullptr;
       line["error"] = trace.error().message;
-      out << line.dump() << "\n" << std::flush;
+      out << jsonLine(line) << "\n" << std::flush;
       rc = 1;
       continue;
     }
@@ -76,7 +83,7 @@ int runAnalyze(const std::vector<std::string>& files, const detect::DetectorOpti
     line["resources_watched"] = watched;
     line["memory_signal"] = std::string(r.memorySignal);
     line["samples"] = trace->rows.size();
-    out << line.dump() << "\n" << std::flush;
+    out << jsonLine(line) << "\n" << std::flush;
   }
   return rc;
 }

@@ -1,6 +1,8 @@
 // leakguard: one binary, several subcommands. main() only parses arguments and wires commands.
 
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "controllers/detect/detector_options.h"
@@ -10,6 +12,7 @@
 #include "operator/cli/namespace_list.h"
 #include "operator/cli/sample_command.h"
 #include "operator/cli/version.h"
+#include "operator/util/printable.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"LeakGuard: finds memory, fd and thread leaks in pods and heals them as declared"};
@@ -23,17 +26,40 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   lg::detect::DetectorOptions opts;
   analyze->add_option("files", files, "Trace files (CSV, see traces/README.md)")->required();
+  // A number in [lo, hi] (never NaN or infinite), or CLI11 refuses the flag with the reason.
+  auto within = [](double lo, double hi, bool loOpen) {
+    return CLI::Validator(
+        [=](std::string& s) -> std::string {
+          double v = 0;
+          std::size_t used = 0;
+          try {
+            v = std::stod(s, &used);
+          } catch (...) {
+            used = 0;
+          }
+          if (used == s.size() && std::isfinite(v) && v >= lo && v <= hi && !(loOpen && v == lo))
+            return "";
+          char range[96];
+          std::snprintf(range, sizeof range, "%s %g and at most %g",
+                        loOpen ? "above" : "of at least", lo, hi);
+          return std::string("must be a number ") + range + ", got '" + lg::printable(s) + "'";
+        },
+        "NUMBER");
+  };
   analyze
       ->add_option("--margin", opts.margin,
                    "Evidence needed, in BIC units, for growth over any benign explanation")
+      ->check(within(0, 1000, true))
       ->capture_default_str();
   analyze
       ->add_option("--horizon", opts.horizonSeconds,
                    "Report only leaks forecast to exhaust the limit within this many seconds")
+      ->check(within(0, 1e9, true))
       ->capture_default_str();
   analyze
       ->add_option("--min-growth", opts.minGrowthSeconds,
                    "Seconds growth must last before it is called a leak")
+      ->check(within(0, 1e9, false))
       ->capture_default_str();
 
   auto* controller = app.add_subcommand(

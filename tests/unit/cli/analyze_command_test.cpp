@@ -86,5 +86,42 @@ TEST_F(AnalyzeCommand, FlatTraceIsNoLeak) {
   EXPECT_TRUE(err.str().empty());
 }
 
+// Bytes that are not UTF-8 (a binary file, a field, a file name) are reported escaped, with the
+// file and line; a huge field is cut; the files after them are analysed all the same.
+TEST_F(AnalyzeCommand, HostileBytesAreReportedEscapedAndNothingAborts) {
+  std::string junk;
+  for (int i = 0; i < 4096; ++i)
+    junk += static_cast<char>((i * 7919) % 256);
+  const std::string bin = write("junk.bin", junk);
+  const std::string field = write("field.csv", "timestamp,anon_bytes\n0,1\n30,\xff\xfe\n");
+  const std::string odd = write("f\xff.csv", "timestamp,anon_bytes\n0,1\n30,2\n");
+  const std::string huge =
+      write("huge.csv", "timestamp,anon_bytes\n0," + std::string(20 * 1024 * 1024, '9') + "x\n");
+  const std::string good = write("good.csv", leakingTrace());
+  std::ostringstream out, err;
+  EXPECT_EQ(runAnalyze({bin, field, odd, huge, good}, {}, out, err), 1);
+
+  std::istringstream lines(out.str());
+  std::vector<nlohmann::json> objs;
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_LT(line.size(), 10000u);
+    objs.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(objs.size(), 5u) << out.str();
+  EXPECT_NE(objs[0]["error"].get<std::string>().find("junk.bin:1: header has no 'timestamp'"),
+            std::string::npos);
+  EXPECT_NE(objs[1]["error"].get<std::string>().find(
+                "field.csv:3: column 'anon_bytes': not a non-negative number: '\\xff\\xfe'"),
+            std::string::npos)
+      << objs[1];
+  EXPECT_EQ(objs[2]["file"], (dir_ / "f\\xff.csv").string());
+  EXPECT_EQ(objs[2]["samples"], 2);
+  EXPECT_NE(objs[3]["error"].get<std::string>().find("... (20971521 bytes)"), std::string::npos)
+      << objs[3];
+  EXPECT_EQ(objs[4]["leak"], true);
+  EXPECT_LT(err.str().size(), 10000u);
+  EXPECT_NE(err.str().find("number: '\\xff\\xfe'"), std::string::npos) << err.str();
+}
+
 }  // namespace
 }  // namespace lg::cli
