@@ -70,6 +70,10 @@ std::optional<double> FieldReader::duration(const char* key) const {
     issue(at(key), d.error().message);
     return std::nullopt;
   }
+  if (*d <= 0) {  // no duration of the policy means anything at zero
+    issue(at(key), "must be above 0s, got \"" + *s + "\"");
+    return std::nullopt;
+  }
   return *d;
 }
 

@@ -34,7 +34,7 @@ class FieldReader {
   std::optional<std::string> string(const char* key) const;
   std::optional<double> number(const char* key, double lo, double hi) const;
   std::optional<int> integer(const char* key, int lo, int hi) const;
-  // "90s", "5m", "1h30m": seconds.
+  // "90s", "5m", "1h30m": seconds, above 0.
   std::optional<double> duration(const char* key) const;
   // A non-negative Kubernetes quantity ("2Gi"), as its value.
   std::optional<double> quantity(const char* key) const;

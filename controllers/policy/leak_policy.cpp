@@ -118,6 +118,14 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
     return out;
   }
   FieldReader r(*specJson, "spec", issues);
+  // The policy's name labels its incidents (leakguard.io/policy): a label value.
+  if (auto md = object.find("metadata"); md != object.end() && md->is_object()) {
+    if (auto name = md->find("name");
+        name != md->end() && name->is_string() && name->get<std::string>().size() > 63)
+      issues.push_back({"metadata.name",
+                        "must be at most 63 characters (it labels the policy's incidents), got " +
+                            std::to_string(name->get<std::string>().size())});
+  }
 
   if (const auto* sel = r.get("selector")) {
     auto s = LabelSelector::parse(*sel);

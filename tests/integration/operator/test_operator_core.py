@@ -93,6 +93,17 @@ class PolicyStatus(unittest.TestCase):
         r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("label needs params.labels", r.stderr)
+        # Nothing the operator could not use (issue 12): a zero duration, a name too long to
+        # label the incidents.
+        bad = policy(self.NS, "bad", "web", detection={"horizon": "0s"})
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('spec.detection.horizon', r.stderr)
+        self.assertIn('must be above 0s, got "0s"', r.stderr)
+        bad = policy(self.NS, "p" * 64, "web")
+        r = kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("name must be at most 63 characters", r.stderr)
 
     def test_policy_the_schema_cannot_judge_is_reported_in_ready(self):
         # The schema checks a quantity's form; the operator also refuses a negative one.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "operator/util/yaml_json.h"
@@ -175,6 +176,36 @@ TEST(LeakPolicy, WrongTypesAreIssuesNotCrashes) {
   EXPECT_GE(p.issues.size(), 4u) << p.summary();
   EXPECT_FALSE(parseLeakPolicy(nlohmann::json::array()).usable());
   EXPECT_FALSE(parseLeakPolicy(nlohmann::json(nullptr)).usable());
+}
+
+// What the schema lets by and nothing could mean (issue 12): a duration of zero; a name too long
+// to label the incidents.
+TEST(LeakPolicy, ZeroDurationsAndOverlongNamesAreIssues) {
+  auto p = parseLeakPolicy(policy(R"(  selector: {matchLabels: {a: b}}
+  detection: {horizon: 0s, minGrowth: 0m}
+  budgets: {cooldown: 0.0s}
+  playbook:
+  - {name: keep, action: captureDiagnostics, params: {port: 1, path: /x, timeout: 0ms}}
+  - {name: go, action: restart, when: {exhaustionWithin: 0h, within: 0s}}
+)"));
+  std::set<std::string> fields;
+  for (const auto& i : p.issues) {
+    fields.insert(i.field);
+    EXPECT_NE(i.message.find("must be above 0s"), std::string::npos) << i.field;
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{
+                        "spec.detection.horizon", "spec.detection.minGrowth",
+                        "spec.budgets.cooldown", "spec.playbook[0].params.timeout",
+                        "spec.playbook[1].when.exhaustionWithin", "spec.playbook[1].when.within"}))
+      << p.summary();
+
+  auto named = policy("  selector: {matchLabels: {a: b}}\n");
+  named["metadata"]["name"] = std::string(64, 'p');
+  EXPECT_EQ(parseLeakPolicy(named).summary(),
+            "metadata.name: must be at most 63 characters (it labels the policy's incidents), "
+            "got 64");
+  named["metadata"]["name"] = std::string(63, 'p');
+  EXPECT_TRUE(parseLeakPolicy(named).usable());
 }
 
 TEST(LeakPolicy, PercentBudget) {
