@@ -233,10 +233,10 @@ class RescheduleLeakConfirmed(unittest.TestCase):
     def test_both_leaks_confirmed_and_nothing_done_without_pressure(self):
         fresh_namespace(NS)
         # Both replicas on lg-node: the simulated node does not exist yet. 30 MiB a minute
-        # under 384Mi: confirmed in about 3 minutes (the detector needs longer to rule out a
-        # warm-up when the limit leaves more room), limit reached after 12, well after the other
-        # tests that run before the test proper are done.
-        apply(leaky_deployment(NS, "hog", replicas=2, limit="384Mi", LEAK_PATTERN="linear",
+        # under 1Gi: the limit 33 minutes away. The test proper waits for every other cluster
+        # test to end first, which took over 12 minutes once (an OOM kill then resolved the
+        # incidents before the pressure came).
+        apply(leaky_deployment(NS, "hog", replicas=2, limit="1Gi", LEAK_PATTERN="linear",
                                LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
         kubectl("rollout", "status", "-n", NS, "deployment/hog", "--timeout=180s")
         apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
@@ -247,11 +247,11 @@ class RescheduleLeakConfirmed(unittest.TestCase):
                                       "when": {"nodeMemoryPressure": True}}],
                         "budgets": {"maxUnavailable": 1, "cooldown": "1s",
                                     "maxActionsPerHour": 10}}})
-        # The refused namespace: one pod, a slower leak (its limit 18 minutes away), cooldown
-        # 20 s so that three attempts fit in the pressure.
+        # The refused namespace: one pod, the same leak, cooldown 20 s so that three attempts
+        # fit in the pressure.
         fresh_namespace(REFUSED)
-        apply(leaky_deployment(REFUSED, "hog", limit="384Mi", LEAK_PATTERN="linear",
-                               LEAK_BASE_MIB=16, LEAK_RATE=20, LEAK_START_AFTER=10))
+        apply(leaky_deployment(REFUSED, "hog", limit="1Gi", LEAK_PATTERN="linear",
+                               LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
         kubectl("rollout", "status", "-n", REFUSED, "deployment/hog", "--timeout=180s")
         apply({"apiVersion": "leakguard.io/v1alpha1", "kind": "LeakPolicy",
                "metadata": {"name": "hog", "namespace": REFUSED},

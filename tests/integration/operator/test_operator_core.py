@@ -151,9 +151,10 @@ class ApiServerRestartPrepare(unittest.TestCase):
             for ns, port, kc in ((self.NS, 18182, None),
                                  (self.PB, 18186, proxy.kubeconfig_path)):
                 fresh_namespace(ns)
-                # 30 MiB a minute under 384Mi: confirmed in about 3 minutes, far from the limit
-                # when the test proper runs, after the tests that share the cluster meanwhile.
-                apply(leaky_deployment(ns, "leak", limit="384Mi", LEAK_PATTERN="linear",
+                # 30 MiB a minute under 1Gi: the limit 33 minutes away. The test proper waits
+                # for every other cluster test to end first, which took over 12 minutes once
+                # (an OOM kill then closed the incident before the restart).
+                apply(leaky_deployment(ns, "leak", limit="1Gi", LEAK_PATTERN="linear",
                                        LEAK_BASE_MIB=16, LEAK_RATE=30, LEAK_START_AFTER=10))
                 apply(policy(ns, "leak", "leak", detection={"minGrowth": "2m"}))
                 ops.append(Operator(port, "--no-leader-elect", namespaces=[ns],
