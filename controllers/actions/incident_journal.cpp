@@ -19,8 +19,10 @@ kube::ResourceRef incidentRef(const std::string& ns, const std::string& name,
 }
 
 nlohmann::json entryJson(const JournalWrite& w) {
-  nlohmann::json e = {
-      {"time", isoTime(w.time)}, {"step", w.step}, {"action", w.action}, {"outcome", w.outcome}};
+  nlohmann::json e = {{"time", isoTime(w.time)},
+                      {"step", w.step},
+                      {"action", w.action},
+                      {"outcome", name(w.outcome)}};
   if (!w.message.empty()) e["message"] = w.message.substr(0, 1024);
   if (!w.budget.empty()) e["budget"] = w.budget;
   return e;
@@ -28,9 +30,9 @@ nlohmann::json entryJson(const JournalWrite& w) {
 
 int dropRank(const nlohmann::json& e) {
   const std::string o = e.is_object() ? e.value("outcome", "") : "";
-  if (o == "Skipped") return 0;
-  if (o == "Observed") return 1;
-  if (o == "Failed") return 2;
+  if (o == name(Outcome::kSkipped)) return 0;
+  if (o == name(Outcome::kObserved)) return 1;
+  if (o == name(Outcome::kFailed)) return 2;
   return 3;  // Started, Succeeded: what idempotency rests on
 }
 
@@ -72,7 +74,9 @@ std::vector<JournalEntry> IncidentJournal::parse(const nlohmann::json& status) {
     j.action = stringAt(e, "/action");
     if (j.action.empty()) continue;
     j.step = stringAt(e, "/step");
-    j.outcome = stringAt(e, "/outcome");
+    const auto outcome = parseOutcome(stringAt(e, "/outcome"));
+    if (!outcome) continue;  // not one this version can read
+    j.outcome = *outcome;
     if (auto t = kube::parseRfc3339(stringAt(e, "/time")))
       j.time = std::chrono::duration<double>(t->time_since_epoch()).count();
     out.push_back(std::move(j));
@@ -130,7 +134,7 @@ Result<bool> IncidentJournal::skip(const JournalWrite& w) {
   for (std::size_t i = actions.size(); i-- > 0;) {
     const auto& e = actions[i];
     if (!e.is_object() || stringAt(e, "/step") != w.step) continue;
-    if (stringAt(e, "/outcome") != "Skipped") break;
+    if (stringAt(e, "/outcome") != name(Outcome::kSkipped)) break;
     if (stringAt(e, "/message") == w.message.substr(0, 1024)) return false;
     actions.erase(actions.begin() + static_cast<std::ptrdiff_t>(i));
     break;

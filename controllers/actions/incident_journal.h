@@ -26,8 +26,8 @@ namespace lg::actions {
 
 struct JournalWrite {
   std::string step;
-  std::string action;   // the action's name
-  std::string outcome;  // Started, Succeeded, Failed, Skipped, Observed
+  std::string action;  // the action's name
+  Outcome outcome = Outcome::kStarted;
   double time = 0;
   std::string message;
   std::string budget;

@@ -89,7 +89,7 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
     const std::string& actionName = step->action;
     JournalWrite w{.step = step->name,
                    .action = step->action,
-                   .outcome = done ? "Succeeded" : "Failed",
+                   .outcome = done ? Outcome::kSucceeded : Outcome::kFailed,
                    .time = now,
                    .message = (done ? "found done after the controller was cut short: "
                                     : "cut short before its side effect: ") +
@@ -100,12 +100,12 @@ Status PlaybookExecutor::settleInDoubt(const IncidentCase& c, const ActionTarget
     if (done && action->traits().shownAsLastAction) w.lastAction = actionName;
     if (auto st = journal.append(w); !st) return st.error();
     counted(step->action, w.outcome);
-    report.outcomes.push_back(actionName + ":" + w.outcome);
+    report.outcomes.push_back(actionName + ":" + std::string(name(w.outcome)));
     LG_LOG(info, "an action cut short was verified",
            {{"policy", c.policyKey},
             {"incident", target.incidentName},
             {"step", step->name},
-            {"outcome", w.outcome},
+            {"outcome", std::string(name(w.outcome))},
             {"seen", v->message}});
   }
   return okStatus();
@@ -137,8 +137,8 @@ bool PlaybookExecutor::recentlyTakenAway(const std::string& podUid, double now,
   return it != takenAway_.end() && now - it->second < withinSeconds;
 }
 
-void PlaybookExecutor::counted(const std::string& action, const std::string& outcome) {
-  if (o_.count) o_.count(action, outcome);
+void PlaybookExecutor::counted(const std::string& action, Outcome outcome) {
+  if (o_.count) o_.count(action, std::string(name(outcome)));
 }
 
 void PlaybookExecutor::emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
@@ -303,7 +303,7 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
                     .now = pass.now};
   JournalWrite started{.step = d.stepName,
                        .action = d.action,
-                       .outcome = "Started",
+                       .outcome = Outcome::kStarted,
                        .time = pass.now,
                        .message = plan.message + " (" + d.reason + ")",
                        .budget = d.budget};
@@ -328,7 +328,7 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
   // For real: Started before the side effect.
   if (auto st = pass.journal.append(started); !st) return st.error();
   pass.reserved.erase(pass.target.incidentName + "/" + d.stepName);  // spent
-  counted(d.action, "Started");
+  counted(d.action, Outcome::kStarted);
   if (d.traits.escalation) ++pass.report.escalations;
   LG_LOG(info, "playbook action started",
          {{"policy", pass.c.policyKey},
@@ -348,14 +348,14 @@ Status PlaybookExecutor::unreserve(Pass& pass, const Decision& d) {
 Status PlaybookExecutor::recordSkip(Pass& pass, const Decision& d, const std::string& why) {
   auto written = pass.journal.skip({.step = d.stepName,
                                     .action = d.action,
-                                    .outcome = "Skipped",
+                                    .outcome = Outcome::kSkipped,
                                     .time = pass.now,
                                     .message = why});
   if (!written) return written.error();
   if (*written) {
     emit(pass.target, kube::EventType::kWarning, "ActionSkipped", d.action,
          d.action + " not taken: " + why);
-    counted(d.action, "Skipped");
+    counted(d.action, Outcome::kSkipped);
   }
   pass.report.outcomes.push_back(d.action + ":Skipped");
   return okStatus();
@@ -366,13 +366,13 @@ Status PlaybookExecutor::recordPrepareFailed(Pass& pass, const Decision& d,
   const std::string why = plan.message + attemptNote(d.stepName, pass.journal.entries());
   if (auto st = pass.journal.append({.step = d.stepName,
                                      .action = d.action,
-                                     .outcome = "Failed",
+                                     .outcome = Outcome::kFailed,
                                      .time = pass.now,
                                      .message = why});
       !st)
     return st.error();
   emit(pass.target, kube::EventType::kWarning, "ActionFailed", d.action, d.action + ": " + why);
-  counted(d.action, "Failed");
+  counted(d.action, Outcome::kFailed);
   pass.report.outcomes.push_back(d.action + ":Failed");
   return okStatus();
 }
@@ -382,13 +382,13 @@ Status PlaybookExecutor::recordObserved(Pass& pass, const Decision& d, const Act
   const std::string msg = why + ": would " + plan.message + " (" + d.reason + ")";
   if (auto st = pass.journal.append({.step = d.stepName,
                                      .action = d.action,
-                                     .outcome = "Observed",
+                                     .outcome = Outcome::kObserved,
                                      .time = pass.now,
                                      .message = msg});
       !st)
     return st.error();
   emit(pass.target, kube::EventType::kNormal, "ActionObserved", d.action, msg);
-  counted(d.action, "Observed");
+  counted(d.action, Outcome::kObserved);
   pass.report.outcomes.push_back(d.action + ":Observed");
   return okStatus();
 }
@@ -458,7 +458,7 @@ void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& p
       stepHistory(run.stepName, journal->entries()).done)
     return;  // gone, closed, or done meanwhile: the next reconcile plans again
   if (auto st = journal->append(started); !st) return;
-  counted(run.action, "Started");
+  counted(run.action, Outcome::kStarted);
   LG_LOG(info, "playbook action started",
          {{"policy", run.policyKey},
           {"incident", target.incidentName},
@@ -481,19 +481,19 @@ void PlaybookExecutor::runInBackground(const Action& action, const ActionPlan& p
 Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal, const StepRun& run,
                                 const ActionResult& result, ExecutionReport* report) {
   const std::string& actionName = run.action;
-  std::string outcome = "Succeeded";
-  if (result.outcome == ActionResult::Outcome::kFailed) outcome = "Failed";
-  if (result.outcome == ActionResult::Outcome::kSkipped) outcome = "Skipped";
+  Outcome outcome = Outcome::kSucceeded;
+  if (result.outcome == ActionResult::Outcome::kFailed) outcome = Outcome::kFailed;
+  if (result.outcome == ActionResult::Outcome::kSkipped) outcome = Outcome::kSkipped;
   JournalWrite done{.step = run.stepName,
                     .action = run.action,
                     .outcome = outcome,
                     .time = run.now,
-                    .message = outcome == "Failed"
+                    .message = outcome == Outcome::kFailed
                                    ? result.message + attemptNote(run.stepName, journal.entries())
                                    : result.message,
                     .budget = run.budget,
                     .diagnostics = result.diagnostics};
-  if (outcome == "Succeeded" && run.traits.shownAsLastAction) done.lastAction = actionName;
+  if (outcome == Outcome::kSucceeded && run.traits.shownAsLastAction) done.lastAction = actionName;
   auto st = journal.append(done);
   if (!st) {
     // The side effect happened and "Started" keeps it from happening again; one more try
@@ -508,7 +508,7 @@ Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal,
              {{"incident", t.incidentName}, {"step", run.stepName}, {"error", st.error().message}});
   }
   counted(run.action, outcome);
-  if (report) report->outcomes.push_back(actionName + ":" + outcome);
+  if (report) report->outcomes.push_back(actionName + ":" + std::string(name(outcome)));
   LG_LOG(info, "playbook action done",
          {{"policy", run.policyKey},
           {"incident", t.incidentName},
@@ -516,7 +516,7 @@ Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal,
           {"action", actionName},
           {"outcome", outcome},
           {"message", result.message}});
-  if (outcome == "Succeeded") {
+  if (outcome == Outcome::kSucceeded) {
     std::string note = result.message;
     if (!run.budget.empty()) note += "; budget " + run.budget;
     emit(t, kube::EventType::kNormal, result.eventReason, run.action, note);
@@ -525,7 +525,7 @@ Status PlaybookExecutor::finish(const ActionTarget& t, IncidentJournal& journal,
       std::lock_guard g(mu_);
       takenAway_[t.podUid] = run.now;
     }
-  } else if (outcome == "Failed") {
+  } else if (outcome == Outcome::kFailed) {
     emit(t, kube::EventType::kWarning, "ActionFailed", run.action,
          actionName + ": " + done.message);
   } else {

@@ -180,7 +180,7 @@ class PlaybookExecutor {
                 const ActionResult& result, ExecutionReport* report);
   void emit(const ActionTarget& t, kube::EventType type, const std::string& reason,
             const std::string& action, const std::string& note);
-  void counted(const std::string& action, const std::string& outcome);
+  void counted(const std::string& action, Outcome outcome);
   // Gives back the reservation of an escalation that did not start (if `key` is in reserved).
   void release(const std::string& key, double time, std::set<std::string>& reserved);
 

@@ -48,21 +48,21 @@ StepHistory stepHistory(const std::string& step, const std::vector<JournalEntry>
   double openTime = 0;
   for (const auto& e : journal) {
     if (e.step != step) continue;
-    if (e.outcome == "Started") {
+    if (e.outcome == Outcome::kStarted) {
       if (open) h.effectiveAttempts.push_back(openTime);  // two Starts: the first's outcome lost
       open = true;
       openTime = e.time;
-    } else if (e.outcome == "Succeeded") {
+    } else if (e.outcome == Outcome::kSucceeded) {
       h.done = true;
       h.effectiveAttempts.push_back(open ? openTime : e.time);
       open = false;
-    } else if (e.outcome == "Observed") {
+    } else if (e.outcome == Outcome::kObserved) {
       h.done = true;
-    } else if (e.outcome == "Failed") {
+    } else if (e.outcome == Outcome::kFailed) {
       ++h.failures;
       h.lastFailure = std::max(h.lastFailure, e.time);
       open = false;
-    } else if (e.outcome == "Skipped") {
+    } else if (e.outcome == Outcome::kSkipped) {
       open = false;  // after a Started: it could not be carried out; before: nothing ran
     }
   }

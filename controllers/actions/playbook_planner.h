@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "controllers/actions/action_registry.h"
+#include "controllers/actions/step_outcome.h"
 #include "controllers/policy/leak_policy.h"
 
 namespace lg::actions {
@@ -35,9 +36,9 @@ namespace lg::actions {
 inline constexpr int kMaxAttempts = 3;
 
 struct JournalEntry {
-  std::string step;     // the step's name
-  std::string action;   // the action's name
-  std::string outcome;  // Started, Succeeded, Failed, Skipped, Observed
+  std::string step;    // the step's name
+  std::string action;  // the action's name
+  Outcome outcome = Outcome::kStarted;
   double time = 0;
 };
 

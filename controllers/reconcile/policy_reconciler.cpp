@@ -331,8 +331,8 @@ Status PolicyReconciler::closeFinished(const Sync& sync,
     byUid[pod->uid.str()] = pod;
   for (const auto& [k, inc] : sync.open) {
     if (sync.seen.count(k)) continue;
-    const std::string after = whyFinished(*inc, byUid.count(inc->podUid) > 0, sync.now);
-    if (after.empty()) continue;
+    const Finished f = whyFinished(*inc, byUid.count(inc->podUid) > 0, sync.now);
+    if (f.why == Finished::Why::kNotYet) continue;
     // Acted: an action ran or was started. The cache may not hold the outcome yet when the
     // evicted pod is already gone, but "Started" is journalled before the action runs.
     const std::string lastAction = actions::stringAt(inc->status, "/lastAction");
@@ -342,27 +342,29 @@ Status PolicyReconciler::closeFinished(const Sync& sync,
     acted = acted || !actions::effectiveAttempts(actions::IncidentJournal::parse(inc->status),
                                                  actions(), &actions::ActionTraits::escalation)
                           .empty();
-    const std::string state =
-        acted || after != ("pod " + inc->podName + " is gone") ? "Resolved" : "Abandoned";
+    // Nothing done and the pod gone (deleted, scaled down): abandoned, not resolved.
+    const std::string state = acted || f.why != Finished::Why::kPodGone ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
         incidentsRef(sync.p.ns, inc->name, "status"), kube::PatchType::kMerge,
-        {{"status", {{"state", state}, {"resolved", isoTime(sync.now)}, {"after", after}}}});
+        {{"status", {{"state", state}, {"resolved", isoTime(sync.now)}, {"after", f.text}}}});
     if (!patched && patched.error().code != 404) return patched.error();
   }
   return okStatus();
 }
 
-std::string PolicyReconciler::whyFinished(const IncidentObject& inc, bool podExists,
-                                          double now) const {
-  if (!podExists) return "pod " + inc.podName + " is gone";
+PolicyReconciler::Finished PolicyReconciler::whyFinished(const IncidentObject& inc, bool podExists,
+                                                         double now) const {
+  using Why = Finished::Why;
+  if (!podExists) return {Why::kPodGone, "pod " + inc.podName + " is gone"};
   const auto res = detect::parseResource(inc.resource);
   std::optional<SeriesView> v;
   if (res) v = d_.hub->view({inc.podUid, inc.container, *res});
   const std::string oldId = inc.status.value("containerId", "");
   if (v && !oldId.empty() && !v->containerId.empty() && v->containerId != oldId)
-    return "container " + inc.container + " restarted";
-  if (now - parseTime(inc.status, "confirmed") > d_.resolveAfterSeconds) return "growth stopped";
-  return "";
+    return {Why::kContainerRestarted, "container " + inc.container + " restarted"};
+  if (now - parseTime(inc.status, "confirmed") > d_.resolveAfterSeconds)
+    return {Why::kGrowthStopped, "growth stopped"};
+  return {Why::kNotYet, ""};
 }
 
 Status PolicyReconciler::pruneIncidents(const Sync& sync) {
@@ -426,7 +428,8 @@ PolicyReconciler::History PolicyReconciler::history(const PolicyObject& p) const
       h.leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
     const auto journal = actions::IncidentJournal::parse(inc->status);
     for (const auto& e : journal) {
-      if (e.outcome != "Started" || !actions().traits(e.action).escalation) continue;
+      if (e.outcome != actions::Outcome::kStarted || !actions().traits(e.action).escalation)
+        continue;
       // Every attempt spends budget and starts the cooldown, failed or not.
       h.policyActions[inc->name + "/" + e.step] = e.time;
       h.workloadActions[wk][inc->name + "/" + e.step] = e.time;
@@ -551,16 +554,18 @@ nlohmann::json PolicyReconciler::lastAction(const PolicyObject& p) const {
   double bestTime = -1;
   for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
     for (const auto& e : actions::IncidentJournal::parse(inc->status)) {
-      if (e.outcome != "Succeeded" && e.outcome != "Failed" && e.outcome != "Observed") continue;
+      if (e.outcome != actions::Outcome::kSucceeded && e.outcome != actions::Outcome::kFailed &&
+          e.outcome != actions::Outcome::kObserved)
+        continue;
       if (e.time < bestTime) continue;
       bestTime = e.time;
       std::string summary = e.action + " " + inc->podName;
-      if (e.outcome == "Observed") summary += " (observed)";
-      if (e.outcome == "Failed") summary += " (failed)";
+      if (e.outcome == actions::Outcome::kObserved) summary += " (observed)";
+      if (e.outcome == actions::Outcome::kFailed) summary += " (failed)";
       best = {{"time", isoTime(e.time)},
               {"action", e.action},
               {"pod", inc->podName},
-              {"outcome", e.outcome},
+              {"outcome", std::string(actions::name(e.outcome))},
               {"summary", summary}};
     }
   }

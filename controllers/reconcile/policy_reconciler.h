@@ -105,9 +105,14 @@ class PolicyReconciler : public runtime::Reconciler {
   void announceLeak(const PolicyObject& p, const IncidentInput& in, const std::string& incident,
                     const nlohmann::json& evidence);
   Status closeFinished(const Sync& sync, const std::vector<const runtime::PodProjection*>& pods);
-  // Why an open incident with no current finding is over ("pod x is gone", "container app
-  // restarted", "growth stopped"), or "" while it is not.
-  std::string whyFinished(const IncidentObject& inc, bool podExists, double now) const;
+  // Why an open incident with no current finding is over, and the words for status.after
+  // ("pod x is gone", "container app restarted", "growth stopped").
+  struct Finished {
+    enum class Why { kNotYet, kPodGone, kContainerRestarted, kGrowthStopped };
+    Why why = Why::kNotYet;
+    std::string text;
+  };
+  Finished whyFinished(const IncidentObject& inc, bool podExists, double now) const;
   // Closed incidents with a step still in doubt: the executor has the action verify it.
   Status settleClosed(const Sync& sync);
   Status pruneIncidents(const Sync& sync);

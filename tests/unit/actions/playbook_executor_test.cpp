@@ -78,7 +78,7 @@ class ProbeAction final : public Action {
   ActionResult run(const ActionContext& ctx, const ActionPlan&) const override {
     auto inc = fake_.object(kIncidents, "shop", ctx.target->incidentName);
     const auto entries = IncidentJournal::parse((*inc)["status"]);
-    startedBeforeRun = !entries.empty() && entries.back().outcome == "Started" &&
+    startedBeforeRun = !entries.empty() && entries.back().outcome == Outcome::kStarted &&
                        entries.back().action == "restart";
     ++runs;
     return ActionResult::succeeded("PodRestarted", "probed");

@@ -73,24 +73,24 @@ TEST(PlaybookPlanner, HighestEligibleStepWins) {
 TEST(PlaybookPlanner, DoneStepsAreNeverRepeated) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 60},
-                {"restart", "restart", "Started", in.now - 30}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 60},
+                {"restart", "restart", Outcome::kStarted, in.now - 30}};
   EXPECT_TRUE(planPlaybook(in).empty());
 }
 
 TEST(PlaybookPlanner, FailedStepsRetryAfterTheCooldownAtMostThreeTimes) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 900},
-                {"restart", "restart", "Failed", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 900},
+                {"restart", "restart", Outcome::kFailed, in.now - 60}};
   auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kSkip);
   EXPECT_NE(d[0].reason.find("next attempt in 9m"), std::string::npos) << d[0].reason;
   in.journal[1].time = in.now - 700;
   EXPECT_EQ(planPlaybook(in)[0].verdict, V::kRun);
-  in.journal.push_back({"restart", "restart", "Failed", in.now - 900});
-  in.journal.push_back({"restart", "restart", "Failed", in.now - 800});
+  in.journal.push_back({"restart", "restart", Outcome::kFailed, in.now - 900});
+  in.journal.push_back({"restart", "restart", Outcome::kFailed, in.now - 800});
   EXPECT_TRUE(planPlaybook(in).empty());
 }
 
@@ -99,9 +99,9 @@ TEST(PlaybookPlanner, FailedStepsRetryAfterTheCooldownAtMostThreeTimes) {
 TEST(PlaybookPlanner, AnAttemptThatFailedWhileRunningIsRetriedAfterTheCooldown) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 900},
-                {"restart", "restart", "Started", in.now - 60},
-                {"restart", "restart", "Failed", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 900},
+                {"restart", "restart", Outcome::kStarted, in.now - 60},
+                {"restart", "restart", Outcome::kFailed, in.now - 60}};
   auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kSkip);
@@ -114,8 +114,8 @@ TEST(PlaybookPlanner, AnAttemptThatFailedWhileRunningIsRetriedAfterTheCooldown) 
   EXPECT_EQ(d[0].verdict, V::kRun);
   // The third failed attempt is the last.
   for (int i = 0; i < 2; ++i) {
-    in.journal.push_back({"restart", "restart", "Started", in.now - 30});
-    in.journal.push_back({"restart", "restart", "Failed", in.now - 30});
+    in.journal.push_back({"restart", "restart", Outcome::kStarted, in.now - 30});
+    in.journal.push_back({"restart", "restart", Outcome::kFailed, in.now - 30});
   }
   in.now += 600;
   EXPECT_TRUE(planPlaybook(in).empty());
@@ -125,10 +125,10 @@ TEST(PlaybookPlanner, AStartWithNoOutcomeIsNeverRepeatedBlindly) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
   // Failed once, then started again and cut short by a crash: in doubt, so not repeated.
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 2000},
-                {"restart", "restart", "Started", in.now - 1900},
-                {"restart", "restart", "Failed", in.now - 1900},
-                {"restart", "restart", "Started", in.now - 1000}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 2000},
+                {"restart", "restart", Outcome::kStarted, in.now - 1900},
+                {"restart", "restart", Outcome::kFailed, in.now - 1900},
+                {"restart", "restart", Outcome::kStarted, in.now - 1000}};
   EXPECT_TRUE(planPlaybook(in).empty());
   const auto h = stepHistory("restart", in.journal);
   EXPECT_TRUE(h.done);
@@ -139,9 +139,9 @@ TEST(PlaybookPlanner, AStartWithNoOutcomeIsNeverRepeatedBlindly) {
 TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 2000},
-                {"restart", "restart", "Started", in.now - 1000},
-                {"restart", "restart", "Skipped", in.now - 1000}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 2000},
+                {"restart", "restart", Outcome::kStarted, in.now - 1000},
+                {"restart", "restart", Outcome::kSkipped, in.now - 1000}};
   const auto d = planPlaybook(in);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].verdict, V::kRun);
@@ -150,8 +150,8 @@ TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
   EXPECT_EQ(h.failures, 0);
   EXPECT_TRUE(h.effectiveAttempts.empty());
   // Succeeded after all: done, one attempt that took effect, at the time it started.
-  in.journal.push_back({"restart", "restart", "Started", in.now - 500});
-  in.journal.push_back({"restart", "restart", "Succeeded", in.now - 499});
+  in.journal.push_back({"restart", "restart", Outcome::kStarted, in.now - 500});
+  in.journal.push_back({"restart", "restart", Outcome::kSucceeded, in.now - 499});
   EXPECT_TRUE(planPlaybook(in).empty());
   EXPECT_EQ(stepHistory("restart", in.journal).effectiveAttempts,
             (std::vector<double>{in.now - 500}));
@@ -165,7 +165,7 @@ TEST(PlaybookPlanner, AnAttemptThatCouldNotBeCarriedOutIsNoFailure) {
 TEST(PlaybookPlanner, BudgetsSkipWithTheReason) {
   const auto s = spec(kLadder);
   auto in = input(s, 20 * 60);
-  in.journal = {{"keep", "captureDiagnostics", "Succeeded", in.now - 60}};
+  in.journal = {{"keep", "captureDiagnostics", Outcome::kSucceeded, in.now - 60}};
 
   in.policyActionTimes = {in.now - 100, in.now - 200, in.now - 300, in.now - 400};
   auto d = planPlaybook(in);
@@ -234,6 +234,22 @@ TEST(PlaybookPlanner, PercentMaxUnavailable) {
   b.maxUnavailablePercent.reset();
   b.maxUnavailable = 3;
   EXPECT_EQ(maxUnavailable(b, 10), 3);
+}
+
+}  // namespace
+}  // namespace lg::actions
+
+namespace lg::actions {
+namespace {
+
+TEST(StepOutcome, NamesRoundTripAndNothingElseIsAnOutcome) {
+  for (auto o : {Outcome::kStarted, Outcome::kSucceeded, Outcome::kFailed, Outcome::kSkipped,
+                 Outcome::kObserved})
+    EXPECT_EQ(parseOutcome(name(o)), o);
+  EXPECT_EQ(name(Outcome::kSucceeded), "Succeeded");
+  EXPECT_FALSE(parseOutcome("succeeded"));
+  EXPECT_FALSE(parseOutcome(""));
+  EXPECT_FALSE(parseOutcome("Queued"));  // a report's word, never journalled
 }
 
 }  // namespace
