@@ -61,16 +61,21 @@ ActionPlan RescheduleAction::prepare(const ActionContext& ctx) const {
 
 ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) const {
   const auto& t = *ctx.target;
-  // Taint first: the evicted pod's replacement must not land on the same node.
-  auto node = ctx.api->get(nodeRef(t.node));
-  if (!node) return ActionResult::failed("reading node " + t.node + ": " + node.error().message);
-  if (!hasTaint(*node)) {
+  // Taint first: the evicted pod's replacement must not land on the same node. The write names
+  // the node's resourceVersion; a node changed meanwhile (its kubelet's status, another
+  // LeakGuard tainting it at the same moment) is read again and the taint tried again.
+  for (int attempt = 1;; ++attempt) {
+    auto node = ctx.api->get(nodeRef(t.node));
+    if (!node) return ActionResult::failed("reading node " + t.node + ": " + node.error().message);
+    if (hasTaint(*node)) break;
     auto taints = taintsOf(*node);
     taints.push_back({{"key", kPressureTaintKey},
                       {"value", "true"},
                       {"effect", "NoSchedule"},
                       {"timeAdded", isoTime(ctx.now)}});
-    if (auto st = writeTaints(*ctx.api, *node, taints, installLabel(ctx.install), ctx.timeout); !st)
+    auto st = writeTaints(*ctx.api, *node, taints, installLabel(ctx.install), ctx.timeout);
+    if (st) break;
+    if (st.error().code != 409 || attempt == 3)
       return ActionResult::failed("tainting node " + t.node + ": " + st.error().message);
   }
   return evict(ctx, t.podName, "PodRescheduled",

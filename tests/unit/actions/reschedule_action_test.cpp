@@ -88,6 +88,25 @@ TEST_F(RescheduleTest, TheTaintIsLabelledSoItIsFoundAgainAndReleaseTakesBothOff)
   EXPECT_FALSE(RescheduleAction::taintAdded(n));
 }
 
+// Two LeakGuards tainting one node at the same moment: the write that loses (409) reads the node
+// again and goes on, not a failed attempt.
+TEST_F(RescheduleTest, ANodeChangedMeanwhileIsReadAgain) {
+  const auto plan = action_.prepare(ctx());
+  fake_.fail("patch", Error{"Operation cannot be fulfilled on nodes \"n1\"", 409}, 2);
+  const auto r = action_.run(ctx(), plan);
+  ASSERT_EQ(r.outcome, ActionResult::Outcome::kSucceeded) << r.message;
+  EXPECT_EQ(taints().size(), 2u);
+  EXPECT_EQ(api_.evicted, std::vector<std::string>{"checkout-1"});
+  // Refused every time: a failure, with the reason.
+  fake_.put(ref("", "nodes"), node(true));
+  fake_.fail("patch", Error{"Operation cannot be fulfilled on nodes \"n1\"", 409}, 3);
+  const auto again = action_.run(ctx(), plan);
+  EXPECT_EQ(again.outcome, ActionResult::Outcome::kFailed);
+  EXPECT_NE(again.message.find("tainting node n1: Operation cannot be fulfilled"),
+            std::string::npos)
+      << again.message;
+}
+
 TEST_F(RescheduleTest, TheLabelNamesTheInstallThatTainted) {
   auto c = ctx();
   c.install = "team-a/leakguard-controller";
