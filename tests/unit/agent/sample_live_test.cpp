@@ -203,7 +203,9 @@ TEST_F(LiveCgroup, SampleFollowsMemoryAndFilesGrowing) {
     EXPECT_GE(samples[i]["memory"]["usage"].get<std::int64_t>(), anon(i));
     EXPECT_GE(samples[i]["memory"]["workingSet"].get<std::int64_t>(), anon(i) - slack);
   }
-  EXPECT_GE(anon(4), 2 * stepBytes);
+  // Two steps of memory in all. The slack as above: cgroup v1 memory.stat lags by each CPU's
+  // batch of uncharged pages (a cold run here read 32 KiB short of 64 MiB).
+  EXPECT_GE(anon(4), 2 * stepBytes - slack);
   EXPECT_EQ(samples[4]["memory"]["oomKill"], 0);
   ASSERT_EQ(::write(to_, "q", 1), 1);  // the child exits without an answer
   int status = -1;
