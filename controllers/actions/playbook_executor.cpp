@@ -273,10 +273,13 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
   if (d.verdict == Decision::Verdict::kSkip) return recordSkip(pass, d, d.reason);
   // A background step (the evidence) started in this pass: the escalations wait for it; the
   // capture's end wakes the policy, and it is planned again.
-  if (pass.evidencePending && d.traits.escalation) return unreserve(pass, d);
+  if (pass.evidencePending && d.traits.escalation) {
+    unreserve(pass, d);
+    return okStatus();
+  }
   const Action* action = o_.registry ? o_.registry->find(d.action) : nullptr;
   if (!action) {
-    (void)unreserve(pass, d);
+    unreserve(pass, d);
     return recordSkip(pass, d, "no action " + d.action + " is registered");
   }
   const auto& step = pass.c.spec->playbook[d.step];
@@ -289,7 +292,7 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
                           .install = o_.install,
                           .pause = o_.pause};
   const ActionPlan plan = safePrepare(*action, ctx);
-  if (plan.kind != ActionPlan::Kind::kGo) (void)unreserve(pass, d);
+  if (plan.kind != ActionPlan::Kind::kGo) unreserve(pass, d);
   if (plan.kind == ActionPlan::Kind::kSkip) return recordSkip(pass, d, plan.message);
   if (plan.kind == ActionPlan::Kind::kFail) return recordPrepareFailed(pass, d, plan);
   if (d.dryRun) return recordObserved(pass, d, plan);
@@ -315,7 +318,7 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
   // A side effect is this controller's only while it holds the Lease: one that lost it (a new
   // leader may be acting already) stops before the next one.
   if (o_.leading && !o_.leading()) {
-    (void)unreserve(pass, d);
+    unreserve(pass, d);
     return makeError(
         "no longer the leader: " + d.action + " on " + pass.target.incidentName + " not started",
         0);
@@ -340,9 +343,8 @@ Status PlaybookExecutor::carryOut(Pass& pass, const Decision& d) {
   return finish(pass.target, pass.journal, run, result, &pass.report);
 }
 
-Status PlaybookExecutor::unreserve(Pass& pass, const Decision& d) {
+void PlaybookExecutor::unreserve(Pass& pass, const Decision& d) {
   release(pass.target.incidentName + "/" + d.stepName, pass.now, pass.reserved);
-  return okStatus();
 }
 
 Status PlaybookExecutor::recordSkip(Pass& pass, const Decision& d, const std::string& why) {
@@ -427,7 +429,7 @@ Result<bool> PlaybookExecutor::claimDisruption(Pass& pass, const Decision& d,
       .ttlSeconds = 120};
   auto claim = DisruptionLedger::claim(ctx, req);
   if (!claim && claim.error().code != 403) {
-    (void)unreserve(pass, d);
+    unreserve(pass, d);
     return claim.error();
   }
   if (!claim) {  // no write access to the workload: the caches' count alone holds
@@ -436,7 +438,7 @@ Result<bool> PlaybookExecutor::claimDisruption(Pass& pass, const Decision& d,
     return true;
   }
   if (claim->granted) return true;
-  (void)unreserve(pass, d);
+  unreserve(pass, d);
   if (auto st = recordSkip(pass, d, claim->why); !st) return st.error();
   return false;
 }

@@ -141,7 +141,7 @@ class PlaybookExecutor {
   // background, or claimed (an eviction), journalled Started, run and journalled. An error:
   // the journal could not be written, or this process no longer leads.
   Status carryOut(Pass& pass, const Decision& d);
-  Status unreserve(Pass& pass, const Decision& d);
+  void unreserve(Pass& pass, const Decision& d);
   Status recordSkip(Pass& pass, const Decision& d, const std::string& why);
   Status recordPrepareFailed(Pass& pass, const Decision& d, const ActionPlan& plan);
   Status recordObserved(Pass& pass, const Decision& d, const ActionPlan& plan);

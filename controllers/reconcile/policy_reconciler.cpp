@@ -20,6 +20,14 @@ std::string isoTime(double seconds) {
           std::chrono::duration<double>(seconds))));
 }
 
+// The key budgets are counted under: "Deployment/checkout", or "Pod/<name>" for a bare pod.
+std::string workloadKey(const Workload& w, const std::string& podName) {
+  return w.kind.empty() ? "Pod/" + podName : w.kind + "/" + w.name;
+}
+std::string workloadKey(const IncidentObject& inc) {
+  return workloadKey({.kind = inc.workloadKind, .name = inc.workloadName}, inc.podName);
+}
+
 double parseTime(const nlohmann::json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return 0;
   auto t = kube::parseRfc3339(j[key].get<std::string>());
@@ -187,8 +195,7 @@ Status PolicyReconciler::settleClosed(const Sync& sync) {
     actions::IncidentCase c;
     c.spec = &p.parsed.spec;
     c.policyKey = p.key();
-    c.workloadKey = inc->workloadKind.empty() ? "Pod/" + inc->podName
-                                              : inc->workloadKind + "/" + inc->workloadName;
+    c.workloadKey = workloadKey(*inc);
     c.target = actions::ActionTarget{.ns = p.ns,
                                      .podName = inc->podName,
                                      .podUid = inc->podUid,
@@ -384,14 +391,6 @@ Status PolicyReconciler::pruneIncidents(const Sync& sync) {
   return okStatus();
 }
 
-namespace {
-
-std::string workloadKey(const Workload& w, const std::string& podName) {
-  return w.kind.empty() ? "Pod/" + podName : w.kind + "/" + w.name;
-}
-
-}  // namespace
-
 std::map<std::string, PolicyReconciler::Avail> PolicyReconciler::availability(
     const PolicyObject& p, const std::vector<std::shared_ptr<const runtime::PodProjection>>& nsPods,
     double now) const {
@@ -422,8 +421,7 @@ PolicyReconciler::History PolicyReconciler::history(const PolicyObject& p) const
   // What the caches know of this policy's escalations and restarts, from its incidents.
   History h;
   for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
-    const std::string wk = inc->workloadKind.empty() ? "Pod/" + inc->podName
-                                                     : inc->workloadKind + "/" + inc->workloadName;
+    const std::string wk = workloadKey(*inc);
     if (!inc->workloadRevision.empty())
       h.leakingRevisions[wk + "/" + inc->resource].insert(inc->workloadRevision);
     const auto journal = actions::IncidentJournal::parse(inc->status);
