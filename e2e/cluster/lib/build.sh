@@ -14,125 +14,108 @@ _go_env() {
 
 _build_date() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
-# Writes a wrapper module that requires k8s.io/kubernetes and points each staging module
-# (required at v0.0.0 with a replace into ./staging upstream) at its published v0.X.Y.
-_k8s_wrapper() {
+# Every binary is built from one module: k8s.io/kubernetes with each staging module (required at
+# v0.0.0 with a replace into ./staging upstream) pointed at its published v0.X.Y, plus etcd,
+# metrics-server and helm. One module means one version of every shared dependency (client-go,
+# apiserver, grpc, protobuf...), so each package is compiled once for all five programs: a cold
+# build is minutes shorter than with a module per program. helm is the release built against the
+# same Kubernetes minor (Helm's version skew policy) and metrics-server is built against this
+# Kubernetes' libraries.
+_cluster_module() {
   local dir="$1" modfile staging_ver
   staging_ver="v0.${K8S_VERSION#v1.}"
   ( cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >dl.json ) ||
     die "could not download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy"
   modfile=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' "$dir/dl.json")
   {
-    echo "module leakguard.local/k8sbin"
+    echo "module leakguard.local/clusterbin"
     echo
     echo "go 1.24"
     echo
-    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo "require ("
+    echo "	k8s.io/kubernetes $K8S_VERSION"
+    # etcd's server/v3 go.mod replaces its siblings by relative path, which a dependency's
+    # go.mod may not do for us: require each sibling at the same version instead.
+    local m
+    for m in server/v3 api/v3 client/pkg/v3 client/v3 pkg/v3; do
+      echo "	go.etcd.io/etcd/$m $ETCD_VERSION"
+    done
+    echo "	sigs.k8s.io/metrics-server $METRICS_SERVER_VERSION"
+    echo "	helm.sh/helm/v3 $HELM_VERSION"
+    echo ")"
     echo
     # Every staging module named by a ./staging replace in the real go.mod.
     sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$modfile" |
       while read -r m; do echo "replace $m => $m $staging_ver"; done
   } >"$dir/go.mod"
+  ( cd "$dir" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
+      "go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
+      "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" \
+      "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >"$dir/get.log" 2>&1 ) ||
+    { cat "$dir/get.log" >&2; die "go get of the cluster's programs failed (see above)"; }
 }
 
-build_k8s() {
-  local out; out=$(bin_dir_k8s)
-  [ -f "$out/.complete" ] && { log "kubernetes $K8S_VERSION: cached in $out"; return 0; }
-  _go_env
-  local src="$LG_CACHE/src/kubernetes-$K8S_VERSION" tmp="$out.partial"
-  rm -rf "$src" "$tmp"; mkdir -p "$src" "$tmp"
-  _k8s_wrapper "$src"
-  local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
-  local ld="" pkg
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld="$ld -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-    ld="$ld -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(_build_date)"
-  done
-  ( cd "$src" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >/dev/null 2>&1 ) ||
-    ( cd "$src" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" ) ||
-    die "go get k8s.io/kubernetes@$K8S_VERSION failed"
-  local cmd t0
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
-    t0=$(date +%s)
-    log "building $cmd $K8S_VERSION (go build -p $GO_BUILD_P; a cold build takes minutes)"
-    ( cd "$src" && go build -p "$GO_BUILD_P" -tags selinux,notest -trimpath \
-        -ldflags "-s -w $ld" -o "$tmp/$cmd" "k8s.io/kubernetes/cmd/$cmd" ) ||
-      die "building $cmd failed"
-    log "built $cmd in $(( $(date +%s) - t0 ))s"
-  done
-  touch "$tmp/.complete"
-  rm -rf "$out"; mv "$tmp" "$out"
-}
-
-build_etcd() {
-  local out; out=$(bin_dir_etcd)
-  [ -f "$out/.complete" ] && { log "etcd $ETCD_VERSION: cached in $out"; return 0; }
-  _go_env
-  local src="$LG_CACHE/src/etcd-$ETCD_VERSION" tmp="$out.partial" t0
-  rm -rf "$src" "$tmp"; mkdir -p "$src" "$tmp"
-  # server/v3's go.mod replaces its siblings by relative path, which a dependency's go.mod may
-  # not do for us: require each sibling at the same version instead.
-  cat >"$src/go.mod" <<MOD
-module leakguard.local/etcdbin
-
-go 1.24
-
-require (
-	go.etcd.io/etcd/server/v3 $ETCD_VERSION
-	go.etcd.io/etcd/api/v3 $ETCD_VERSION
-	go.etcd.io/etcd/client/pkg/v3 $ETCD_VERSION
-	go.etcd.io/etcd/client/v3 $ETCD_VERSION
-	go.etcd.io/etcd/pkg/v3 $ETCD_VERSION
-)
-MOD
+# _go_build OUT NAME PACKAGE [LDFLAGS...]: one program, timed, into OUT/NAME.
+_go_build() {
+  local out="$1" name="$2" pkg="$3" t0; shift 3
   t0=$(date +%s)
-  log "building etcd $ETCD_VERSION"
-  ( cd "$src" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null &&
-    go build -p "$GO_BUILD_P" -trimpath -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3 ) ||
-    die "building etcd failed"
-  log "built etcd in $(( $(date +%s) - t0 ))s"
-  touch "$tmp/.complete"; rm -rf "$out"; mv "$tmp" "$out"
+  log "building $name (go build -p $GO_BUILD_P; a cold build takes minutes)"
+  ( cd "$_src" && go build -p "$GO_BUILD_P" -trimpath -ldflags "-s -w $*" \
+      ${_tags:+-tags "$_tags"} -o "$out/$name" "$pkg" ) || die "building $name failed"
+  log "built $name in $(( $(date +%s) - t0 ))s"
 }
 
-build_metrics_server() {
-  local out; out=$(bin_dir_metrics)
-  [ -f "$out/.complete" ] && { log "metrics-server $METRICS_SERVER_VERSION: cached in $out"; return 0; }
-  _go_env
-  local src="$LG_CACHE/src/metrics-server-$METRICS_SERVER_VERSION" tmp="$out.partial" t0
-  rm -rf "$src" "$tmp"; mkdir -p "$src" "$tmp"
-  printf 'module leakguard.local/msbin\n\ngo 1.24\n' >"$src/go.mod"
-  t0=$(date +%s)
-  log "building metrics-server $METRICS_SERVER_VERSION"
-  ( cd "$src" && go get "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" >/dev/null &&
-    go build -p "$GO_BUILD_P" -trimpath \
-      -ldflags "-s -w -X sigs.k8s.io/metrics-server/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
-      -o "$tmp/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server ) ||
-    die "building metrics-server failed"
-  log "built metrics-server in $(( $(date +%s) - t0 ))s"
-  touch "$tmp/.complete"; rm -rf "$out"; mv "$tmp" "$out"
+# _partial DIR: prints nothing when DIR is already complete, else makes DIR.partial and prints it.
+_partial() {
+  local out="$1"
+  [ -f "$out/.complete" ] && return 0
+  rm -rf "$out.partial"; mkdir -p "$out.partial"; echo "$out.partial"
 }
 
-build_helm() {
-  local out; out=$(bin_dir_helm)
-  [ -f "$out/.complete" ] && { log "helm $HELM_VERSION: cached in $out"; return 0; }
-  _go_env
-  local src="$LG_CACHE/src/helm-$HELM_VERSION" tmp="$out.partial" t0 minor
-  rm -rf "$src" "$tmp"; mkdir -p "$src" "$tmp"
-  printf 'module leakguard.local/helmbin\n\ngo 1.24\n' >"$src/go.mod"
-  t0=$(date +%s)
-  log "building helm $HELM_VERSION"
-  ( cd "$src" && go get "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >/dev/null &&
-    go build -p "$GO_BUILD_P" -trimpath \
-      -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
-      -o "$tmp/helm" helm.sh/helm/v3/cmd/helm ) ||
-    die "building helm failed"
-  log "built helm in $(( $(date +%s) - t0 ))s"
-  touch "$tmp/.complete"; rm -rf "$out"; mv "$tmp" "$out"
-}
+_complete() { touch "$1.partial/.complete"; rm -rf "$1"; mv "$1.partial" "$1"; }
 
 build_all() {
-  build_etcd
-  build_k8s
-  build_metrics_server
-  build_helm
+  local k8s etcd ms helm
+  k8s=$(bin_dir_k8s); etcd=$(bin_dir_etcd); ms=$(bin_dir_metrics); helm=$(bin_dir_helm)
+  if [ -f "$k8s/.complete" ] && [ -f "$etcd/.complete" ] && [ -f "$ms/.complete" ] &&
+     [ -f "$helm/.complete" ]; then
+    log "kubernetes $K8S_VERSION, etcd $ETCD_VERSION, metrics-server $METRICS_SERVER_VERSION, helm $HELM_VERSION: cached in $LG_BIN_CACHE"
+    return 0
+  fi
+  _go_env
+  _src="$LG_CACHE/src/cluster-$K8S_VERSION-etcd-$ETCD_VERSION-ms-$METRICS_SERVER_VERSION-helm-$HELM_VERSION"
+  _tags=""
+  rm -rf "$_src"; mkdir -p "$_src"
+  log "resolving the Go modules of the cluster's programs (downloaded the first time)"
+  _cluster_module "$_src"
+  local tmp
+  if tmp=$(_partial "$etcd") && [ -n "$tmp" ]; then
+    _go_build "$tmp" etcd go.etcd.io/etcd/server/v3
+    _complete "$etcd"
+  fi
+  if tmp=$(_partial "$k8s") && [ -n "$tmp" ]; then
+    local minor="${K8S_VERSION#v1.}" ld="" pkg cmd
+    minor="${minor%%.*}"
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ld="$ld -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+      ld="$ld -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(_build_date)"
+    done
+    _tags="selinux,notest"
+    for cmd in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
+      _go_build "$tmp" "$cmd" "k8s.io/kubernetes/cmd/$cmd" "$ld"
+    done
+    _tags=""
+    _complete "$k8s"
+  fi
+  if tmp=$(_partial "$ms") && [ -n "$tmp" ]; then
+    _go_build "$tmp" metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server \
+      "-X sigs.k8s.io/metrics-server/pkg/version.gitVersion=$METRICS_SERVER_VERSION"
+    _complete "$ms"
+  fi
+  if tmp=$(_partial "$helm") && [ -n "$tmp" ]; then
+    _go_build "$tmp" helm helm.sh/helm/v3/cmd/helm \
+      "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+      "-X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+    _complete "$helm"
+  fi
 }
