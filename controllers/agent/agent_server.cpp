@@ -91,6 +91,11 @@ AgentServer::Handler requireAuthentication(
       }
       case AuthResult::Outcome::kForbidden:
         return textResponse(403, "forbidden: " + result.reason + "\n");
+      case AuthResult::Outcome::kThrottled: {
+        auto r = textResponse(429, "too many requests: " + result.reason + "\n");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
       case AuthResult::Outcome::kUnavailable:
         break;
     }

@@ -85,7 +85,8 @@ class AgentServer {
 
 // A handler that first authenticates the caller: no or a malformed Authorization header or a
 // token the authenticator rejects: 401 (with WWW-Authenticate: Bearer); a valid token of
-// someone not allowed: 403; authentication unavailable: 503. `observe` (optional) sees every
+// someone not allowed: 403; too many token reviews: 429 (Retry-After); authentication
+// unavailable: 503 (Retry-After). `observe` (optional) sees every
 // outcome (metrics, logs).
 AgentServer::Handler requireAuthentication(
     std::function<AuthResult(std::string_view token)> authenticate, AgentServer::Handler next,

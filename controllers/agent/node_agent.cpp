@@ -3,10 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <memory>
 #include <random>
 #include <unordered_set>
 
 #include "controllers/agent/cgroup_parsers.h"
+#include "operator/util/log_throttle.h"
 #include "operator/util/logger.h"
 
 namespace lg::agent {
@@ -263,15 +265,20 @@ void NodeAgent::registerRoutes(AgentServer& server,
   auto& requests =
       metrics_.counter("leakguard_agent_requests_total",
                        "Requests by path and authentication outcome", {"path", "outcome"});
-  auto observe = [&requests](const HttpRequest& req, const AuthResult& r) {
+  // Refusals are an outsider's to make: counted always, logged at most once per 10 s, the line
+  // saying how many were not logged since the last.
+  auto refusals = std::make_shared<LogThrottle>(clock_, std::chrono::seconds(10));
+  auto observe = [&requests, refusals](const HttpRequest& req, const AuthResult& r) {
     requests.labels({req.path, std::string(toString(r.outcome))}).inc();
-    if (r.outcome != AuthResult::Outcome::kAllowed)
+    if (r.outcome == AuthResult::Outcome::kAllowed) return;
+    if (auto notLogged = refusals->admit())
       LG_LOG(info, "agent request refused",
              {{"remote", req.remote},
               {"path", req.path},
               {"outcome", toString(r.outcome)},
               {"user", r.user},
-              {"reason", r.reason}});
+              {"reason", r.reason},
+              {"refusalsNotLogged", *notLogged}});
   };
   server.route("/healthz", [this](const HttpRequest&) {
     HttpResponse r;

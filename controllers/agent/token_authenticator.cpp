@@ -20,6 +20,8 @@ std::string_view toString(AuthResult::Outcome o) {
       return "forbidden";
     case AuthResult::Outcome::kUnavailable:
       return "unavailable";
+    case AuthResult::Outcome::kThrottled:
+      return "throttled";
   }
   return "?";
 }
@@ -47,7 +49,30 @@ std::size_t TokenAuthenticator::DigestHash::operator()(const Digest& d) const {
 
 TokenAuthenticator::TokenAuthenticator(kube::ApiClient& api, const Clock& clock,
                                        TokenAuthenticatorOptions opts)
-    : api_(api), clock_(clock), opts_(std::move(opts)) {}
+    : api_(api),
+      clock_(clock),
+      opts_(std::move(opts)),
+      reviewBudget_(clock, opts_.reviewQps, opts_.reviewBurst),
+      allowed_(opts_.maxEntries),
+      refused_(opts_.maxRefusedEntries) {
+  if (opts_.metrics) {
+    reviewsByResult_ = &opts_.metrics->counter(
+        "leakguard_agent_token_reviews_total",
+        "TokenReviews of bearer tokens presented to the agent, by result", {"result"});
+    throttledTotal_ = &opts_.metrics
+                           ->counter("leakguard_agent_token_reviews_throttled_total",
+                                     "Requests refused unreviewed: too many token reviews")
+                           .labels({});
+  }
+}
+
+void TokenAuthenticator::count(const AuthResult& r) {
+  if (!reviewsByResult_) return;
+  reviewsByResult_
+      ->labels({r.outcome == AuthResult::Outcome::kUnavailable ? std::string("failed")
+                                                               : std::string(toString(r.outcome))})
+      .inc();
+}
 
 AuthResult TokenAuthenticator::authenticate(std::string_view token) {
   if (token.empty()) return {AuthResult::Outcome::kUnauthenticated, "", "no bearer token"};
@@ -57,25 +82,38 @@ AuthResult TokenAuthenticator::authenticate(std::string_view token) {
   const auto now = clock_.steadyNow();
   {
     std::lock_guard g(mu_);
-    auto it = cache_.find(digest);
-    if (it != cache_.end()) {
-      if (it->second.expires > now) {
-        AuthResult r = it->second.result;
+    bool allowedBefore = false;
+    if (Entry* e = allowed_.find(digest)) {
+      if (e->expires > now) {
+        AuthResult r = e->result;
         r.cached = true;
         return r;
       }
-      cache_.erase(it);
+      allowedBefore = true;
+    } else if (Entry* e = refused_.find(digest)) {
+      if (e->expires > now) {
+        AuthResult r = e->result;
+        r.cached = true;
+        return r;
+      }
+      refused_.erase(digest);
+    }
+    if (!allowedBefore && !reviewBudget_.tryTake()) {
+      ++throttled_;
+      if (throttledTotal_) throttledTotal_->inc();
+      return {AuthResult::Outcome::kThrottled, "", "too many token reviews, retry later"};
     }
   }
   AuthResult r = review(token);
+  count(r);
   if (r.outcome == AuthResult::Outcome::kUnavailable) return r;
   std::lock_guard g(mu_);
-  if (cache_.size() >= opts_.maxEntries) {
-    std::erase_if(cache_, [&](const auto& e) { return e.second.expires <= now; });
-    // Still full (many distinct live tokens: someone probing): start over rather than grow.
-    if (cache_.size() >= opts_.maxEntries) cache_.clear();
+  if (r.outcome == AuthResult::Outcome::kAllowed) {
+    allowed_.put(digest, Entry{r, now + opts_.cacheTtl});
+  } else {
+    allowed_.erase(digest);  // allowed before, no longer (revoked, or the user changed)
+    refused_.put(digest, Entry{r, now + opts_.cacheTtl});
   }
-  cache_[digest] = Entry{r, now + opts_.cacheTtl};
   return r;
 }
 

@@ -4,7 +4,8 @@ namespace lg::reconcile {
 
 std::shared_ptr<const detect::DetectorOptions> DetectorSettings::forPolicy(const PolicyObject& p) {
   std::lock_guard lock(mu_);
-  Entry& e = byPolicy_[p.key()];
+  // An object from the API server always has a uid; the key keeps one without apart anyway.
+  Entry& e = byUid_[p.uid.empty() ? "name:" + p.key() : p.uid];
   if (!e.opts || e.generation != p.generation) {
     const auto& d = p.parsed.spec.detection;
     e.opts = std::make_shared<const detect::DetectorOptions>(
@@ -12,6 +13,21 @@ std::shared_ptr<const detect::DetectorOptions> DetectorSettings::forPolicy(const
     e.generation = p.generation;
   }
   return e.opts;
+}
+
+void DetectorSettings::forget(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  byUid_.erase(uid);
+}
+
+std::size_t DetectorSettings::retainOnly(const std::set<std::string>& live) {
+  std::lock_guard lock(mu_);
+  return std::erase_if(byUid_, [&](const auto& e) { return !live.contains(e.first); });
+}
+
+std::size_t DetectorSettings::size() const {
+  std::lock_guard lock(mu_);
+  return byUid_.size();
 }
 
 }  // namespace lg::reconcile

@@ -1,11 +1,16 @@
 #pragma once
-// Detector settings per LeakPolicy: one shared DetectorOptions per (policy, generation), so
+// Detector settings per LeakPolicy: one shared DetectorOptions per (policy uid, generation), so
 // every series of a policy shares one copy and a spec change yields a new pointer (which makes
-// the UsageHub judge those series afresh). Thread-safe.
+// the UsageHub judge those series afresh). Keyed by uid, not name: a policy deleted and created
+// again under its old name starts at generation 1 again and must not get the old settings.
+// Entries of deleted policies are forgotten (forget on the delete event, retainOnly as a sweep
+// for deletes missed while disconnected). Thread-safe.
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "controllers/detect/detector_options.h"
@@ -16,14 +21,18 @@ namespace lg::reconcile {
 class DetectorSettings {
  public:
   std::shared_ptr<const detect::DetectorOptions> forPolicy(const PolicyObject& p);
+  void forget(const std::string& uid);
+  // Drops the entries whose uid is not in `live`; returns how many.
+  std::size_t retainOnly(const std::set<std::string>& live);
+  std::size_t size() const;
 
  private:
   struct Entry {
     int64_t generation = -1;
     std::shared_ptr<const detect::DetectorOptions> opts;
   };
-  std::mutex mu_;
-  std::map<std::string, Entry> byPolicy_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> byUid_;
 };
 
 }  // namespace lg::reconcile

@@ -39,11 +39,51 @@ std::vector<reconcile::UsageSample> toUsageSamples(const agent::AgentSample& s) 
 }
 
 AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, Sink sink)
-    : clock_(clock), opts_(std::move(opts)), sink_(std::move(sink)) {
+    : clock_(clock),
+      opts_(std::move(opts)),
+      sink_(std::move(sink)),
+      refusalLog_(clock, std::chrono::seconds(60)) {
   if (!opts_.token && !opts_.tokenFile.empty()) {
     auto file = std::make_shared<kube::FileTokenSource>(opts_.tokenFile, clock_);
     opts_.token = [file] { return file->token(); };
   }
+  if (opts_.metrics)
+    refusedTotal_ = &opts_.metrics->counter(
+        "leakguard_agent_samples_refused_total",
+        "Node agent samples not believed: for a pod of another node or none known, or dated "
+        "in the future",
+        {"reason"});
+}
+
+AgentSource::Refusal AgentSource::judge(const AgentEndpoint& ep, const agent::AgentSample& s,
+                                        double now) const {
+  if (s.time > now + opts_.maxFutureSkewSeconds) return Refusal::kFuture;
+  if (!opts_.podNode || ep.node.empty() || !s.id) return Refusal::kNone;
+  const auto node = opts_.podNode(s.id->ns, s.id->pod, s.id->podUid);
+  if (!node) return Refusal::kUnknownPod;
+  return *node == ep.node ? Refusal::kNone : Refusal::kOtherNode;
+}
+
+void AgentSource::refused(const AgentEndpoint& ep, const agent::AgentSample& s, Refusal why,
+                          RoundCounts& counts) {
+  const char* reason = why == Refusal::kOtherNode    ? "other_node"
+                       : why == Refusal::kUnknownPod ? "unknown_pod"
+                                                     : "future";
+  (why == Refusal::kOtherNode    ? counts.otherNode
+   : why == Refusal::kUnknownPod ? counts.unknownPod
+                                 : counts.future)++;
+  if (refusedTotal_) refusedTotal_->labels({reason}).inc();
+  // A pod the cache does not know yet (just created) is ordinary; the others say an agent
+  // speaks beyond its node, or a node's clock runs ahead.
+  if (why == Refusal::kUnknownPod) return;
+  if (auto notLogged = refusalLog_.admit())
+    LG_LOG(warn, "node agent sample not believed",
+           {{"agent", ep.name},
+            {"node", ep.node},
+            {"reason", reason},
+            {"pod", s.id ? s.id->ns + "/" + s.id->pod : std::string()},
+            {"sampleTime", s.time},
+            {"refusalsNotLogged", *notLogged}});
 }
 
 AgentSource::~AgentSource() {
@@ -60,8 +100,7 @@ Status AgentSource::init() {
 }
 
 std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& token,
-                                   AgentState& state, std::uint64_t& samples,
-                                   std::uint64_t& dropped) {
+                                   AgentState& state, RoundCounts& counts) {
   for (int page = 0; page < opts_.maxPagesPerPoll; ++page) {
     auto res = client_->fetchSamples(ep.host, ep.port, state.next, token, opts_.pageSize);
     if (!res) return res.error().message;
@@ -74,11 +113,19 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
         continue;
       }
     }
-    for (const auto& s : res->samples)
-      for (const auto& u : toUsageSamples(s))
+    const double now = toSeconds(clock_.now());
+    for (const auto& s : res->samples) {
+      const auto usage = toUsageSamples(s);  // none for a container not running
+      if (usage.empty()) continue;
+      if (const Refusal why = judge(ep, s, now); why != Refusal::kNone) {
+        refused(ep, s, why, counts);
+        continue;
+      }
+      for (const auto& u : usage)
         sink_(u);
-    samples += res->samples.size();
-    dropped += res->dropped;
+    }
+    counts.samples += res->samples.size();
+    counts.dropped += res->dropped;
     state.next = res->next;
     if (!res->more) break;
   }
@@ -94,6 +141,9 @@ void AgentSource::pollOnce() {
     std::lock_guard g(mu_);
     st.samples = status_.samples;
     st.dropped = status_.dropped;
+    st.otherNode = status_.otherNode;
+    st.unknownPod = status_.unknownPod;
+    st.future = status_.future;
   }
   st.agents = eps.size();
   // Forget agents that went away (their pod IP may come back for another pod).
@@ -126,17 +176,14 @@ void AgentSource::pollOnce() {
   }
 
   std::atomic<std::size_t> nextIndex{0}, reachable{0};
-  std::atomic<std::uint64_t> samples{0}, dropped{0};
+  RoundCounts counts;
   std::mutex errMu;
   std::string lastError;
   auto worker = [&] {
     for (;;) {
       const std::size_t i = nextIndex.fetch_add(1);
       if (i >= eps.size()) return;
-      std::uint64_t n = 0, d = 0;
-      const std::string err = pollAgent(eps[i], token, *states[i], n, d);
-      samples += n;
-      dropped += d;
+      const std::string err = pollAgent(eps[i], token, *states[i], counts);
       if (err.empty()) {
         ++reachable;
       } else {
@@ -157,8 +204,11 @@ void AgentSource::pollOnce() {
     t.join();
 
   st.reachable = reachable.load();
-  st.samples += samples.load();
-  st.dropped += dropped.load();
+  st.samples += counts.samples.load();
+  st.dropped += counts.dropped.load();
+  st.otherNode += counts.otherNode.load();
+  st.unknownPod += counts.unknownPod.load();
+  st.future += counts.future.load();
   st.lastError = lastError;
   std::lock_guard g(mu_);
   status_ = st;

@@ -13,7 +13,9 @@
 // Per agent it remembers the agent's epoch and the next sequence number; a new epoch (the agent
 // restarted) starts over from its oldest sample. Agents are polled by up to `parallelism`
 // threads at a time, each request under the client's deadline, so a dead agent costs one
-// timeout per interval and never stalls the others. See agent_client.h for the trust model.
+// timeout per interval and never stalls the others. See agent_client.h for the trust model:
+// the agent's certificate is verified, and an agent is believed only about the pods the API
+// server places on its node, and only up to the controller's clock (podNode, below).
 // No endpoints (no agent installed): nothing happens.
 //
 // Thread safety: start()/stop() from one thread; status() from any. The sink is called from the
@@ -36,7 +38,9 @@
 #include "controllers/sources/agent_client.h"
 #include "controllers/sources/agent_endpoint.h"
 #include "operator/kube/cluster_config.h"
+#include "operator/runtime/metrics_registry.h"
 #include "operator/util/clock.h"
+#include "operator/util/log_throttle.h"
 
 namespace lg::sources {
 
@@ -53,14 +57,32 @@ struct AgentSourceOptions {
   int parallelism = 4;
   std::size_t pageSize = 5000;
   int maxPagesPerPoll = 10;  // a backlog is caught up over several intervals beyond this
+  // Where the API server says a pod runs: the node of the pod of this namespace, name and uid
+  // (the controller's pod cache), nullopt when the cache has no such pod. Set, an agent is
+  // believed only for the pods of its own node (its endpoint's node: where the API server says
+  // the agent pod runs, not what the agent says): samples for a pod of another node, or for a
+  // pod the cache does not know, are refused and counted. Unset, or for an endpoint without a
+  // node (a static --agent-endpoint), every sample is taken.
+  std::function<std::optional<std::string>(const std::string& ns, const std::string& pod,
+                                           const std::string& podUid)>
+      podNode;
+  // Samples dated more than this after the controller's clock are refused: a node whose clock
+  // runs ahead would otherwise freeze its series (a later sample must be newer).
+  double maxFutureSkewSeconds = 30;
+  // Refused samples are counted here, when given:
+  // leakguard_agent_samples_refused_total{reason="other_node"|"unknown_pod"|"future"}.
+  runtime::MetricsRegistry* metrics = nullptr;
 };
 
 struct AgentSourceStatus {
-  std::size_t agents = 0;     // endpoints in the last round
-  std::size_t reachable = 0;  // of them, answered with samples
-  std::uint64_t samples = 0;  // agent samples received since start
-  std::uint64_t dropped = 0;  // samples the agents overwrote before we read them
-  std::string lastError;      // the last failure, "" if the last round had none
+  std::size_t agents = 0;        // endpoints in the last round
+  std::size_t reachable = 0;     // of them, answered with samples
+  std::uint64_t samples = 0;     // agent samples received since start
+  std::uint64_t dropped = 0;     // samples the agents overwrote before we read them
+  std::uint64_t otherNode = 0;   // refused: the pod runs on another node than the agent's
+  std::uint64_t unknownPod = 0;  // refused: no pod of that namespace, name and uid is known
+  std::uint64_t future = 0;      // refused: dated beyond maxFutureSkewSeconds from now
+  std::string lastError;         // the last failure, "" if the last round had none
 };
 
 class AgentSource {
@@ -83,14 +105,25 @@ class AgentSource {
     std::string epoch;
     std::uint64_t next = 0;
   };
+  // What one polling round counts, from its threads.
+  struct RoundCounts {
+    std::atomic<std::uint64_t> samples{0}, dropped{0}, otherNode{0}, unknownPod{0}, future{0};
+  };
+  enum class Refusal { kNone, kOtherNode, kUnknownPod, kFuture };
   // Polls one agent; returns "" or the error.
   std::string pollAgent(const AgentEndpoint& ep, const std::string& token, AgentState& state,
-                        std::uint64_t& samples, std::uint64_t& dropped);
+                        RoundCounts& counts);
+  // Whether a sample from the agent at `ep` is believed (see AgentSourceOptions::podNode).
+  Refusal judge(const AgentEndpoint& ep, const agent::AgentSample& s, double now) const;
+  void refused(const AgentEndpoint& ep, const agent::AgentSample& s, Refusal why,
+               RoundCounts& counts);
   void loop();
 
   Clock& clock_;
   AgentSourceOptions opts_;
   Sink sink_;
+  LogThrottle refusalLog_;
+  runtime::CounterFamily* refusedTotal_ = nullptr;
   std::unique_ptr<AgentClient> client_;
   std::map<std::string, AgentState> agents_;  // by host:port; only the polling round touches it
 

@@ -104,7 +104,9 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot start the node agent", {{"error", st.error().message}});
     return 1;
   }
-  agent::TokenAuthenticator auth(**api, clock, {.allowedUsers = allowed, .audiences = audiences});
+  agent::TokenAuthenticator auth(
+      **api, clock,
+      {.allowedUsers = allowed, .audiences = audiences, .metrics = &nodeAgent.metrics()});
   agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
   nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
   if (auto st = server.start(); !st) {

@@ -1,6 +1,8 @@
 #include "operator/cli/controller_command.h"
 
 #include <cstdlib>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "controllers/actions/action_registry.h"
@@ -9,6 +11,7 @@
 #include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/detector_settings.h"
+#include "controllers/reconcile/forecast_gauges.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
 #include "controllers/reconcile/policy_reconciler.h"
 #include "controllers/reconcile/usage_hub.h"
@@ -80,9 +83,6 @@ int runController(const ControllerFlags& flags) {
   auto& findingsTotal =
       metrics.counter("leakguard_findings_total", "Leak findings raised by the detectors",
                       {"resource", "policy", "namespace"});
-  auto& forecast = metrics.gauge("leakguard_forecast_exhaustion_seconds",
-                                 "Forecast time until a leaking container exhausts its limit",
-                                 {"pod", "container", "resource"});
   auto& metricsUp =
       metrics.gauge("leakguard_metrics_server_up", "1 when the last metrics.k8s.io poll succeeded");
 
@@ -93,6 +93,8 @@ int runController(const ControllerFlags& flags) {
   reconcile::UsageHub hub({.optionsFor = [&](const reconcile::UsageSample& s) {
     return optionsFor ? optionsFor(s) : nullptr;
   }});
+  // One series per live leak; its time to live is the findings' own.
+  reconcile::ForecastGauges forecast(metrics, reconcile::UsageHubOptions{}.findingTtlSeconds);
 
   // This install's identity: its Lease (two Helm releases have two). What it marks as its own
   // (the tainted-node label) is told apart from another install's by it.
@@ -156,7 +158,15 @@ int runController(const ControllerFlags& flags) {
                                             static_cast<std::uint16_t>(flags.agentPort));
            },
        .tokenFile = flags.agentTokenFile,
-       .client = {.caFile = flags.agentCaFile, .serverName = flags.agentServerName}},
+       .client = {.caFile = flags.agentCaFile, .serverName = flags.agentServerName},
+       // An agent speaks only for the pods the API server places on its node.
+       .podNode = [&](const std::string& ns, const std::string& pod,
+                      const std::string& podUid) -> std::optional<std::string> {
+         auto p = pods.store().get(ns + "/" + pod);
+         if (!p || p->uid.str() != podUid) return std::nullopt;
+         return p->nodeName.str();
+       },
+       .metrics = &metrics},
       [&](const reconcile::UsageSample& s) { hub.ingest(s); });
   if (auto st = agentSource.init(); !st) {
     LG_LOG(error, "cannot set up the node agent source", {{"error", st.error().message}});
@@ -225,7 +235,17 @@ int runController(const ControllerFlags& flags) {
       queue, [&](const PodProjection& p) { return reconciler.policiesCovering(p); }));
   pods.addEventHandler(runtime::EventHandler<PodProjection>{
       .onDelete = [&](const std::string&, const std::shared_ptr<const PodProjection>& p) {
-        if (p) hub.forgetPod(p->uid.str());
+        if (!p) return;
+        hub.forgetPod(p->uid.str());
+        forecast.forgetPod(p->ns.str(), p->name.str());
+      }});
+  // A policy gone takes its detector settings and its findings series with it.
+  policies.addEventHandler(runtime::EventHandler<PolicyObject>{
+      .onDelete = [&](const std::string&, const std::shared_ptr<const PolicyObject>& p) {
+        if (!p) return;
+        settings.forget(p->uid);
+        findingsTotal.removeIf(
+            [&](const std::vector<std::string>& v) { return v[1] == p->name && v[2] == p->ns; });
       }});
   // Nodes reschedule tainted are released from the node's side (issue 11, finding 2).
   reconcile::NodeTaintReconciler nodeTaints({.api = api->get(),
@@ -242,8 +262,8 @@ int runController(const ControllerFlags& flags) {
       queue, [](const IncidentObject& i) { return std::vector{i.ns + "/" + i.policy}; }));
   hub.onFinding([&](const reconcile::SeriesKey& key, const reconcile::SeriesView& view,
                     const detect::Finding& f) {
-    forecast.labels({view.pod, view.container, std::string(detect::name(key.resource))})
-        .set(f.exhaustionSeconds);
+    forecast.record(view.ns, view.pod, view.container, detect::name(key.resource),
+                    f.exhaustionSeconds, toSeconds(clock.now()));
     auto pod = pods.store().get(view.ns + "/" + view.pod);
     if (!pod) return;
     for (const auto& k : reconciler.policiesCovering(*pod)) {
@@ -265,7 +285,15 @@ int runController(const ControllerFlags& flags) {
       metricsUp.labels({}).set(metricsSource.status().available ? 1 : 0);
       (void)events.flush();
       // Series of pods gone without a delete event (missed while disconnected) age out.
-      hub.forgetIdle(toSeconds(clock.now()) - 6 * 3600.0);
+      const double now = toSeconds(clock.now());
+      hub.forgetIdle(now - 6 * 3600.0);
+      forecast.sweep(now, [&](const std::string& ns, const std::string& pod) {
+        return pods.store().contains(ns + "/" + pod);
+      });
+      std::set<std::string> livePolicies;
+      for (const auto& p : policies.store().list())
+        livePolicies.insert(p->uid);
+      settings.retainOnly(livePolicies);
       for (int i = 0; i < 50 && !done.load(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -167,6 +167,8 @@ F& MetricsRegistry::getOrAdd(const std::string& name, const std::vector<std::str
                              Args&&... args) {
   if (!isValidMetricName(name) || !name.starts_with("leakguard_"))
     throw std::invalid_argument("invalid metric name (want leakguard_[a-z0-9_]+): " + name);
+  if (name == kOverflowMetric)
+    throw std::invalid_argument("metric " + name + " is the registry's own");
   for (const auto& l : labelNames) {
     if (!isValidLabelName(l) || l == "le")
       throw std::invalid_argument("metric " + name + ": invalid label name " + l);
@@ -213,8 +215,27 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
 std::string MetricsRegistry::render() const {
   std::string out;
   std::lock_guard g(mu_);
-  for (const auto& [name, family] : families_)
+  // The overflow counts, in the family of their own that sorts among the others.
+  CounterFamily overflow(std::string(kOverflowMetric),
+                         "Updates of a metric that went to its hidden overflow series because it "
+                         "had reached its bound of label sets",
+                         {"metric"}, families_.size());
+  bool overflowed = false;
+  for (const auto& [name, family] : families_) {
+    if (const std::size_t n = family->dropped(); n > 0) {
+      overflow.labels({name}).inc(static_cast<double>(n));
+      overflowed = true;
+    }
+  }
+  bool overflowRendered = !overflowed;
+  for (const auto& [name, family] : families_) {
+    if (!overflowRendered && name > kOverflowMetric) {
+      overflow.render(out);
+      overflowRendered = true;
+    }
     family->render(out);
+  }
+  if (!overflowRendered) overflow.render(out);
   return out;
 }
 

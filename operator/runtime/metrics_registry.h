@@ -8,7 +8,8 @@
 //
 // Thread safety: everything here is thread-safe. Counter/Gauge/Histogram updates are lock-free
 // atomics; creating a series or rendering takes the family's mutex. References returned by
-// labels() and by the registry stay valid for the registry's lifetime.
+// labels() and by the registry stay valid for the registry's lifetime, except those of a series
+// removed with remove()/removeIf() (a pod gone): code that removes series never keeps references.
 //
 // Misuse (a name that is not a valid Prometheus name or lacks the leakguard_ prefix, a label
 // count that does not match the family, re-registering a name with another type or labels) is
@@ -84,6 +85,8 @@ class MetricFamilyBase {
   virtual ~MetricFamilyBase() = default;
   virtual std::string_view type() const = 0;
   virtual void render(std::string& out) const = 0;
+  // Updates that went to the overflow series (label sets past maxSeries).
+  virtual std::size_t dropped() const = 0;
   const std::string& name() const { return name_; }
   const std::vector<std::string>& labelNames() const { return labelNames_; }
 
@@ -103,7 +106,10 @@ class MetricFamilyBase {
 
 // All series of one metric name. Series are created on first use of a label set; past
 // maxSeries distinct label sets, further ones share one unexported overflow series so that a
-// label fed from cluster data can never grow memory without bound.
+// label fed from cluster data can never grow memory without bound. Those updates are counted
+// (dropped()), and the registry renders the count as leakguard_metric_series_overflow_total.
+// Series of things that went (a pod, a policy) are removed, so that the bound is only reached
+// by that many live ones.
 template <class M>
 class Family final : public MetricFamilyBase {
  public:
@@ -127,10 +133,20 @@ class Family final : public MetricFamilyBase {
     }
     return *series_.emplace(values, make()).first->second;
   }
-  // Label sets that went to the overflow series.
-  std::size_t dropped() const {
+  std::size_t dropped() const override {
     std::lock_guard g(mu_);
     return dropped_;
+  }
+  // Removes the series of these label values; false when there was none.
+  bool remove(const std::vector<std::string>& values) {
+    std::lock_guard g(mu_);
+    return series_.erase(values) > 0;
+  }
+  // Removes every series whose label values `pred` accepts; returns how many.
+  template <class Pred>
+  std::size_t removeIf(Pred pred) {
+    std::lock_guard g(mu_);
+    return std::erase_if(series_, [&](const auto& entry) { return pred(entry.first); });
   }
   std::size_t seriesCount() const {
     std::lock_guard g(mu_);
@@ -183,8 +199,10 @@ class MetricsRegistry {
                              const std::vector<double>& buckets = defaultDurationBuckets(),
                              std::size_t maxSeries = kDefaultMaxSeries);
 
-  // The text exposition of every family, sorted by name.
+  // The text exposition of every family, sorted by name. Once some family has sent updates to
+  // its overflow series, leakguard_metric_series_overflow_total{metric} counts them.
   std::string render() const;
+  static constexpr std::string_view kOverflowMetric = "leakguard_metric_series_overflow_total";
 
  private:
   template <class F, class... Args>

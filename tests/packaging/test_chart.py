@@ -180,6 +180,26 @@ class Security(unittest.TestCase):
         self.assertFalse([o for o in render({"controller.replicas": "1"})
                           if o["kind"] == "PodDisruptionBudget"])
 
+    def test_only_the_controller_reaches_the_agents_port(self):
+        objs = render({})
+        ds = [o for o in objs if o["kind"] == "DaemonSet"][0]
+        dep = [o for o in objs if o["kind"] == "Deployment"][0]
+        [np] = [o for o in objs if o["kind"] == "NetworkPolicy"]
+        self.assertEqual(np["metadata"]["namespace"], "leakguard-system")
+        self.assertEqual(np["spec"]["podSelector"]["matchLabels"],
+                         ds["spec"]["selector"]["matchLabels"])
+        self.assertEqual(np["spec"]["policyTypes"], ["Ingress"])
+        [rule] = np["spec"]["ingress"]
+        # Pods of the policy's own namespace (no namespaceSelector) that are the controller's.
+        self.assertEqual(rule["from"], [{"podSelector": {
+            "matchLabels": dep["spec"]["selector"]["matchLabels"]}}])
+        port = ds["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+        self.assertEqual(rule["ports"], [{"protocol": "TCP", "port": port}])
+        self.assertFalse([o for o in render({"agent.networkPolicy.enabled": "false"})
+                          if o["kind"] == "NetworkPolicy"])
+        self.assertFalse([o for o in render({"agent.enabled": "false"})
+                          if o["kind"] == "NetworkPolicy"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

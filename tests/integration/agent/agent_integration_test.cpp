@@ -4,6 +4,7 @@
 // two ServiceAccounts (the allowed "controller" and an "other"), and an agent of its own.
 //
 //   - only the allowed ServiceAccount's agent-audience token reads samples;
+//   - 1,000 distinct bogus tokens cost a bounded number of TokenReviews;
 //   - for a pod holding 100 MiB, the agent's working set and metrics-server's agree within 10 %
 //     (and the AgentSource turns the samples into the controller's memory signal);
 //   - an OOM-killed container (lgtest grow past a 64Mi limit) shows in the agent's OOM-kill
@@ -27,6 +28,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -215,11 +217,15 @@ class AgentOnCluster : public ::testing::Test {
         << agentLog();
   }
 
-  std::string agentLog() const {
+  std::string wholeAgentLog() const {
     std::ifstream in(logPath_);
     std::stringstream ss;
     ss << in.rdbuf();
-    std::string s = ss.str();
+    return ss.str();
+  }
+  // Its last 6,000 bytes, for failure messages.
+  std::string agentLog() const {
+    std::string s = wholeAgentLog();
     return s.size() > 6000 ? "..." + s.substr(s.size() - 6000) : s;
   }
 
@@ -277,6 +283,62 @@ TEST_F(AgentOnCluster, OnlyTheAllowedServiceAccountReadsSamples) {
   auto metrics = client_->get("127.0.0.1", port_, "/metrics", controllerToken_);
   ASSERT_TRUE(metrics.ok()) << metrics.error().message;
   EXPECT_NE(metrics->find("leakguard_agent_passes_total"), std::string::npos);
+}
+
+// The value of one series in a Prometheus text exposition; 0 when absent.
+double seriesValue(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  return 0;
+}
+
+// Anyone who reaches an agent's port could make it ask the API server about every token they
+// make up. 1,000 distinct bogus tokens cost at most the agent's review burst (20) plus its rate
+// (5 per second) over the time they took, each is answered 401 or 429, the refusals are logged
+// at most once per 10 s, and the controller, known to the agent before, reads all the same.
+TEST_F(AgentOnCluster, AThousandBogusTokensCostABoundedNumberOfTokenReviews) {
+  ASSERT_TRUE(client_->fetchSamples("127.0.0.1", port_, 0, controllerToken_).ok());
+  const auto start = std::chrono::steady_clock::now();
+  int unauthorized = 0, throttled = 0;
+  std::map<int, int> other;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = client_->get("127.0.0.1", port_, "/v1/samples", "bogus-" + std::to_string(i));
+    const int code = r.ok() ? 200 : r.error().code;
+    if (code == 401) {
+      ++unauthorized;
+    } else if (code == 429) {
+      ++throttled;
+    } else {
+      ++other[code];
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(other.empty()) << "answers other than 401 and 429: " << other.size();
+  EXPECT_EQ(unauthorized + throttled, 1000);
+
+  auto page = client_->fetchSamples("127.0.0.1", port_, 0, controllerToken_);
+  ASSERT_TRUE(page.ok()) << "the controller after the flood: " << page.error().message;
+  auto metrics = client_->get("127.0.0.1", port_, "/metrics", controllerToken_);
+  ASSERT_TRUE(metrics.ok()) << metrics.error().message;
+  const double reviews =
+      seriesValue(*metrics, "leakguard_agent_token_reviews_total{result=\"unauthenticated\"}");
+  const double refusedUnreviewed =
+      seriesValue(*metrics, "leakguard_agent_token_reviews_throttled_total");
+  std::cout << "1000 bogus tokens in " << seconds << " s: " << reviews << " TokenReviews, "
+            << unauthorized << " answered 401, " << throttled << " answered 429\n";
+  EXPECT_LE(reviews, 20 + 5 * seconds + 1);
+  EXPECT_EQ(reviews, unauthorized);  // every review said 401; everything else went unreviewed
+  EXPECT_EQ(refusedUnreviewed, throttled);
+
+  const std::string log = wholeAgentLog();
+  int refusalLines = 0;
+  for (std::size_t at = log.find("agent request refused"); at != std::string::npos;
+       at = log.find("agent request refused", at + 1))
+    ++refusalLines;
+  EXPECT_GE(refusalLines, 1);
+  EXPECT_LE(refusalLines, 2 + seconds / 10) << "refusals are logged at most once per 10 s";
 }
 
 TEST_F(AgentOnCluster, WorkingSetAgreesWithMetricsServer) {

@@ -91,6 +91,18 @@ def leakguard_image():
         return f.read().split()[0]
 
 
+def stop_process(proc, sig=signal.SIGTERM, timeout=30):
+    """Signals a child process and waits for it, killing it past `timeout`; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class Operator:
     """`leakguard controller` run as a child process with its own health port and log file.
     A test that shares the cluster with others passes `namespaces`: the controller then watches
@@ -165,14 +177,7 @@ class Operator:
         return self.proc.poll() is None
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc, sig, timeout)
 
 
 class AttachedOperator(Operator):
@@ -278,13 +283,7 @@ class FaultProxy:
         return [json.loads(l) for l in self._call("GET", "/log").splitlines() if l.strip()]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         self.log.close()
 
     def detach(self, name):

@@ -45,6 +45,8 @@ class AgentServerTest : public ::testing::Test {
                      return AuthResult{AuthResult::Outcome::kForbidden, "them", "not allowed"};
                    if (token == "down")
                      return AuthResult{AuthResult::Outcome::kUnavailable, "", ""};
+                   if (token == "flood")
+                     return AuthResult{AuthResult::Outcome::kThrottled, "", "too many"};
                    return AuthResult{AuthResult::Outcome::kUnauthenticated, "", "bad token"};
                  },
                  [](const HttpRequest&) {
@@ -95,10 +97,15 @@ TEST_F(AgentServerTest, AuthenticationOutcomes) {
   EXPECT_EQ(c->get("127.0.0.1", server->port(), "/secret", "wrong").error().code, 401);
   EXPECT_EQ(c->get("127.0.0.1", server->port(), "/secret", "other").error().code, 403);
   EXPECT_EQ(c->get("127.0.0.1", server->port(), "/secret", "down").error().code, 503);
+  auto throttled = c->get("127.0.0.1", server->port(), "/secret", "flood");
+  ASSERT_FALSE(throttled.ok());
+  EXPECT_EQ(throttled.error().code, 429);
+  EXPECT_NE(throttled.error().message.find("too many requests: too many"), std::string::npos)
+      << throttled.error().message;
   auto ok = c->get("127.0.0.1", server->port(), "/secret", "good");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, "secret");
-  EXPECT_EQ(observed_.load(), 5);
+  EXPECT_EQ(observed_.load(), 6);
 }
 
 TEST_F(AgentServerTest, TheClientVerifiesTheAgentWhenGivenACa) {

@@ -76,13 +76,83 @@ TEST_F(TokenAuthenticatorTest, AnUnreachableApiServerIsUnavailableAndNotCached) 
   EXPECT_EQ(api.reviews(), 2);
 }
 
-TEST_F(TokenAuthenticatorTest, TheCacheIsBounded) {
-  TokenAuthenticator auth(api, clock, {.maxEntries = 8});
+TEST_F(TokenAuthenticatorTest, TheCachesAreBounded) {
+  TokenAuthenticator auth(api, clock, {.maxRefusedEntries = 8, .reviewQps = 0});
   for (int i = 0; i < 100; ++i)
     auth.authenticate("probe-" + std::to_string(i));
   EXPECT_EQ(api.reviews(), 100);
-  auth.authenticate("ctl-agent");
-  EXPECT_TRUE(auth.authenticate("ctl-agent").cached);
+  auth.authenticate("probe-0");  // pushed out long ago: reviewed again
+  EXPECT_EQ(api.reviews(), 101);
+  auth.authenticate("probe-99");  // among the 8 most recent
+  EXPECT_EQ(api.reviews(), 101);
+}
+
+// A thousand distinct bogus tokens cost the API server the burst of reviews, then reviewQps.
+TEST_F(TokenAuthenticatorTest, AFloodOfBogusTokensCostsABoundedNumberOfReviews) {
+  runtime::MetricsRegistry metrics;
+  TokenAuthenticator auth(api, clock, {.reviewQps = 5, .reviewBurst = 20, .metrics = &metrics});
+  int throttled = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const auto r = auth.authenticate("bogus-" + std::to_string(i));
+    if (r.outcome == Outcome::kThrottled) {
+      ++throttled;
+      EXPECT_EQ(r.reason, "too many token reviews, retry later");
+    } else {
+      EXPECT_EQ(r.outcome, Outcome::kUnauthenticated);
+    }
+  }
+  EXPECT_EQ(api.reviews(), 20);
+  EXPECT_EQ(throttled, 980);
+  EXPECT_EQ(auth.throttled(), 980u);
+  clock.advance(std::chrono::seconds(2));  // 10 more
+  for (int i = 1000; i < 2000; ++i)
+    auth.authenticate("bogus-" + std::to_string(i));
+  EXPECT_EQ(api.reviews(), 30);
+  const std::string out = metrics.render();
+  EXPECT_NE(out.find("leakguard_agent_token_reviews_total{result=\"unauthenticated\"} 30\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("leakguard_agent_token_reviews_throttled_total 1970\n"), std::string::npos)
+      << out;
+}
+
+// The controller's token is neither pushed out of the cache by a flood of others nor locked out
+// by the flood's use of the review budget once its entry expires.
+TEST_F(TokenAuthenticatorTest, TheControllerGetsThroughAFlood) {
+  TokenAuthenticator auth(
+      api, clock, {.maxEntries = 4, .maxRefusedEntries = 4, .reviewQps = 1, .reviewBurst = 5});
+  EXPECT_EQ(auth.authenticate("ctl-agent").outcome, Outcome::kAllowed);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 500; ++i)
+      auth.authenticate("bogus-" + std::to_string(round) + "-" + std::to_string(i));
+    const auto r = auth.authenticate("ctl-agent");
+    EXPECT_EQ(r.outcome, Outcome::kAllowed) << round;
+    EXPECT_TRUE(r.cached) << round;
+  }
+  // Past its time to live, with the budget spent by the flood: reviewed all the same.
+  clock.advance(std::chrono::seconds(61));
+  for (int i = 0; i < 500; ++i)
+    auth.authenticate("late-" + std::to_string(i));
+  const int before = api.reviews();
+  const auto r = auth.authenticate("ctl-agent");
+  EXPECT_EQ(r.outcome, Outcome::kAllowed);
+  EXPECT_FALSE(r.cached);
+  EXPECT_EQ(api.reviews(), before + 1);
+  // A token someone else minted is not "allowed before": the limit holds for it.
+  EXPECT_EQ(auth.authenticate("other-agent").outcome, Outcome::kThrottled);
+}
+
+// A token once allowed and then refused (revoked) is not let through the limit again.
+TEST_F(TokenAuthenticatorTest, ARevokedTokenLosesItsPlace) {
+  TokenAuthenticator auth(api, clock, {.reviewQps = 1, .reviewBurst = 1});
+  EXPECT_EQ(auth.authenticate("ctl-agent").outcome, Outcome::kAllowed);
+  api.removeToken("ctl-agent");
+  clock.advance(std::chrono::seconds(61));
+  EXPECT_EQ(auth.authenticate("ctl-agent").outcome, Outcome::kUnauthenticated);
+  clock.advance(std::chrono::seconds(61));
+  // The one review of the second is spent on another token: ctl-agent waits its turn now.
+  EXPECT_EQ(auth.authenticate("garbage").outcome, Outcome::kUnauthenticated);
+  EXPECT_EQ(auth.authenticate("ctl-agent").outcome, Outcome::kThrottled);
 }
 
 TEST(BearerToken, ParsesTheHeader) {

@@ -22,6 +22,10 @@ class TokenReviewApi final : public kube::ApiClient {
     std::lock_guard g(mu_);
     tokens_[token] = std::move(id);
   }
+  void removeToken(const std::string& token) {
+    std::lock_guard g(mu_);
+    tokens_.erase(token);
+  }
   void setDown(bool down) { down_ = down; }
   int reviews() const { return reviews_.load(); }
   std::vector<nlohmann::json> bodies() const {

@@ -115,6 +115,49 @@ TEST(MetricsRegistryTest, LabelSetsAreBounded) {
   EXPECT_EQ(out.find("{pod=\"p3\"}"), std::string::npos);
 }
 
+TEST(MetricsRegistryTest, OverflowIsCountedInAMetricOfItsOwnSortedAmongTheOthers) {
+  MetricsRegistry r;
+  r.gauge("leakguard_a", "First.").labels({}).set(1);
+  auto& pods = r.counter("leakguard_pods_total", "Per pod.", {"pod"}, 2);
+  auto& nodes = r.counter("leakguard_nodes_total", "Per node.", {"node"}, 1);
+  // No overflow yet: nothing about it is rendered.
+  pods.labels({"p0"}).inc();
+  EXPECT_EQ(r.render().find("overflow"), std::string::npos);
+  for (int i = 1; i < 6; ++i)
+    pods.labels({"p" + std::to_string(i)}).inc();  // p2..p5: 4 updates to the overflow
+  nodes.labels({"n0"}).inc();
+  nodes.labels({"n1"}).inc();  // 1 update to the overflow
+  const std::string out = r.render();
+  EXPECT_NE(out.find("# TYPE leakguard_metric_series_overflow_total counter\n"
+                     "leakguard_metric_series_overflow_total{metric=\"leakguard_nodes_total\"} 1\n"
+                     "leakguard_metric_series_overflow_total{metric=\"leakguard_pods_total\"} 4\n"),
+            std::string::npos)
+      << out;
+  // Sorted by name: after leakguard_a, before leakguard_nodes_total.
+  EXPECT_LT(out.find("# TYPE leakguard_a "), out.find("leakguard_metric_series_overflow_total"));
+  EXPECT_LT(out.find("leakguard_metric_series_overflow_total"), out.find("# TYPE leakguard_nodes"));
+  EXPECT_THROW(r.counter("leakguard_metric_series_overflow_total", "Taken."),
+               std::invalid_argument);
+}
+
+TEST(MetricsRegistryTest, RemovedSeriesAreNotRenderedAndFreeTheirPlace) {
+  MetricsRegistry r;
+  auto& g = r.gauge("leakguard_forecast", "Per pod.", {"namespace", "pod"}, 2);
+  g.labels({"a", "p1"}).set(10);
+  g.labels({"b", "p1"}).set(20);
+  EXPECT_TRUE(g.remove({"a", "p1"}));
+  EXPECT_FALSE(g.remove({"a", "p1"}));
+  g.labels({"c", "p9"}).set(30);  // the freed place, not the overflow
+  EXPECT_EQ(g.dropped(), 0u);
+  EXPECT_EQ(g.removeIf([](const std::vector<std::string>& v) { return v[0] == "b"; }), 1u);
+  const std::string out = r.render();
+  EXPECT_EQ(out.find("namespace=\"a\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("namespace=\"b\""), std::string::npos) << out;
+  EXPECT_NE(out.find("leakguard_forecast{namespace=\"c\",pod=\"p9\"} 30\n"), std::string::npos)
+      << out;
+  EXPECT_EQ(g.seriesCount(), 1u);
+}
+
 TEST(MetricsRegistryTest, SpecialValues) {
   EXPECT_EQ(formatMetricValue(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(formatMetricValue(-std::numeric_limits<double>::infinity()), "-Inf");

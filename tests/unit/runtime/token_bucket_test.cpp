@@ -35,6 +35,21 @@ TEST(TokenBucketTest, RefillsWithTimeUpToBurst) {
   EXPECT_EQ(b.reserve(), 100ms);
 }
 
+TEST(TokenBucketTest, TryTakeRefusesRatherThanGoingIntoDebt) {
+  FakeClock clock;
+  TokenBucket b(clock, 10, 2);
+  EXPECT_TRUE(b.tryTake());
+  EXPECT_TRUE(b.tryTake());
+  for (int i = 0; i < 100; ++i)
+    EXPECT_FALSE(b.tryTake());
+  clock.advance(100ms);  // one token back, not less for the refusals
+  EXPECT_TRUE(b.tryTake());
+  EXPECT_FALSE(b.tryTake());
+  clock.advance(50ms);
+  EXPECT_FALSE(b.tryTake());
+  EXPECT_EQ(b.reserve(), 50ms);  // half a token saved up: reserve's debt starts from there
+}
+
 TEST(TokenBucketTest, ZeroQpsIsUnlimited) {
   FakeClock clock;
   TokenBucket b(clock, 0, 1);

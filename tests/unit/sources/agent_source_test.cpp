@@ -6,6 +6,7 @@
 
 #include "controllers/agent/node_agent.h"
 #include "tests/fakes/fake_api_client.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/unit/agent/cgroup_fixture.h"
 
 namespace lg::sources {
@@ -134,21 +135,23 @@ struct FixtureAgent {
 
 class AgentSourceTest : public ::testing::Test {
  protected:
-  std::unique_ptr<AgentSource> source(std::function<std::vector<AgentEndpoint>()> endpoints,
-                                      const std::string& caFile, std::string token = "ctl") {
-    auto s = std::make_unique<AgentSource>(
-        SystemClock::instance(),
-        AgentSourceOptions{.endpoints = std::move(endpoints),
-                           .token = [token]() -> Result<std::string> {
-                             if (token.empty()) return makeError("no token file");
-                             return token;
-                           },
-                           .client = {.caFile = caFile, .timeout = 3s},
-                           .pageSize = 2},
-        [this](const reconcile::UsageSample& u) {
-          std::lock_guard g(mu);
-          got.push_back(u);
-        });
+  std::unique_ptr<AgentSource> source(
+      std::function<std::vector<AgentEndpoint>()> endpoints, const std::string& caFile,
+      std::string token = "ctl", const std::function<void(AgentSourceOptions&)>& more = nullptr,
+      Clock& clock = SystemClock::instance()) {
+    AgentSourceOptions opts{.endpoints = std::move(endpoints),
+                            .token = [token]() -> Result<std::string> {
+                              if (token.empty()) return makeError("no token file");
+                              return token;
+                            },
+                            .client = {.caFile = caFile, .timeout = 3s},
+                            .pageSize = 2};
+    if (more) more(opts);
+    auto s = std::make_unique<AgentSource>(clock, std::move(opts),
+                                           [this](const reconcile::UsageSample& u) {
+                                             std::lock_guard g(mu);
+                                             got.push_back(u);
+                                           });
     EXPECT_TRUE(s->init().ok());
     return s;
   }
@@ -192,6 +195,77 @@ TEST_F(AgentSourceTest, PollsAgentsForNewSamplesOnly) {
   src->pollOnce();
   EXPECT_EQ(samples().size(), 12u);
   EXPECT_EQ(src->status().samples, 4u);
+}
+
+// A compromised node's agent could make up leaks for pods anywhere: the controller believes an
+// agent only about the pods the API server places on the agent's node.
+TEST_F(AgentSourceTest, AnAgentIsBelievedOnlyAboutThePodsOfItsNode) {
+  FixtureAgent a;  // serves samples of shop/web-1
+  for (int i = 0; i < 3; ++i)
+    a.sample();
+  runtime::MetricsRegistry metrics;
+  std::string podNodeIs = "node-2";  // where the API server says web-1 runs
+  std::string podUidIs = kUid;
+  std::string agentNodeIs = "node-1";  // where the API server says the agent runs
+  auto src = source(
+      [&] {
+        return std::vector<AgentEndpoint>{{"agent-a", agentNodeIs, "127.0.0.1", a.port()}};
+      },
+      a.caFile, "ctl",
+      [&](AgentSourceOptions& o) {
+        o.metrics = &metrics;
+        o.podNode = [&](const std::string& ns, const std::string& pod,
+                        const std::string& uid) -> std::optional<std::string> {
+          if (ns != "shop" || pod != "web-1" || uid != podUidIs) return std::nullopt;
+          return podNodeIs;
+        };
+      });
+  src->pollOnce();
+  EXPECT_TRUE(samples().empty());
+  auto st = src->status();
+  EXPECT_EQ(st.samples, 3u);
+  EXPECT_EQ(st.otherNode, 3u);
+  EXPECT_NE(metrics.render().find("leakguard_agent_samples_refused_total{reason=\"other_node\"} 3"),
+            std::string::npos)
+      << metrics.render();
+
+  // The same name with another uid (a pod of that name elsewhere, or made up): not known.
+  podUidIs = "33333333-3333-3333-3333-333333333333";
+  podNodeIs = "node-1";
+  a.sample();
+  src->pollOnce();
+  EXPECT_TRUE(samples().empty());
+  EXPECT_EQ(src->status().unknownPod, 1u);
+
+  // The pod is on the agent's node: believed.
+  podUidIs = kUid;
+  a.sample();
+  src->pollOnce();
+  EXPECT_EQ(samples().size(), 3u);  // memory, fds, threads of the one new sample
+  EXPECT_EQ(src->status().otherNode, 3u);
+}
+
+// A node whose clock runs ahead would freeze its series: a sample must be newer than the last.
+TEST_F(AgentSourceTest, SamplesFromTheFutureAreRefused) {
+  FixtureAgent a;
+  a.sample();
+  lg::testing::FakeClock behind;  // 2026-01-01: the agent's samples are months ahead of it
+  runtime::MetricsRegistry metrics;
+  auto src = source(
+      [&] {
+        return std::vector<AgentEndpoint>{{"agent-a", "node-1", "127.0.0.1", a.port()}};
+      },
+      a.caFile, "ctl", [&](AgentSourceOptions& o) { o.metrics = &metrics; }, behind);
+  src->pollOnce();
+  EXPECT_TRUE(samples().empty());
+  EXPECT_EQ(src->status().future, 1u);
+  EXPECT_NE(metrics.render().find("leakguard_agent_samples_refused_total{reason=\"future\"} 1"),
+            std::string::npos);
+  // Within the skew of the controller's clock: taken.
+  behind.setWall(std::chrono::system_clock::now() - std::chrono::seconds(20));
+  a.sample();
+  src->pollOnce();
+  EXPECT_EQ(samples().size(), 3u);
 }
 
 TEST_F(AgentSourceTest, ARestartedAgentIsReadFromItsStart) {
