@@ -180,8 +180,9 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
   const auto cmRef = coreRef("configmaps", t.ns);
   auto created = ctx.api->create(cmRef, obj, writeOptions(ctx));
   if (!created && created.error().code == 409) {
-    // Left by an attempt of this incident cut short: replaced with this capture. Anything else
-    // of that name (someone's own ConfigMap, another incident's) is left alone.
+    // Left by an attempt of this incident cut short: that capture is the evidence, kept as it
+    // is (the controller may create ConfigMaps, never rewrite one: its RBAC has no update).
+    // Anything else of that name (someone's own ConfigMap, another incident's) is left alone.
     auto ref = cmRef;
     ref.name = cm;
     auto old = ctx.api->get(ref);
@@ -194,13 +195,16 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
       return r;
     }
     if (old) {
-      obj["metadata"]["resourceVersion"] = (*old)["metadata"].value("resourceVersion", "");
-      auto replaced = ctx.api->replace(ref, obj, writeOptions(ctx));
-      if (replaced)
-        created = std::move(replaced);
-      else
-        created = replaced.error();
+      diag["keptIn"] = "configmap/" + cm;
+      diag["outcome"] = "Captured";
+      diag["earlierAttempt"] = true;
+      ActionResult r = ActionResult::succeeded(
+          "DiagnosticsCaptured",
+          source + " of an earlier attempt of this incident kept in configmap/" + cm);
+      r.diagnostics = diag;
+      return r;
     }
+    created = old.error();
   }
   if (!created) {
     diag["outcome"] = "Failed: " + created.error().message;

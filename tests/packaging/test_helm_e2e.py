@@ -370,6 +370,20 @@ class HelmInstall(unittest.TestCase):
             r = kubectl("auth", "can-i", verb, res, "-n", OUT_NS,
                         "--as=system:serviceaccount:%s:%s" % (NS, CTRL), check=False)
             self.assertEqual(r.stdout.strip(), "no", "%s %s outside watchNamespaces" % (verb, res))
+        # What must be refused even where it watches, and in kube-system: secrets, exec into
+        # pods, rewriting a ConfigMap, any LimitRange or quota but LeakGuard's own.
+        ctrl = "--as=system:serviceaccount:%s:%s" % (NS, CTRL)
+        for ns, args, want in (
+                (APP_NS, ("get", "secrets"), "no"),
+                (APP_NS, ("create", "pods", "--subresource=exec"), "no"),
+                (APP_NS, ("update", "configmaps/app-config"), "no"),
+                ("kube-system", ("update", "configmaps/kube-proxy"), "no"),
+                (APP_NS, ("update", "limitranges/their-limits"), "no"),
+                (APP_NS, ("update", "resourcequotas/their-quota"), "no"),
+                (APP_NS, ("update", "limitranges/leakguard-memory"), "yes"),
+                (APP_NS, ("create", "configmaps"), "yes")):
+            r = kubectl("auth", "can-i", *args, "-n", ns, ctrl, check=False)
+            self.assertEqual(r.stdout.strip(), want, "%s in %s" % (" ".join(args), ns))
 
     @diagnosed
     def test_14_processes_run_as_65532_without_capabilities_on_a_read_only_root(self):

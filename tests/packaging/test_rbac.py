@@ -134,6 +134,22 @@ class Rbac(unittest.TestCase):
                  and o["metadata"]["name"] == "leakguard-controller"][0]["rules"]
         self.assertNotIn(["nodes"], [r["resources"] for r in rules])
 
+    def test_writes_of_other_peoples_objects_are_not_granted(self):
+        """No ConfigMap can be rewritten (captures are created, never updated), and the only
+        LimitRange and ResourceQuota that can be read or updated are LeakGuard's own
+        (controllers/actions/enforce_quota_action.h, kQuotaObjectName)."""
+        for variant, values in VARIANTS.items():
+            for where, rule in rules_of(render(values)):
+                if "configmaps" in rule["resources"]:
+                    self.assertEqual(sorted(rule["verbs"]), ["create", "get"], where)
+                quota = {"limitranges", "resourcequotas"} & set(rule["resources"])
+                if quota and set(rule["verbs"]) - {"create"}:
+                    self.assertEqual(rule.get("resourceNames"), ["leakguard-memory"],
+                                     "%s (%s): %r" % (where, variant, rule))
+        with open(os.path.join(CHART, "..", "..", "controllers", "actions",
+                               "enforce_quota_action.h")) as f:
+            self.assertIn('kQuotaObjectName = "leakguard-memory"', f.read())
+
     def test_unscoped_has_no_namespaces_flag(self):
         for o in render({}):
             if o["kind"] in ("Deployment", "DaemonSet"):

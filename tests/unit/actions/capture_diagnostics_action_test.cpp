@@ -116,11 +116,20 @@ TEST_F(CaptureDiagnosticsTest, RedirectsAndErrorsAreFailuresAndKeepNothing) {
   EXPECT_EQ(r.diagnostics["outcome"], "Failed: timed out connecting");
 }
 
-TEST_F(CaptureDiagnosticsTest, ARetryReplacesTheConfigMapOfACutShortAttempt) {
+// The controller may create ConfigMaps but never rewrite one (its RBAC has no update): a retry
+// after an attempt cut short keeps that attempt's capture, which is this incident's evidence.
+TEST_F(CaptureDiagnosticsTest, ARetryKeepsTheCaptureOfACutShortAttempt) {
   ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
+  const std::string first = (*configMap())["data"]["debug-pprof-heap"];
   fetcher_.response.body = "second";
-  ASSERT_EQ(action_.run(ctx(), action_.prepare(ctx())).outcome, ActionResult::Outcome::kSucceeded);
-  EXPECT_EQ((*configMap())["data"]["debug-pprof-heap"], "second");
+  const auto again = action_.run(ctx(), action_.prepare(ctx()));
+  ASSERT_EQ(again.outcome, ActionResult::Outcome::kSucceeded) << again.message;
+  EXPECT_NE(again.message.find("of an earlier attempt of this incident kept in configmap/"),
+            std::string::npos)
+      << again.message;
+  EXPECT_EQ(again.diagnostics["outcome"], "Captured");
+  EXPECT_EQ((*configMap())["data"]["debug-pprof-heap"], first);
+  EXPECT_EQ(fake_.callCount("replace"), 0u);
 }
 
 // Issue 11, finding 5: an existing ConfigMap of that name was replaced whoever owned it.
