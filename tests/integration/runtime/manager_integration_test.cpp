@@ -79,8 +79,9 @@ TEST_F(ManagerIntegrationTest, LeadsReconcilesServesAndReleasesOnShutdown) {
                           {{"metadata", {{"name", "hello"}}}, {"data", {{"a", "b"}}}})
                   .ok());
   ASSERT_TRUE(eventually([&] { return reconciler.seen(ns + "/hello"); }));
-  // Every namespace gets kube-root-ca.crt: listed and reconciled too.
-  EXPECT_TRUE(reconciler.seen(ns + "/kube-root-ca.crt"));
+  // Every namespace gets kube-root-ca.crt from kube-controller-manager, some time after the
+  // namespace: listed or watched, it is reconciled too.
+  EXPECT_TRUE(eventually([&] { return reconciler.seen(ns + "/kube-root-ca.crt"); }));
   EXPECT_TRUE(m.leading());
   EXPECT_EQ(httpStatus(m.healthPort(), "/healthz"), 200);
   EXPECT_EQ(httpStatus(m.healthPort(), "/metrics"), 200);
