@@ -20,11 +20,6 @@ void DetectorSettings::forget(const std::string& uid) {
   byUid_.erase(uid);
 }
 
-std::size_t DetectorSettings::retainOnly(const std::set<std::string>& live) {
-  std::lock_guard lock(mu_);
-  return std::erase_if(byUid_, [&](const auto& e) { return !live.contains(e.first); });
-}
-
 std::size_t DetectorSettings::size() const {
   std::lock_guard lock(mu_);
   return byUid_.size();

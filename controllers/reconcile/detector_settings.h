@@ -3,14 +3,13 @@
 // every series of a policy shares one copy and a spec change yields a new pointer (which makes
 // the UsageHub judge those series afresh). Keyed by uid, not name: a policy deleted and created
 // again under its old name starts at generation 1 again and must not get the old settings.
-// Entries of deleted policies are forgotten (forget on the delete event, retainOnly as a sweep
-// for deletes missed while disconnected). Thread-safe.
+// Entries of deleted policies are forgotten on the delete event (a re-list after a disconnection
+// emits deletes for the policies gone meanwhile). Thread-safe.
 
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "controllers/detect/detector_options.h"
@@ -22,8 +21,6 @@ class DetectorSettings {
  public:
   std::shared_ptr<const detect::DetectorOptions> forPolicy(const PolicyObject& p);
   void forget(const std::string& uid);
-  // Drops the entries whose uid is not in `live`; returns how many.
-  std::size_t retainOnly(const std::set<std::string>& live);
   std::size_t size() const;
 
  private:

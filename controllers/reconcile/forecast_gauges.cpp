@@ -11,39 +11,28 @@ ForecastGauges::ForecastGauges(runtime::MetricsRegistry& registry, double ttlSec
 void ForecastGauges::record(const std::string& ns, const std::string& pod,
                             const std::string& container, std::string_view resource,
                             double exhaustionSeconds, double now) {
-  std::vector<std::string> labels{ns, pod, container, std::string(resource)};
+  Labels labels{ns, pod, container, std::string(resource)};
   std::lock_guard lock(mu_);
   family_.labels(labels).set(exhaustionSeconds);
   lastSet_[std::move(labels)] = now;
 }
 
-void ForecastGauges::forgetPod(const std::string& ns, const std::string& pod) {
+std::size_t ForecastGauges::removeWhere(
+    const std::function<bool(const Labels&, double lastSet)>& pred) {
   std::lock_guard lock(mu_);
-  for (auto it = lastSet_.begin(); it != lastSet_.end();) {
-    if (it->first[0] == ns && it->first[1] == pod) {
-      family_.remove(it->first);
-      it = lastSet_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  return std::erase_if(lastSet_, [&](const auto& entry) {
+    if (!pred(entry.first, entry.second)) return false;
+    family_.remove(entry.first);
+    return true;
+  });
 }
 
-std::size_t ForecastGauges::sweep(
-    double now,
-    const std::function<bool(const std::string& ns, const std::string& pod)>& podExists) {
-  std::lock_guard lock(mu_);
-  std::size_t n = 0;
-  for (auto it = lastSet_.begin(); it != lastSet_.end();) {
-    if (now - it->second > ttl_ || !podExists(it->first[0], it->first[1])) {
-      family_.remove(it->first);
-      it = lastSet_.erase(it);
-      ++n;
-    } else {
-      ++it;
-    }
-  }
-  return n;
+void ForecastGauges::forgetPod(const std::string& ns, const std::string& pod) {
+  removeWhere([&](const Labels& l, double) { return l[0] == ns && l[1] == pod; });
+}
+
+std::size_t ForecastGauges::sweep(double now) {
+  return removeWhere([&](const Labels&, double lastSet) { return now - lastSet > ttl_; });
 }
 
 std::size_t ForecastGauges::size() const {

@@ -1,11 +1,11 @@
 #pragma once
 // leakguard_forecast_exhaustion_seconds{namespace,pod,container,resource}: the forecast time
 // until a leaking container exhausts its limit, one series per container while its forecast is
-// current. A series goes when its pod goes (forgetPod on the delete event; a sweep for pods the
-// cache no longer has) and when no finding has renewed it for the findings' time to live (the
-// leak stopped, or the incident closed). So the gauge's series are the live leaks, never a
-// history that grows until the family's bound and then silently stops taking new leaks.
-// Thread-safe.
+// current. A series goes when its pod goes (forgetPod on the delete event, which a re-list also
+// emits for pods gone while disconnected) and when no finding has renewed it for the findings'
+// time to live (the leak stopped, or the incident closed). So the gauge's series are the live
+// leaks, never a history that grows until the family's bound and then silently stops taking new
+// leaks. Thread-safe.
 
 #include <cstddef>
 #include <functional>
@@ -30,19 +30,19 @@ class ForecastGauges {
   void record(const std::string& ns, const std::string& pod, const std::string& container,
               std::string_view resource, double exhaustionSeconds, double now);
   void forgetPod(const std::string& ns, const std::string& pod);
-  // Removes the series not renewed since now - ttl and those of pods for which `podExists`
-  // is false; returns how many went.
-  std::size_t sweep(
-      double now,
-      const std::function<bool(const std::string& ns, const std::string& pod)>& podExists);
+  // Removes the series not renewed since now - ttl; returns how many went.
+  std::size_t sweep(double now);
   std::size_t size() const;
 
  private:
+  using Labels = std::vector<std::string>;  // {namespace, pod, container, resource}
+  // Removes the series whose labels and last-set time `pred` accepts; returns how many.
+  std::size_t removeWhere(const std::function<bool(const Labels&, double lastSet)>& pred);
+
   runtime::GaugeFamily& family_;
   const double ttl_;
   mutable std::mutex mu_;
-  // Label values {namespace, pod, container, resource} -> when last set.
-  std::map<std::vector<std::string>, double> lastSet_;
+  std::map<Labels, double> lastSet_;  // when each series was last set
 };
 
 }  // namespace lg::reconcile

@@ -1,7 +1,6 @@
 #include "operator/cli/controller_command.h"
 
 #include <cstdlib>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -287,13 +286,7 @@ int runController(const ControllerFlags& flags) {
       // Series of pods gone without a delete event (missed while disconnected) age out.
       const double now = toSeconds(clock.now());
       hub.forgetIdle(now - 6 * 3600.0);
-      forecast.sweep(now, [&](const std::string& ns, const std::string& pod) {
-        return pods.store().contains(ns + "/" + pod);
-      });
-      std::set<std::string> livePolicies;
-      for (const auto& p : policies.store().list())
-        livePolicies.insert(p->uid);
-      settings.retainOnly(livePolicies);
+      forecast.sweep(now);
       for (int i = 0; i < 50 && !done.load(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
