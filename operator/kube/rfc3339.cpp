@@ -67,18 +67,19 @@ Result<Clock::time_point> parseRfc3339(std::string_view text) {
       expect(text, pos, ':') && readDigits(text, pos, 2, mi) && expect(text, pos, ':') &&
       readDigits(text, pos, 2, s);
   if (!ok) return timeError(text, "want YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm)");
-  int64_t micros = 0;
+  // Any number of fraction digits; nanoseconds are kept (what Clock holds), the rest dropped.
+  int64_t nanos = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     int digits = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (digits < 6) micros = micros * 10 + (text[pos] - '0');
+      if (digits < 9) nanos = nanos * 10 + (text[pos] - '0');
       ++digits;
       ++pos;
     }
     if (digits == 0) return timeError(text, "empty fraction");
-    for (int i = digits; i < 6; ++i)
-      micros *= 10;
+    for (int i = digits; i < 9; ++i)
+      nanos *= 10;
   }
   int offsetMinutes = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
@@ -97,9 +98,14 @@ Result<Clock::time_point> parseRfc3339(std::string_view text) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return timeError(text, "field out of range");
-  const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros} -
-                 minutes{offsetMinutes};
-  return Clock::time_point{duration_cast<Clock::time_point::duration>(t.time_since_epoch())};
+  // Clock counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. Seconds since the epoch fit
+  // for every four-digit year; a time outside that span is refused rather than overflowed.
+  const auto secs = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} - minutes{offsetMinutes};
+  constexpr auto kMin = time_point_cast<seconds>(Clock::time_point::min()) + seconds{1};
+  constexpr auto kMax = time_point_cast<seconds>(Clock::time_point::max()) - seconds{1};
+  if (secs < kMin || secs > kMax) return timeError(text, "outside the years 1678 to 2261");
+  return Clock::time_point{duration_cast<Clock::time_point::duration>(secs.time_since_epoch()) +
+                           nanoseconds{nanos}};
 }
 
 std::string formatRfc3339(Clock::time_point t) {

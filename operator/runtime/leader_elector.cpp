@@ -6,23 +6,13 @@
 #include <cstdlib>
 #include <random>
 
+#include "operator/kube/rfc3339.h"
 #include "operator/runtime/runtime_metrics.h"
 #include "operator/util/logger.h"
 
 namespace lg::runtime {
 
 namespace {
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  out = v;
-  return true;
-}
 
 std::string stringAt(const nlohmann::json& obj, const char* key) {
   if (!obj.is_object()) return {};
@@ -36,64 +26,14 @@ int intAt(const nlohmann::json& obj, const char* key) {
   return it != obj.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
+// Lease times are metav1.MicroTime: RFC 3339 with microseconds, written and read by the one
+// RFC 3339 codec of kube/rfc3339.h. A time that does not parse is no time at all.
+std::optional<Clock::time_point> leaseTime(std::string_view s) {
+  auto t = kube::parseRfc3339(s);
+  return t.ok() ? std::optional(*t) : std::nullopt;
+}
+
 }  // namespace
-
-std::string formatMicroTime(Clock::time_point t) {
-  using namespace std::chrono;
-  const auto us = time_point_cast<microseconds>(t);
-  const auto day = floor<days>(us);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{us - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
-}
-
-std::optional<Clock::time_point> parseRfc3339(std::string_view s) {
-  using namespace std::chrono;
-  int Y, M, D, h, m, sec;
-  if (!digits(s, 0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, M) || s[7] != '-' ||
-      !digits(s, 8, 2, D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, m) || s[16] != ':' ||
-      !digits(s, 17, 2, sec))
-    return std::nullopt;
-  const year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
-  if (!ymd.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
-  std::size_t pos = 19;
-  nanoseconds frac{0};
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    std::int64_t scale = 100'000'000;
-    const std::size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      frac += nanoseconds((s[pos] - '0') * scale);
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  minutes offset{0};
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om))
-      return std::nullopt;
-    offset = hours(oh) + minutes(om);
-    if (s[pos] == '-') offset = -offset;
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const auto t = sys_days{ymd} + hours(h) + minutes(m) + seconds(sec) + frac - offset;
-  return time_point_cast<Clock::time_point::duration>(t);
-}
 
 LeaseRecord LeaseRecord::fromLease(const nlohmann::json& lease) {
   LeaseRecord r;
@@ -102,8 +42,8 @@ LeaseRecord LeaseRecord::fromLease(const nlohmann::json& lease) {
   r.holderIdentity = stringAt(spec, "holderIdentity");
   r.leaseDurationSeconds = intAt(spec, "leaseDurationSeconds");
   r.leaseTransitions = intAt(spec, "leaseTransitions");
-  r.acquireTime = parseRfc3339(stringAt(spec, "acquireTime"));
-  r.renewTime = parseRfc3339(stringAt(spec, "renewTime"));
+  r.acquireTime = leaseTime(stringAt(spec, "acquireTime"));
+  r.renewTime = leaseTime(stringAt(spec, "renewTime"));
   return r;
 }
 
@@ -113,8 +53,8 @@ void LeaseRecord::toLease(nlohmann::json& lease) const {
   spec["holderIdentity"] = holderIdentity;
   spec["leaseDurationSeconds"] = leaseDurationSeconds;
   spec["leaseTransitions"] = leaseTransitions;
-  if (acquireTime) spec["acquireTime"] = formatMicroTime(*acquireTime);
-  if (renewTime) spec["renewTime"] = formatMicroTime(*renewTime);
+  if (acquireTime) spec["acquireTime"] = kube::formatRfc3339Micro(*acquireTime);
+  if (renewTime) spec["renewTime"] = kube::formatRfc3339Micro(*renewTime);
 }
 
 std::string makeLeaderIdentity(const std::string& podName) {

@@ -116,9 +116,4 @@ class LeaderElector {
 // gethostname().
 std::string makeLeaderIdentity(const std::string& podName = "");
 
-// RFC 3339 with microseconds, UTC: "2026-01-01T00:00:00.000000Z" (metav1.MicroTime).
-std::string formatMicroTime(Clock::time_point t);
-// Parses RFC 3339 ("...Z" or "...+hh:mm", any fraction digits). std::nullopt if malformed.
-std::optional<Clock::time_point> parseRfc3339(std::string_view s);
-
 }  // namespace lg::runtime

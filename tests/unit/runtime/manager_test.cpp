@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 
+#include "operator/kube/rfc3339.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -166,7 +167,7 @@ TEST_F(ManagerTest, LeaderElectionGatesControllersAndReleasesOnShutdown) {
                 {"spec",
                  {{"holderIdentity", "other"},
                   {"leaseDurationSeconds", 15},
-                  {"renewTime", formatMicroTime(clock_.now())}}}};
+                  {"renewTime", kube::formatRfc3339Micro(clock_.now())}}}};
   api_.put(lg::testing::leasesRef("leakguard-system"), lease);
   ManagerOptions o = options();
   o.enableHealthServer = false;
@@ -214,7 +215,7 @@ TEST_F(ManagerTest, LostLeadershipEndsTheRunWithAnError) {
   // Another replica grabs the lease (say, after a partition): we must stop.
   json lease = *api_.object(lg::testing::leasesRef("leakguard-system"), "leakguard-system", "lg");
   lease["spec"]["holderIdentity"] = "usurper";
-  lease["spec"]["renewTime"] = formatMicroTime(clock_.now());
+  lease["spec"]["renewTime"] = kube::formatRfc3339Micro(clock_.now());
   api_.put(lg::testing::leasesRef("leakguard-system"), lease);
   ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
   clock_.advance(2s);

@@ -1,0 +1,60 @@
+// The files the agent reads on its node (cgroup v1 and v2, /proc/<pid>/limits and status, the
+// kernel's OOM-kill records, cgroup paths): a container controls some of what they hold (its
+// process names, its cgroup's children), so none may crash the agent. The first byte picks
+// the parser, the rest is the file.
+#include <vector>
+
+#include "controllers/agent/cgroup_parsers.h"
+#include "controllers/agent/kernel_oom_watcher.h"
+#include "controllers/agent/pod_cgroup_path.h"
+#include "controllers/agent/proc_reader.h"
+#include "fuzz/fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const auto text = lg::fuzz::asText(data + 1, size - 1);
+  namespace a = lg::agent;
+  switch (data[0] % 12) {
+    case 0:
+      (void)a::parseUint(text);
+      break;
+    case 1:
+      (void)a::parseSingleValue(text);
+      break;
+    case 2:
+      (void)a::parseV1Limit(text);
+      break;
+    case 3:
+      (void)a::parseMaxOrValue(text);
+      break;
+    case 4:
+      (void)a::parseV1MemoryStat(text);
+      break;
+    case 5:
+      (void)a::parseV2MemoryStat(text);
+      break;
+    case 6:
+      (void)a::parseV1OomControl(text);
+      break;
+    case 7:
+      (void)a::parseV2MemoryEvents(text);
+      break;
+    case 8:
+      (void)a::parsePressure(text);
+      break;
+    case 9: {
+      std::vector<std::int64_t> pids;
+      (void)a::parsePidList(text, pids);
+      break;
+    }
+    case 10:
+      (void)a::parseNoFileSoftLimit(text);
+      (void)a::parseStatusThreads(text);
+      break;
+    case 11:
+      (void)a::parseOomKillRecord(text);
+      (void)a::parsePodCgroupPath(text);
+      break;
+  }
+  return 0;
+}
