@@ -31,9 +31,11 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controllers/policy/leak_policy.h"
 #include "operator/kube/api_client.h"
+#include "operator/kube/permission.h"
 
 namespace lg::actions {
 
@@ -134,6 +136,10 @@ class Action {
   // The name a step's `action` gives: "restart".
   virtual std::string_view name() const = 0;
   virtual ActionTraits traits() const = 0;
+  // What it asks of the API server: every call it can make, as RBAC rules. The controller's
+  // Role is the union of the enabled actions' rules and its own (`leakguard rbac`); the actions'
+  // unit tests fail on a call that is not declared here.
+  virtual std::vector<kube::Permission> permissions() const = 0;
   // Records, through `params` (the step's params object), what is wrong with them.
   virtual void checkParams(const policy::FieldReader& params) const { (void)params; }
   // The step evicts its pod through the Eviction API (a disruption claimed on the workload

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "controllers/actions/action.h"
 #include "controllers/policy/action_catalog.h"
@@ -28,12 +29,22 @@ class ActionRegistry final : public policy::ActionCatalog {
   // removed) has none: a record step.
   ActionTraits traits(std::string_view name) const;
 
+  // Takes out every action not named in `enabled` (the controller's --actions): a step naming
+  // one is refused at parse time, saying so. Returns the names in `enabled` that are no action.
+  std::vector<std::string> enableOnly(const std::vector<std::string>& enabled);
+  // Every action's name, enabled or not.
+  std::vector<std::string> allNames() const;
+  // The RBAC rules of the enabled actions (not merged).
+  std::vector<kube::Permission> permissions() const;
+
   bool knows(std::string_view action) const override { return find(action) != nullptr; }
   std::string known() const override;
   void checkParams(std::string_view action, const policy::FieldReader& params) const override;
+  std::string notEnabled(std::string_view action) const override;
 
  private:
   std::map<std::string, std::unique_ptr<Action>, std::less<>> actions_;
+  std::map<std::string, std::unique_ptr<Action>, std::less<>> disabled_;
 };
 
 }  // namespace lg::actions

@@ -12,6 +12,10 @@ class AnnotateAction final : public Action {
   static constexpr std::string_view kName = "annotate";
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.shownAsLastAction = false}; }
+  // The finding, as an annotation on the pod (merge patch).
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "pods", {"patch"}, {}}};
+  }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 

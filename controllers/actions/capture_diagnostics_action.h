@@ -29,6 +29,11 @@ class CaptureDiagnosticsAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.evidence = true}; }
+  // Reads the pod (its IP), keeps the capture in a new ConfigMap (get: a retry finds the one
+  // an earlier attempt left). Never updates or deletes a ConfigMap.
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "pods", {"get"}, {}}, {"", "configmaps", {"get", "create"}, {}}};
+  }
   void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

@@ -29,6 +29,16 @@ class EnforceQuotaAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {}; }
+  // Creates the LimitRange and ResourceQuota under the one name LeakGuard uses, reads and
+  // replaces them by that name only; reads the LeakPolicy recorded as their writer (another
+  // policy's object is not overwritten).
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "limitranges", {"create"}, {}},
+            {"", "resourcequotas", {"create"}, {}},
+            {"", "limitranges", {"get", "update"}, {std::string(kQuotaObjectName)}},
+            {"", "resourcequotas", {"get", "update"}, {std::string(kQuotaObjectName)}},
+            {"leakguard.io", "leakpolicies", {"get"}, {}}};
+  }
   void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

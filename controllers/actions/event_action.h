@@ -16,6 +16,8 @@ class EventAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.shownAsLastAction = false}; }
+  // Its Event goes through the controller's event recorder (the controller's own rules).
+  std::vector<kube::Permission> permissions() const override { return {}; }
   void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

@@ -22,6 +22,10 @@ class LabelAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {}; }
+  // Reads the pod's labels, then sets its own (merge patch).
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "pods", {"get", "patch"}, {}}};
+  }
   void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

@@ -25,6 +25,16 @@ class RescheduleAction final : public Action {
   static constexpr std::string_view kName = "reschedule";
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
+  // Reads and taints the node (merge patch), claims the disruption on the pod's workload
+  // (an annotation, merge patch) and evicts the pod through the Eviction API.
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "nodes", {"get", "patch"}, {}},
+            {"", "pods", {"get"}, {}},
+            {"", "pods/eviction", {"create"}, {}},
+            {"apps", "deployments", {"get", "patch"}, {}},
+            {"apps", "statefulsets", {"get", "patch"}, {}},
+            {"apps", "daemonsets", {"get", "patch"}, {}}};
+  }
   bool evictsPod(const policy::PlaybookStep& step) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

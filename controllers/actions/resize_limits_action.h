@@ -22,6 +22,10 @@ class ResizeLimitsAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.escalation = true}; }
+  // Reads the pod's limit, raises it in place (pods/resize).
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "pods", {"get"}, {}}, {"", "pods/resize", {"patch"}, {}}};
+  }
   void checkParams(const policy::FieldReader& params) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;

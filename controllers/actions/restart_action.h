@@ -24,6 +24,15 @@ class RestartAction final : public Action {
   };
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
+  // Evicts the pod (claiming the disruption on its workload first: an annotation), or patches
+  // the workload's template annotation as `kubectl rollout restart` does.
+  std::vector<kube::Permission> permissions() const override {
+    return {{"", "pods", {"get"}, {}},
+            {"", "pods/eviction", {"create"}, {}},
+            {"apps", "deployments", {"get", "patch"}, {}},
+            {"apps", "statefulsets", {"get", "patch"}, {}},
+            {"apps", "daemonsets", {"get", "patch"}, {}}};
+  }
   void checkParams(const policy::FieldReader& params) const override;
   bool evictsPod(const policy::PlaybookStep& step) const override;
   ActionPlan prepare(const ActionContext& ctx) const override;

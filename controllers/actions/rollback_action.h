@@ -25,6 +25,14 @@ class RollbackAction final : public Action {
   static constexpr std::string_view kName = "rollback";
   std::string_view name() const override { return kName; }
   ActionTraits traits() const override { return {.escalation = true}; }
+  // Reads the Deployment or StatefulSet and its revision history (ReplicaSets,
+  // ControllerRevisions), patches its template back (JSON patch with a test of the old one).
+  std::vector<kube::Permission> permissions() const override {
+    return {{"apps", "deployments", {"get", "patch"}, {}},
+            {"apps", "statefulsets", {"get", "patch"}, {}},
+            {"apps", "replicasets", {"list"}, {}},
+            {"apps", "controllerrevisions", {"list"}, {}}};
+  }
   ActionPlan prepare(const ActionContext& ctx) const override;
   ActionResult run(const ActionContext& ctx, const ActionPlan& plan) const override;
 

@@ -18,6 +18,12 @@ class ActionCatalog {
   virtual std::string known() const = 0;
   // Records, through `params`, what is wrong with the params of a step naming `action` (known).
   virtual void checkParams(std::string_view action, const FieldReader& params) const = 0;
+  // For an action this install of LeakGuard has but does not enable (the controller's
+  // --actions), why a step may not name it; "" otherwise.
+  virtual std::string notEnabled(std::string_view action) const {
+    (void)action;
+    return {};
+  }
 };
 
 }  // namespace lg::policy

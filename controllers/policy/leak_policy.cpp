@@ -42,8 +42,10 @@ void parseStep(const nlohmann::json& j, std::size_t index, const ActionCatalog& 
     return;
   }
   if (!actions.knows(*action)) {
-    issues.push_back(
-        {path + ".action", "unknown action \"" + *action + "\"; one of " + actions.known()});
+    auto why = actions.notEnabled(*action);
+    issues.push_back({path + ".action", !why.empty() ? std::move(why)
+                                                     : "unknown action \"" + *action +
+                                                           "\"; one of " + actions.known()});
     return;
   }
   step.name = written ? *written : defaultStepName(j, *action);

@@ -9,6 +9,7 @@
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/playbook_executor.h"
 #include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/controller_permissions.h"
 #include "controllers/reconcile/detector_settings.h"
 #include "controllers/reconcile/forecast_gauges.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
@@ -17,6 +18,7 @@
 #include "controllers/sources/agent_endpoint.h"
 #include "controllers/sources/agent_source.h"
 #include "controllers/sources/metrics_server_source.h"
+#include "operator/cli/rbac_command.h"
 #include "operator/cli/version.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/events.h"
@@ -102,6 +104,10 @@ int runController(const ControllerFlags& flags) {
   actions::BeastHttpFetcher diagnosticsFetcher;
   actions::ActionRegistry actionRegistry;
   actions::registerDefaultActions(actionRegistry, diagnosticsFetcher);
+  if (auto enabled = enableActions(actionRegistry, flags.actions); !enabled) {
+    LG_LOG(error, "cannot start", {{"error", enabled.error().message}});
+    return 2;
+  }
   auto& policies = mgr.addInformer<PolicyObject>(
       {.resource = {.group = "leakguard.io", .version = "v1alpha1", .resource = "leakpolicies"}},
       [&actionRegistry](const nlohmann::json& j) {
@@ -252,7 +258,7 @@ int runController(const ControllerFlags& flags) {
                                              .incidents = &incidents.store(),
                                              .every = flags.resync,
                                              .install = install});
-  if (flags.nodeAccess) {
+  if (reconcile::nodeTaintSweepEnabled(actionRegistry, flags.nodeAccess)) {
     auto& sweeper = mgr.addController(
         nodeTaints, {.name = "nodetaints", .workers = 1, .metrics = &mgr.runtimeMetrics()});
     sweeper.queue().add(reconcile::NodeTaintReconciler::kKey);

@@ -31,6 +31,9 @@ struct ControllerFlags {
   // The cluster lets us list and patch nodes: the NodeTaintReconciler releases LeakGuard's
   // memory-pressure taints (without, reschedule cannot taint either).
   bool nodeAccess = true;
+  // Playbook actions this LeakGuard may take: "all", "none" or names separated by commas (see
+  // rbac_command.h). A policy naming another is not Ready, and says why.
+  std::string actions = "all";
   // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
   int agentPort = 9440;
   std::string agentNamespace = "leakguard-system";

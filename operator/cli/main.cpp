@@ -10,6 +10,7 @@
 #include "operator/cli/analyze_command.h"
 #include "operator/cli/controller_command.h"
 #include "operator/cli/namespace_list.h"
+#include "operator/cli/rbac_command.h"
 #include "operator/cli/sample_command.h"
 #include "operator/cli/version.h"
 #include "operator/util/printable.h"
@@ -103,6 +104,12 @@ int main(int argc, char** argv) {
                    "minute across all policies; 0: no limit")
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
+  controller
+      ->add_option("--actions", cf.actions,
+                   "Playbook actions this LeakGuard may take: all, none, or names separated by "
+                   "commas (a policy naming another is not Ready; `leakguard rbac` shows the "
+                   "RBAC they need)")
+      ->capture_default_str();
   std::string namespaces;
   controller->add_option("--namespaces", namespaces,
                          "Watch and act only in these namespaces (comma-separated; default: "
@@ -132,6 +139,18 @@ int main(int argc, char** argv) {
                    "token with audience leakguard-agent)")
       ->capture_default_str();
   // ---- end node agents ----
+
+  auto* rbac = app.add_subcommand(
+      "rbac", "Print the RBAC rules the controller needs for the actions it may take");
+  lg::cli::RbacFlags rf;
+  rbac->add_option("--actions", rf.actions, "all, none, or action names separated by commas")
+      ->capture_default_str();
+  rbac->add_flag("--node-access,!--no-node-access", rf.nodeAccess,
+                 "The controller runs with --node-access (nodes for reschedule)")
+      ->capture_default_str();
+  rbac->add_option("-o,--output", rf.output, "yaml (a Role's rules) or json")
+      ->check(CLI::IsMember({"yaml", "json"}))
+      ->capture_default_str();
 
   // ---- node agent and sampling (issue 5) ----
   auto* sample = app.add_subcommand(
@@ -202,6 +221,7 @@ int main(int argc, char** argv) {
   }
   if (*analyze) return lg::cli::runAnalyze(files, opts, std::cout, std::cerr);
   if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
+  if (*rbac) return lg::cli::runRbac(rf, std::cout, std::cerr);
   // --namespaces of the agent and the controller, checked alike: exit 2 naming the bad one.
   auto scope = [](const std::string& text, std::vector<std::string>& out) {
     auto parsed = lg::cli::parseNamespaceList(text);

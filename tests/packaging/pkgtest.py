@@ -53,6 +53,10 @@ VARIANTS = {
     "scoped-to-two-namespaces": {"watchNamespaces": "{shop,billing}"},
     "scoped-without-nodes-or-agent": {"watchNamespaces": "{shop}",
                                       "controller.nodeAccess": "false", "agent.enabled": "false"},
+    "every-action": {"actions.rollback": "true", "actions.enforceQuota": "true",
+                     "actions.reschedule": "true"},
+    "no-action": {"actions.%s" % a: "false" for a in (
+        "annotate", "captureDiagnostics", "event", "label", "resizeLimits", "restart")},
 }
 
 

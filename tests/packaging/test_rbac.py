@@ -2,13 +2,15 @@
 """The chart's RBAC, rendered for every variant of the values: no wildcard anywhere, nothing
 that lets LeakGuard escalate or read secrets, every rule in a Role or ClusterRole explained by a
 comment in its template, and each ServiceAccount bound only to its own component's roles."""
+import json
 import os
 import re
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pkgtest import CHART, VARIANTS, render  # noqa: E402
+from pkgtest import CHART, VARIANTS, render, yaml  # noqa: E402
 
 ROLE_KINDS = ("Role", "ClusterRole")
 # Verbs and resources that would let a compromised LeakGuard become someone else or read
@@ -26,6 +28,30 @@ def rules_of(objs):
         if o["kind"] in ROLE_KINDS:
             for r in o.get("rules", []):
                 yield o["kind"] + "/" + o["metadata"]["name"], r
+
+
+def grants(rules):
+    """A rule list as a set of (apiGroup, resource, verb, resourceName or "*")."""
+    return {(g, res, v, n) for r in rules for g in r["apiGroups"] for res in r["resources"]
+            for v in r["verbs"] for n in (r.get("resourceNames") or ["*"])}
+
+
+def controller_grants(objs):
+    """The controller's grants per scope: its ClusterRole, or each namespace's Role plus the
+    cluster-wide nodes role; not the Lease's or the agents' pods' Roles."""
+    roles = [o for o in objs if o["kind"] in ROLE_KINDS
+             and o["metadata"]["labels"].get("app.kubernetes.io/name") == "leakguard-controller"
+             and not o["metadata"]["name"].endswith(("-leader-election", "-agent-pods"))]
+    nodes = set()
+    for o in roles:
+        if o["metadata"]["name"].endswith("-nodes"):
+            nodes |= grants(o["rules"])
+    out = {}
+    for o in roles:
+        if not o["metadata"]["name"].endswith("-nodes"):
+            scope = "%s/%s" % (o["kind"], o["metadata"].get("namespace", ""))
+            out[scope] = grants(o["rules"]) | nodes
+    return out
 
 
 class Rbac(unittest.TestCase):
@@ -149,6 +175,51 @@ class Rbac(unittest.TestCase):
         with open(os.path.join(CHART, "..", "..", "controllers", "actions",
                                "enforce_quota_action.h")) as f:
             self.assertIn('kQuotaObjectName = "leakguard-memory"', f.read())
+
+    def test_the_controllers_rules_are_exactly_what_its_code_declares(self):
+        """For every variant, and for each action enabled alone, the controller's rules are
+        exactly `leakguard rbac` for the same --actions and --node-access: the union of what the
+        enabled actions declare (Action::permissions, checked against the calls each action makes
+        in its unit tests) and the controller's own (controller_permissions.cpp). Leader
+        election's Lease and the agents' pods are Roles of their own, tested above."""
+        leakguard = os.environ.get("LEAKGUARD_BIN")
+        self.assertTrue(leakguard and os.access(leakguard, os.X_OK),
+                        "LEAKGUARD_BIN must name the built leakguard (tests/packaging/CMakeLists.txt)")
+        with open(os.path.join(CHART, "values.yaml")) as f:
+            actions = sorted(yaml.safe_load(f)["actions"])
+        cases = dict(VARIANTS)
+        for a in actions:  # one action at a time: each one's rules and nothing else's
+            cases["only-" + a] = {"actions.%s" % b: str(b == a).lower() for b in actions}
+        cases["reschedule-without-node-access"] = {"actions.reschedule": "true",
+                                                   "controller.nodeAccess": "false"}
+        checked = 0
+        for variant, values in cases.items():
+            objs = render(values)
+            args = [o for o in objs if o["kind"] == "Deployment"][0]["spec"]["template"]["spec"][
+                "containers"][0]["args"]
+            flags = [a for a in args if a.startswith("--actions=")]
+            self.assertEqual(len(flags), 1, args)
+            cmd = [leakguard, "rbac", "-o", "json", flags[0]]
+            if "--no-node-access" in args:
+                cmd.append("--no-node-access")
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            want = grants(json.loads(r.stdout))
+            for scope, rules in controller_grants(objs).items():
+                self.assertEqual(sorted(rules - want), [], "%s, %s: granted, not declared" %
+                                 (variant, scope))
+                self.assertEqual(sorted(want - rules), [], "%s, %s: declared, not granted" %
+                                 (variant, scope))
+                checked += 1
+        self.assertGreaterEqual(checked, len(cases))
+
+    def test_a_disabled_action_is_refused_by_name(self):
+        leakguard = os.environ.get("LEAKGUARD_BIN")
+        self.assertTrue(leakguard, "LEAKGUARD_BIN must name the built leakguard")
+        r = subprocess.run([leakguard, "rbac", "--actions", "restart,bogus"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('no action "bogus"; the actions are annotate, captureDiagnostics', r.stderr)
 
     def test_unscoped_has_no_namespaces_flag(self):
         for o in render({}):

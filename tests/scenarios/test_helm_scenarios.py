@@ -104,6 +104,8 @@ class Scenarios(unittest.TestCase):
             yaml.safe_dump({"image": {"tag": tag, "pullPolicy": "Never"},
                             "watchNamespaces": list(ALL),
                             "controller": {"resyncSeconds": 10},
+                            # The rollback scenario: off by default (it patches pod templates).
+                            "actions": {"rollback": True},
                             "agent": {"interval": "5s"}}, f)
         kubectl("apply", "-f", os.path.join(REPO, "crds"))
         helm("install", REL, CHART, "-n", NS, "--create-namespace", "-f", values, "--wait",

@@ -66,3 +66,14 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/*
+The enabled playbook actions, comma-separated (the controller's --actions), or "none".
+*/}}
+{{- define "leakguard.enabledActions" -}}
+{{- $on := list }}
+{{- range $name, $enabled := .Values.actions }}
+{{- if $enabled }}{{ $on = append $on $name }}{{ end }}
+{{- end }}
+{{- if $on }}{{ join "," (sortAlpha $on) }}{{ else }}none{{ end }}
+{{- end }}

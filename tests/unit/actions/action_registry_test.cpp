@@ -10,6 +10,8 @@
 
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/event_action.h"
+#include "controllers/policy/leak_policy.h"
+#include "operator/kube/permission.h"
 #include "operator/util/yaml_json.h"
 
 namespace lg::actions {
@@ -91,6 +93,68 @@ TEST(ActionRegistry, ChecksTheParamsOfTheActionNamed) {
   issues.clear();
   r.checkParams("event", policy::FieldReader(params, "p", issues));  // not event's param
   EXPECT_TRUE(issues.empty());
+}
+
+TEST(ActionRegistry, ActionsNotEnabledAreRefusedByNameAndAskForNoRbac) {
+  NoFetch fetcher;
+  ActionRegistry r;
+  registerDefaultActions(r, fetcher);
+  const auto all = r.allNames();
+  EXPECT_EQ(r.enableOnly({"restart", "event", "nothing"}), std::vector<std::string>{"nothing"});
+  EXPECT_TRUE(r.knows("restart"));
+  EXPECT_FALSE(r.knows("rollback"));
+  EXPECT_EQ(r.known(), "event, restart");
+  EXPECT_EQ(r.allNames(), all);  // disabled, still named
+  EXPECT_EQ(r.notEnabled("restart"), "");
+  EXPECT_EQ(r.notEnabled("bogus"), "");
+  EXPECT_EQ(r.notEnabled("rollback"),
+            "action \"rollback\" is not enabled in this LeakGuard (the controller's --actions, "
+            "the Helm value actions.rollback); enabled: event, restart");
+  // What the RBAC is derived from: restart's rules, nothing of rollback's.
+  const auto rules = r.permissions();
+  EXPECT_TRUE(kube::permits(rules, "create", "", "pods/eviction", "p"));
+  EXPECT_FALSE(kube::permits(rules, "list", "apps", "controllerrevisions", ""));
+  // A policy naming a disabled action says which value enables it.
+  const nlohmann::json policy = {{"metadata", {{"name", "p"}, {"namespace", "shop"}, {"uid", "u"}}},
+                                 {"spec",
+                                  {{"selector", {{"matchLabels", {{"app", "x"}}}}},
+                                   {"playbook", {{{"action", "rollback"}}}}}}};
+  const auto parsed = policy::parseLeakPolicy(policy, r);
+  ASSERT_FALSE(parsed.usable());
+  EXPECT_NE(parsed.summary().find("spec.playbook[0].action: action \"rollback\" is not enabled"),
+            std::string::npos)
+      << parsed.summary();
+}
+
+TEST(ActionRegistry, EveryActionDeclaresItsRbac) {
+  NoFetch fetcher;
+  ActionRegistry r;
+  registerDefaultActions(r, fetcher);
+  for (const auto& name : r.allNames()) {
+    const auto rules = r.find(name)->permissions();
+    // event writes only through the controller's event recorder; every other action calls the
+    // API server itself, and its unit tests check each call against these rules.
+    EXPECT_EQ(rules.empty(), name == "event") << name;
+    for (const auto& p : rules) {
+      EXPECT_FALSE(p.verbs.empty()) << name;
+      EXPECT_NE(p.resource, "secrets") << name;
+    }
+  }
+}
+
+TEST(Permission, CreateIsNeverLimitedByNameAndNamesLimitTheRest) {
+  const std::vector<kube::Permission> rules = {{"", "limitranges", {"create"}, {}},
+                                               {"", "limitranges", {"get", "update"}, {"mine"}}};
+  EXPECT_TRUE(kube::permits(rules, "create", "", "limitranges", ""));
+  EXPECT_TRUE(kube::permits(rules, "update", "", "limitranges", "mine"));
+  EXPECT_FALSE(kube::permits(rules, "update", "", "limitranges", "theirs"));
+  EXPECT_FALSE(kube::permits(rules, "list", "", "limitranges", ""));
+  EXPECT_FALSE(kube::permits(rules, "get", "apps", "limitranges", "mine"));
+  const auto merged = kube::mergePermissions(
+      {{"", "pods", {"list", "get"}, {}}, {"", "pods", {"get", "patch"}, {}}, rules[1]});
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_EQ(merged[1].resource, "pods");
+  EXPECT_EQ(merged[1].verbs, (std::vector<std::string>{"get", "list", "patch"}));
 }
 
 TEST(ActionRegistry, ALaterRegistrationReplacesTheEarlier) {

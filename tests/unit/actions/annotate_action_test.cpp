@@ -2,6 +2,7 @@
 
 #include "controllers/actions/annotate_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/actions/action_test_support.h"
@@ -31,6 +32,7 @@ TEST(AnnotateAction, PutsLeakGuardAnnotationsOnThePod) {
   EXPECT_EQ(p["spec"]["containers"].size(), 2u);
   fake.erase(ref("", "pods"), "shop", "checkout-1");
   EXPECT_EQ(a.run(ctx, plan).outcome, ActionResult::Outcome::kSkipped);
+  EXPECT_THAT(undeclaredCalls(fake, a), ::testing::IsEmpty());
 }
 
 }  // namespace

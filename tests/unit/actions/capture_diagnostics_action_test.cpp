@@ -2,6 +2,7 @@
 
 #include "controllers/actions/capture_diagnostics_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "operator/kube/base64.h"
@@ -32,6 +33,10 @@ class FakeFetcher final : public HttpFetcher {
 
 class CaptureDiagnosticsTest : public ::testing::Test {
  protected:
+  // Every call the action made is one its permissions() declare (its RBAC rule).
+  void TearDown() override {
+    EXPECT_THAT(undeclaredCalls(fake_, action_, &api_), ::testing::IsEmpty());
+  }
   void SetUp() override {
     fake_.put(ref("", "pods"), pod("checkout-1"));
     step_.name = "keep-evidence";

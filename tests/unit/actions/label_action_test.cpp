@@ -2,6 +2,7 @@
 
 #include "controllers/actions/label_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "controllers/actions/playbook_executor.h"
@@ -15,6 +16,8 @@ using namespace testing;
 
 class LabelActionTest : public ::testing::Test {
  protected:
+  // Every call the action made is one its permissions() declare (its RBAC rule).
+  void TearDown() override { EXPECT_THAT(undeclaredCalls(fake_, a_), ::testing::IsEmpty()); }
   void SetUp() override {
     auto p = pod("checkout-1");
     p["metadata"]["labels"] = {{"app", "checkout"}, {"pod-template-hash", "hash3"}};

@@ -74,6 +74,7 @@ class ProbeAction final : public Action {
   explicit ProbeAction(lg::testing::FakeApiClient& fake) : fake_(fake) {}
   std::string_view name() const override { return "restart"; }
   ActionTraits traits() const override { return {.escalation = true, .takesPodAway = true}; }
+  std::vector<kube::Permission> permissions() const override { return {}; }  // reads the fake
   ActionPlan prepare(const ActionContext&) const override { return ActionPlan::go("probe"); }
   ActionResult run(const ActionContext& ctx, const ActionPlan&) const override {
     auto inc = fake_.object(kIncidents, "shop", ctx.target->incidentName);

@@ -2,6 +2,7 @@
 
 #include "controllers/actions/reschedule_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/actions/action_test_support.h"
@@ -23,6 +24,10 @@ json node(bool pressure, json taints = json::array()) {
 
 class RescheduleTest : public ::testing::Test {
  protected:
+  // Every call the action made is one its permissions() declare (its RBAC rule).
+  void TearDown() override {
+    EXPECT_THAT(undeclaredCalls(fake_, action_, &api_), ::testing::IsEmpty());
+  }
   void SetUp() override {
     fake_.put(ref("", "pods"), pod("checkout-1"));
     fake_.put(ref("", "nodes"),

@@ -2,6 +2,7 @@
 
 #include "controllers/actions/restart_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/actions/action_test_support.h"
@@ -13,6 +14,10 @@ using namespace testing;
 
 class RestartActionTest : public ::testing::Test {
  protected:
+  // Every call the action made is one its permissions() declare (its RBAC rule).
+  void TearDown() override {
+    EXPECT_THAT(undeclaredCalls(fake_, action_, &api_), ::testing::IsEmpty());
+  }
   void SetUp() override { fake_.put(ref("", "pods"), pod("checkout-1")); }
   ActionContext ctx() {
     return {.api = &api_,

@@ -2,6 +2,7 @@
 
 #include "controllers/actions/rollback_action.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/unit/actions/action_test_support.h"
@@ -30,6 +31,10 @@ json replicaSet(const std::string& hash, int revision, const std::string& image,
 
 class RollbackTest : public ::testing::Test {
  protected:
+  // Every call the action made is one its permissions() declare (its RBAC rule).
+  void TearDown() override {
+    EXPECT_THAT(undeclaredCalls(fake_, action_, &api_), ::testing::IsEmpty());
+  }
   void SetUp() override {
     fake_.put(
         ref("apps", "deployments"),
