@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration",
                                 "operator"))
 from pkgtest import CHART, REPO, yaml  # noqa: E402
+from test_rbac import controller_grants, grants  # noqa: E402
 from lgtest import (ENV, apply, kjson, kubectl, leaky_deployment, leakguard_binary,  # noqa: E402
                     leakguard_image, wait_for)
 
@@ -220,6 +221,8 @@ class HelmInstall(unittest.TestCase):
             yaml.safe_dump({"image": {"tag": cls.tag, "pullPolicy": "Never"},
                             "watchNamespaces": [APP_NS],
                             "controller": {"resyncSeconds": 10},
+                            # One action that is off by default, enabled as a user would.
+                            "actions": {"enforceQuota": True},
                             "agent": {"interval": "5s"}}, f)
         log("helm install %s -n %s" % (REL, NS))
         t0 = time.time()
@@ -381,9 +384,26 @@ class HelmInstall(unittest.TestCase):
                 (APP_NS, ("update", "limitranges/their-limits"), "no"),
                 (APP_NS, ("update", "resourcequotas/their-quota"), "no"),
                 (APP_NS, ("update", "limitranges/leakguard-memory"), "yes"),
-                (APP_NS, ("create", "configmaps"), "yes")):
-            r = kubectl("auth", "can-i", *args, "-n", ns, ctrl, check=False)
-            self.assertEqual(r.stdout.strip(), want, "%s in %s" % (" ".join(args), ns))
+                (APP_NS, ("create", "configmaps"), "yes"),
+                # Actions left off (annotate, label, reschedule, rollback): no patch on pods,
+                # so no pod's image or labels can be changed; no node relabelled or tainted; no
+                # pod template rolled back.
+                (APP_NS, ("patch", "pods/checkout-1"), "no"),
+                ("", ("patch", "nodes/lg-node"), "no"),
+                (APP_NS, ("list", "controllerrevisions.apps"), "no")):
+            where = ("-n", ns) if ns else ()
+            r = kubectl("auth", "can-i", *args, *where, ctrl, check=False)
+            self.assertEqual(r.stdout.strip(), want, "%s in %s" % (" ".join(args), ns or "cluster"))
+        # The installed release's rules are what the code declares for its --actions.
+        args = [o for o in self.manifest if o["kind"] == "Deployment"][0]["spec"]["template"][
+            "spec"]["containers"][0]["args"]
+        self.assertIn("--actions=captureDiagnostics,enforceQuota,event,resizeLimits,restart", args)
+        flags = [a for a in args if a.startswith("--actions=") or a == "--no-node-access"]
+        r = subprocess.run([leakguard_binary(), "rbac", "-o", "json", *flags],
+                           capture_output=True, text=True, timeout=60, check=True)
+        want = grants(json.loads(r.stdout))
+        for scope, rules in controller_grants(self.manifest).items():
+            self.assertEqual(sorted(rules ^ want), [], "installed %s vs leakguard rbac" % scope)
 
     @diagnosed
     def test_14_processes_run_as_65532_without_capabilities_on_a_read_only_root(self):
