@@ -1,5 +1,5 @@
 #pragma once
-// Reads a usage trace in the CSV format of traces/README.md:
+// Reads a usage trace in the CSV format of README.md ("Usage traces"):
 //   timestamp,working_set_bytes,anon_bytes,file_bytes,limit_bytes,open_fds,fd_limit,threads,
 //   threads_limit
 // Columns are found by name (order and extra columns do not matter); only `timestamp` is

@@ -149,7 +149,7 @@ int runController(const ControllerFlags& flags) {
       },
       flags.namespaces);
 
-  // ---- node agents (issue 5): poll the agents of the agent pods in agentNamespace ----
+  // ---- node agents: poll the agents of the agent pods in agentNamespace ----
   auto& agentPods = mgr.addInformer<sources::AgentPodObject>(
       {.resource = {.version = "v1", .resource = "pods", .ns = flags.agentNamespace},
        .labelSelector = sources::kAgentPodSelector,
@@ -179,7 +179,7 @@ int runController(const ControllerFlags& flags) {
   }
   // ---- end node agents ----
 
-  // ---- playbooks (issue 6): actions found by name, carried out and journalled ----
+  // ---- playbooks: actions found by name, carried out and journalled ----
   auto& actionsTotal = metrics.counter("leakguard_actions_total",
                                        "Playbook action outcomes (Started, Succeeded, Failed, "
                                        "Skipped, Observed)",
@@ -252,7 +252,8 @@ int runController(const ControllerFlags& flags) {
         findingsTotal.removeIf(
             [&](const std::vector<std::string>& v) { return v[1] == p->name && v[2] == p->ns; });
       }});
-  // Nodes reschedule tainted are released from the node's side (issue 11, finding 2).
+  // Nodes reschedule tainted are released from the node's side (README, "What LeakGuard
+  // guarantees when things fail").
   reconcile::NodeTaintReconciler nodeTaints({.api = api->get(),
                                              .clock = &clock,
                                              .incidents = &incidents.store(),
@@ -282,7 +283,7 @@ int runController(const ControllerFlags& flags) {
   // Every replica follows usage, so a new leader starts with warm detectors.
   std::thread statsThread;
   metricsSource.start();
-  agentSource.start();  // node agents (issue 5)
+  agentSource.start();
   std::atomic<bool> done{false};
   statsThread = std::thread([&] {
     while (!done.load()) {
@@ -303,7 +304,7 @@ int runController(const ControllerFlags& flags) {
   done = true;
   statsThread.join();
   metricsSource.stop();
-  agentSource.stop();  // node agents (issue 5)
+  agentSource.stop();
   (void)events.flush();
   if (!st.ok()) {
     LG_LOG(error, "controller stopped", {{"error", st.error().message}});

@@ -34,7 +34,7 @@ struct ControllerFlags {
   // Playbook actions this LeakGuard may take: "all", "none" or names separated by commas (see
   // rbac_command.h). A policy naming another is not Ready, and says why.
   std::string actions = "all";
-  // ---- node agents (issue 5): see controllers/sources/agent_source.h ----
+  // ---- node agents: see controllers/sources/agent_source.h ----
   int agentPort = 9440;
   std::string agentNamespace = "leakguard-system";
   std::string agentCaFile;  // "" : agents' certificates are not verified

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
       "analyze", "Replay usage traces (CSV) through the online detector; one JSON line per file");
   std::vector<std::string> files;
   lg::detect::DetectorOptions opts;
-  analyze->add_option("files", files, "Trace files (CSV, see traces/README.md)")->required();
+  analyze->add_option("files", files, "Usage trace files (CSV; README.md, \"Usage traces\")")
+      ->required();
   // A number in [lo, hi] (never NaN or infinite), or CLI11 refuses the flag with the reason.
   auto within = [](double lo, double hi, bool loOpen) {
     return CLI::Validator(
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   controller->add_option("--log-level", cf.logLevel, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
-  // ---- node agents (issue 5) ----
+  // ---- node agents ----
   controller->add_option("--agent-port", cf.agentPort, "Port the node agents serve on")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
@@ -152,7 +153,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
 
-  // ---- node agent and sampling (issue 5) ----
+  // ---- node agent and sampling ----
   auto* sample = app.add_subcommand(
       "sample", "Sample one cgroup as the node agent does; one JSON line per sample");
   lg::cli::SampleFlags sf;

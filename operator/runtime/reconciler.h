@@ -2,7 +2,7 @@
 // The contract between the Controller and the domain (house rule 1): reconcile(key) is
 // level-triggered and idempotent. It re-reads the cached state for `key` and returns
 //   ReconcileResult::done()                 nothing more to do
-//   ReconcileResult::requeueAfter(d)        look again after d (e.g. next sample due)
+//   ReconcileResult::after(d)               look again after d (e.g. next sample due)
 //   ReconcileResult::retry(error)           failed, try again with per-key backoff
 //   ReconcileResult::terminal(error)        failed in a way retrying cannot fix; logged only
 // A reconcile may be called from several worker threads at once, but never for the same key.

@@ -1,6 +1,6 @@
 #pragma once
 // Synthetic usage series for the detector's tests, one generator per pattern of
-// traces/README.md, with seeded randomness (missed scrapes, jitter, noise) so every test run
+// README.md ("Usage traces"), with seeded randomness (missed scrapes, jitter, noise) so every test run
 // sees the same series. The tests make their own data: they never read the scored traces.
 
 #include <cstdint>
