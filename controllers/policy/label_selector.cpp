@@ -24,7 +24,11 @@ Result<LabelSelector> LabelSelector::parse(const nlohmann::json& j) {
         return makeError(at + ".key: required");
       Requirement r;
       r.key = e["key"].get<std::string>();
-      const std::string op = e.value("operator", "");
+      // value() would throw on an operator of another type (found by fuzz/label_selector).
+      const auto opField = e.find("operator");
+      if (opField == e.end() || !opField->is_string())
+        return makeError(at + ".operator: must be In, NotIn, Exists or DoesNotExist");
+      const std::string op = opField->get<std::string>();
       if (op == "In") {
         r.op = Op::kIn;
       } else if (op == "NotIn") {
@@ -37,7 +41,8 @@ Result<LabelSelector> LabelSelector::parse(const nlohmann::json& j) {
         return makeError(at + ".operator: must be In, NotIn, Exists or DoesNotExist, got \"" + op +
                          "\"");
       }
-      if (auto v = e.find("values"); v != e.end() && v->is_array()) {
+      if (auto v = e.find("values"); v != e.end() && !v->is_null()) {
+        if (!v->is_array()) return makeError(at + ".values: must be a list");
         for (const auto& x : *v) {
           if (!x.is_string()) return makeError(at + ".values: must be strings");
           r.values.push_back(x.get<std::string>());

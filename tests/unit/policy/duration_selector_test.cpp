@@ -59,5 +59,20 @@ TEST(LabelSelector, RejectsMalformed) {
   EXPECT_FALSE(LabelSelector::parse(nlohmann::json::parse(R"({"matchLabels": {"a": 1}})")).ok());
 }
 
+// Found by fuzz/label_selector_fuzz (its corpus keeps the input): an operator that is not a
+// string threw out of the parser (nlohmann type_error), through the policy informer.
+TEST(LabelSelector, AnOperatorOrValuesOfAnotherTypeIsAnErrorNotAThrow) {
+  for (const char* bad : {
+           R"({"matchExpressions": [{"key": "tier", "operator": ["web", "api"]}]})",
+           R"({"matchExpressions": [{"key": "tier", "operator": 7}]})",
+           R"({"matchExpressions": [{"key": "tier"}]})",
+           R"({"matchExpressions": [{"key": "tier", "operator": "In", "values": "web"}]})",
+       }) {
+    auto r = LabelSelector::parse(nlohmann::json::parse(bad));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("matchExpressions[0]."), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lg::policy
