@@ -1,9 +1,9 @@
 #include "operator/runtime/pod_projection.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <limits>
+
+#include "operator/kube/quantity.h"
 
 namespace lg::runtime {
 
@@ -53,85 +53,13 @@ QosClass parseQos(std::string_view s) {
 }  // namespace
 
 std::optional<std::int64_t> parseQuantityBytes(std::string_view q) {
-  // <sign><digits>[.<digits>][suffix] where suffix is a binary SI (Ki..Ei), a decimal SI
-  // (n u m k M G T P E) or an exponent (e3, E-2).
-  if (q.empty()) return std::nullopt;
-  std::size_t i = 0;
-  bool negative = false;
-  if (q[i] == '+' || q[i] == '-') negative = q[i++] == '-';
-  const std::size_t numStart = i;
-  while (i < q.size() && ((q[i] >= '0' && q[i] <= '9') || q[i] == '.'))
-    ++i;
-  const std::string_view num = q.substr(numStart, i - numStart);
-  if (num.empty() || num == "." || std::count(num.begin(), num.end(), '.') > 1) return std::nullopt;
-  long double value = 0;
-  {
-    long double frac = 0, scale = 1;
-    bool afterDot = false;
-    for (char c : num) {
-      if (c == '.') {
-        afterDot = true;
-        continue;
-      }
-      if (afterDot) {
-        scale /= 10;
-        frac += (c - '0') * scale;
-      } else {
-        value = value * 10 + (c - '0');
-      }
-    }
-    value += frac;
-  }
-  const std::string_view suffix = q.substr(i);
-  long double mult = 1;
-  if (suffix.empty()) {
-  } else if (suffix == "Ki") {
-    mult = 1024.0L;
-  } else if (suffix == "Mi") {
-    mult = 1024.0L * 1024;
-  } else if (suffix == "Gi") {
-    mult = 1024.0L * 1024 * 1024;
-  } else if (suffix == "Ti") {
-    mult = 1024.0L * 1024 * 1024 * 1024;
-  } else if (suffix == "Pi") {
-    mult = 1024.0L * 1024 * 1024 * 1024 * 1024;
-  } else if (suffix == "Ei") {
-    mult = 1024.0L * 1024 * 1024 * 1024 * 1024 * 1024;
-  } else if (suffix == "n") {
-    mult = 1e-9L;
-  } else if (suffix == "u") {
-    mult = 1e-6L;
-  } else if (suffix == "m") {
-    mult = 1e-3L;
-  } else if (suffix == "k") {
-    mult = 1e3L;
-  } else if (suffix == "M") {
-    mult = 1e6L;
-  } else if (suffix == "G") {
-    mult = 1e9L;
-  } else if (suffix == "T") {
-    mult = 1e12L;
-  } else if (suffix == "P") {
-    mult = 1e15L;
-  } else if (suffix == "E") {
-    mult = 1e18L;
-  } else if (suffix[0] == 'e' || suffix[0] == 'E') {
-    int exp = 0;
-    const char* b = suffix.data() + 1;
-    const char* e = suffix.data() + suffix.size();
-    if (b < e && *b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, exp);
-    if (ec != std::errc() || p != e || b == e || exp > 30 || exp < -30) return std::nullopt;
-    mult = std::pow(10.0L, exp);
-  } else {
-    return std::nullopt;
-  }
-  long double bytes = std::ceil(value * mult);
-  if (negative) bytes = -bytes;
-  if (bytes > static_cast<long double>(std::numeric_limits<std::int64_t>::max()) ||
-      bytes < static_cast<long double>(std::numeric_limits<std::int64_t>::min()))
-    return std::nullopt;
-  return static_cast<std::int64_t>(bytes);
+  // kube::Quantity is the one quantity parser (exact decimal arithmetic, apimachinery's rules).
+  auto parsed = kube::Quantity::parse(q);
+  if (!parsed) return std::nullopt;
+  // Past what int64_t holds (ceilInt64 would saturate): no byte count at all.
+  constexpr double kLimit = 9.2e18;
+  if (!(std::fabs(parsed->value()) < kLimit)) return std::nullopt;
+  return parsed->ceilInt64();
 }
 
 std::optional<PodProjection> projectPod(const json& pod, StringInterner& interner) {
