@@ -31,7 +31,8 @@ bool expect(std::string_view s, size_t& pos, char c) {
 
 std::string format(Clock::time_point t, bool micro) {
   using namespace std::chrono;
-  const auto us = duration_cast<microseconds>(t.time_since_epoch());
+  // floor, not duration_cast: before 1970 a cast rounds toward zero, a later time.
+  const auto us = floor<microseconds>(t.time_since_epoch());
   auto days = floor<std::chrono::days>(us);
   const year_month_day ymd{sys_days{days}};
   auto rest = us - days;

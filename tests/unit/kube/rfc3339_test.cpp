@@ -50,6 +50,16 @@ TEST(Rfc3339Test, RefusesTimesOutsideWhatTheClockHolds) {
   EXPECT_TRUE(parseRfc3339("1678-01-01T00:00:00Z").ok());
 }
 
+// Found by fuzz/time_fuzz (the input is in its corpus): before 1970 the formatter rounded the
+// sub-microsecond part toward zero, so the text named a later time than the one formatted.
+TEST(Rfc3339Test, FormattingBeforeTheEpochTruncatesDownward) {
+  auto t = parseRfc3339("1913-12-06T16:48:18.1444444444444Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(formatRfc3339Micro(*t), "1913-12-06T16:48:18.144444Z");
+  EXPECT_EQ(*parseRfc3339(formatRfc3339Micro(*t)), floor<microseconds>(*t));
+  EXPECT_EQ(formatRfc3339(*t), "1913-12-06T16:48:18Z");
+}
+
 TEST(Rfc3339Test, ErrorsNameTheInput) {
   for (const char* bad : {"", "2026-11-25", "2026-11-25T18:00:00", "2026-13-01T00:00:00Z",
                           "2026-02-30T00:00:00Z", "2026-11-25T18:00:00.Z", "2026-11-25T18:00:00Zx",
