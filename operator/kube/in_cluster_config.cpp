@@ -1,23 +1,12 @@
 #include "operator/kube/in_cluster_config.h"
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "operator/kube/file_token_source.h"
+#include "operator/util/read_file.h"
 
 namespace lg::kube {
-namespace {
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<ClusterConfig> loadInClusterConfig(const std::string& root, const EnvLookup& env,
                                           const Clock& clock, std::chrono::seconds tokenMaxAge) {
@@ -37,7 +26,7 @@ Result<ClusterConfig> loadInClusterConfig(const std::string& root, const EnvLook
   config.server = "https://" + (ipv6 ? "[" + *host + "]" : *host) + ":" + *port;
   config.origin = "in-cluster service account (" + root + ")";
 
-  auto ca = readFile(root + "/ca.crt");
+  auto ca = readWholeFile(root + "/ca.crt");
   if (!ca) return makeError("in-cluster config: " + ca.error().message);
   if (ca->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return makeError("in-cluster config: " + root + "/ca.crt holds no PEM certificate");
@@ -49,7 +38,7 @@ Result<ClusterConfig> loadInClusterConfig(const std::string& root, const EnvLook
   if (!first) return makeError("in-cluster config: " + first.error().message);
   config.tokenSource = [tokens] { return tokens->token(); };
 
-  if (auto ns = readFile(root + "/namespace")) {
+  if (auto ns = readWholeFile(root + "/namespace")) {
     std::string s = *ns;
     s.erase(s.find_last_not_of(" \t\r\n") + 1);
     config.ns = s;

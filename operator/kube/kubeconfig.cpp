@@ -3,13 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "operator/kube/base64.h"
 #include "operator/kube/exec_credential.h"
 #include "operator/kube/file_token_source.h"
+#include "operator/util/read_file.h"
 
 namespace lg::kube {
 namespace {
@@ -26,14 +25,6 @@ struct Entry {
   YAML::Node body;    // the "cluster:" / "user:" / "context:" map
   std::string where;  // "<file>: users[\"admin\"].user", for messages
 };
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string resolvePath(const File& file, const std::string& p) {
   if (p.empty() || p.front() == '/') return p;
@@ -100,7 +91,7 @@ Result<std::string> dataOrFile(const Entry& e, const char* dataKey, const char* 
   auto path = getString(e.body, fileKey, e.where);
   if (!path) return path.error();
   if (path->empty()) return std::string();
-  auto text = readFile(resolvePath(*e.file, *path));
+  auto text = readWholeFile(resolvePath(*e.file, *path));
   if (!text) return makeError(e.where + "." + fileKey + ": " + text.error().message);
   return text;
 }
@@ -264,7 +255,7 @@ Result<ClusterConfig> loadKubeconfigFiles(const std::vector<std::string>& paths,
   std::vector<File> files;
   files.reserve(paths.size());
   for (const std::string& p : paths) {
-    auto text = readFile(p);
+    auto text = readWholeFile(p);
     if (!text) return makeError("kubeconfig: " + text.error().message);
     File f{p, std::filesystem::path(p).parent_path().string(), {}};
     if (f.dir.empty()) f.dir = ".";

@@ -90,6 +90,7 @@ FakeApiClient::Call call(const char* verb, const kube::ResourceRef& ref, json bo
   FakeApiClient::Call c;
   c.verb = verb;
   c.path = ref.path();
+  c.ref = ref;
   c.body = std::move(body);
   return c;
 }
@@ -309,7 +310,16 @@ Result<json> FakeApiClient::create(const kube::ResourceRef& ref, const json& bod
   std::lock_guard g(mu_);
   json obj = body;
   if (!ref.ns.empty()) obj["metadata"]["namespace"] = ref.ns;
-  const std::string name = metaString(obj, "name");
+  std::string name = metaString(obj, "name");
+  // As the API server: generateName plus a suffix of its own (here a counter, in base 36).
+  if (name.empty() && !metaString(obj, "generateName").empty()) {
+    std::uint64_t n = ++uidCounter_;
+    std::string suffix;
+    for (int i = 0; i < 5; ++i, n /= 36)
+      suffix += "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
+    name = metaString(obj, "generateName") + suffix;
+    obj["metadata"]["name"] = name;
+  }
   if (name.empty()) return makeError("metadata.name required", 422);
   const std::string collection = collectionKey(ref);
   if (collections_[collection].contains(objectKey(ref.ns, name)))

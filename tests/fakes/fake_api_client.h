@@ -3,7 +3,8 @@
 //
 // - Objects live per collection (group/version/resource), keyed "ns/name". Every write takes the
 //   next resourceVersion from one global counter, as etcd does, and is appended to an event
-//   history; create() fills uid, creationTimestamp and generation.
+//   history; create() fills uid, creationTimestamp and generation, and the name from
+//   metadata.generateName when there is none.
 // - list() pages by ListOptions.limit with an opaque continue token; label selectors support
 //   "k=v", "k==v", "k!=v", "k" and "!k" terms; field selectors "metadata.name=",
 //   "metadata.namespace=", "spec.nodeName=", "status.phase=".
@@ -38,6 +39,7 @@ class FakeApiClient final : public kube::ApiClient {
   struct Call {
     std::string verb;  // get, list, watch, create, replace, patch, delete
     std::string path;  // ResourceRef::path()
+    kube::ResourceRef ref;
     std::string resourceVersion;
     std::string continueToken;
     int limit = 0;

@@ -31,8 +31,8 @@ class SubresourceApi final : public kube::ApiClient {
   bool loseEvictionAnswer = false;        // the next real eviction happens, its answer is lost
   std::vector<std::string> resized;       // pods resized in place
   std::vector<std::string> evictionUids;  // the uid precondition of each eviction ("" : none)
-  // The calls answered here rather than by the fake (which records the rest): {verb, path}.
-  std::vector<std::pair<std::string, std::string>> answered;
+  // The calls answered here rather than by the fake (which records the rest).
+  std::vector<std::pair<std::string, kube::ResourceRef>> answered;
 
   Result<json> get(const kube::ResourceRef& ref) override { return fake_.get(ref); }
   Result<kube::ListPage> list(const kube::ResourceRef& ref, const kube::ListOptions& o) override {
@@ -45,7 +45,7 @@ class SubresourceApi final : public kube::ApiClient {
   Result<json> create(const kube::ResourceRef& ref, const json& body,
                       const kube::WriteOptions& o = {}) override {
     if (ref.subresource != "eviction") return fake_.create(ref, body, o);
-    answered.emplace_back("create", ref.path());
+    answered.emplace_back("create", ref);
     const kube::ResourceRef pods{.group = "",
                                  .version = "v1",
                                  .resource = "pods",
@@ -91,7 +91,7 @@ class SubresourceApi final : public kube::ApiClient {
   Result<json> patch(const kube::ResourceRef& ref, kube::PatchType type, const json& body,
                      const kube::WriteOptions& o = {}) override {
     if (ref.subresource != "resize") return fake_.patch(ref, type, body, o);
-    answered.emplace_back("patch", ref.path());
+    answered.emplace_back("patch", ref);
     if (resizeError) return makeError("resize refused", resizeError);
     auto pod = fake_.get({.group = "",
                           .version = "v1",
@@ -125,9 +125,9 @@ class SubresourceApi final : public kube::ApiClient {
 inline std::vector<std::string> undeclaredCalls(const lg::testing::FakeApiClient& fake,
                                                 const Action& action,
                                                 const SubresourceApi* sub = nullptr) {
-  std::vector<std::pair<std::string, std::string>> calls;
+  std::vector<std::pair<std::string, kube::ResourceRef>> calls;
   for (const auto& c : fake.calls())
-    calls.emplace_back(c.verb, c.path);
+    calls.emplace_back(c.verb, c.ref);
   if (sub) calls.insert(calls.end(), sub->answered.begin(), sub->answered.end());
   // A test that runs the action through the PlaybookExecutor also sees the executor's journal
   // (the controller's own rules, controllers/reconcile/controller_permissions.cpp).
@@ -135,23 +135,12 @@ inline std::vector<std::string> undeclaredCalls(const lg::testing::FakeApiClient
   rules.push_back({"leakguard.io", "leakincidents", {"get"}, {}});
   rules.push_back({"leakguard.io", "leakincidents/status", {"patch", "update"}, {}});
   std::vector<std::string> out;
-  for (const auto& [verb, path] : calls) {
-    // /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] or /apis/GROUP/VERSION/...
-    std::vector<std::string> parts;
-    for (std::size_t i = 1, j; i <= path.size(); i = j + 1) {
-      j = path.find('/', i);
-      if (j == std::string::npos) j = path.size();
-      parts.push_back(path.substr(i, j - i));
-    }
-    std::size_t at = parts[0] == "api" ? 2 : 3;
-    const std::string group = parts[0] == "api" ? "" : parts[1];
-    if (at < parts.size() && parts[at] == "namespaces") at += 2;
-    std::string resource = at < parts.size() ? parts[at] : "";
-    const std::string name = at + 1 < parts.size() ? parts[at + 1] : "";
-    if (at + 2 < parts.size()) resource += "/" + parts[at + 2];
+  for (const auto& [verb, r] : calls) {
+    const std::string resource =
+        r.subresource.empty() ? r.resource : r.resource + "/" + r.subresource;
     const std::string rbacVerb = verb == "replace" ? "update" : verb;
-    if (!kube::permits(rules, rbacVerb, group, resource, name))
-      out.push_back(rbacVerb + " " + path);
+    if (!kube::permits(rules, rbacVerb, r.group, resource, r.name))
+      out.push_back(rbacVerb + " " + r.path());
   }
   return out;
 }
