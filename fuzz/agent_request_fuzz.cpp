@@ -1,6 +1,6 @@
 // A request to the agent's port, as any pod that reaches it may send: HTTP parsed with the
-// agent's limits (Beast's parser, as agent_server.cpp sets it up), the target split, the query
-// parameters and the bearer token read the way the agent's routes read them.
+// agent's limits (Beast's parser, as agent_server.cpp sets it up), made the server's HttpRequest
+// (toHttpRequest), and its query parameters and bearer token read as the agent's routes do.
 #include <boost/beast/http.hpp>
 
 #include "controllers/agent/agent_server.h"
@@ -24,13 +24,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.put(boost::asio::buffer(text.data(), text.size()), ec);
   if (ec || !parser.is_header_done()) return 0;
   const auto& req = parser.get();
-  const std::string_view target = req.target();
-  const auto q = target.find('?');
-  const std::string query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-  if (auto since = lg::agent::queryParam(query, "since")) (void)lg::agent::parseUint(*since);
-  if (auto limit = lg::agent::queryParam(query, "limit")) (void)lg::agent::parseUint(*limit);
-  if (auto a = req.find(http::field::authorization); a != req.end()) {
-    if (auto token = lg::agent::bearerToken(a->value())) LG_FUZZ_CHECK(!token->empty());
-  }
+  const auto a = req.find(http::field::authorization);
+  const auto hr = lg::agent::toHttpRequest(
+      req.method_string(), req.target(),
+      a == req.end() ? std::string_view() : std::string_view(a->value().data(), a->value().size()),
+      "");
+  LG_FUZZ_CHECK(hr.path.find('?') == std::string::npos);
+  if (auto since = lg::agent::queryParam(hr.query, "since")) (void)lg::agent::parseUint(*since);
+  if (auto limit = lg::agent::queryParam(hr.query, "limit")) (void)lg::agent::parseUint(*limit);
+  if (auto token = lg::agent::bearerToken(hr.authorization)) LG_FUZZ_CHECK(!token->empty());
   return 0;
 }

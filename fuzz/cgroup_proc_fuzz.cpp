@@ -1,11 +1,12 @@
 // The files the agent reads on its node (cgroup v1 and v2, /proc/<pid>/limits and status, the
-// kernel's OOM-kill records, cgroup paths): a container controls some of what they hold (its
-// process names, its cgroup's children), so none may crash the agent. The first byte picks
-// the parser, the rest is the file.
+// kernel's OOM-kill records, cgroup paths, the kubelet's log links): a container controls some of
+// what they hold (its process names, its cgroup's children), so none may crash the agent. The first
+// byte picks the parser, the rest is the file.
 #include <vector>
 
 #include "controllers/agent/cgroup_parsers.h"
 #include "controllers/agent/kernel_oom_watcher.h"
+#include "controllers/agent/kubelet_pod_lister.h"
 #include "controllers/agent/pod_cgroup_path.h"
 #include "controllers/agent/proc_reader.h"
 #include "fuzz/fuzz_input.h"
@@ -51,10 +52,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)a::parseNoFileSoftLimit(text);
       (void)a::parseStatusThreads(text);
       break;
-    case 11:
+    case 11: {
       (void)a::parseOomKillRecord(text);
       (void)a::parsePodCgroupPath(text);
+      // A kubelet log link: its name, a newline, its target (pod and container names are
+      // the tenant's).
+      const auto nl = text.find('\n');
+      (void)a::parseContainerLogLink(text.substr(0, nl),
+                                     nl == std::string_view::npos ? "" : text.substr(nl + 1));
       break;
+    }
   }
   return 0;
 }

@@ -105,6 +105,37 @@ AgentServer::Handler requireAuthentication(
   };
 }
 
+namespace {
+
+Result<std::shared_ptr<ssl::context>> makeContext(const ServingCertificate& cert) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                   ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx->use_certificate_chain(asio::buffer(cert.certPem), ec);
+  if (ec) return makeError("serving certificate: " + ec.message());
+  ctx->use_private_key(asio::buffer(cert.keyPem), ssl::context::pem, ec);
+  if (ec) return makeError("serving key: " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return makeError("the serving key does not match the certificate");
+  return ctx;
+}
+
+}  // namespace
+
+HttpRequest toHttpRequest(std::string_view method, std::string_view target,
+                          std::string_view authorization, std::string remote) {
+  HttpRequest hr;
+  hr.method = std::string(method);
+  const auto q = target.find('?');
+  hr.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
+  hr.authorization = std::string(authorization);
+  hr.remote = std::move(remote);
+  return hr;
+}
+
 // Sessions point at Impl with raw pointers: Impl owns the io_context (destroyed before the
 // members above it, and with it every pending handler and Session) and joins the workers in
 // stop() before anything goes away.
@@ -117,7 +148,13 @@ struct AgentServer::Impl {
   std::mutex mu;
   bool started = false;
   bool stopped = false;
-  ssl::context ctx{ssl::context::tls_server};
+  // The serving certificate's context: replaced whole by setCertificate(); each session keeps
+  // the one it started with.
+  std::shared_ptr<ssl::context> ctx;
+  std::shared_ptr<ssl::context> context() {
+    std::lock_guard g(mu);
+    return ctx;
+  }
   std::unique_ptr<asio::thread_pool> workers;
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
@@ -142,7 +179,10 @@ struct AgentServer::Impl {
   class Session : public std::enable_shared_from_this<Session> {
    public:
     Session(Impl* server, tcp::socket socket, std::string remote)
-        : server_(server), stream_(std::move(socket), server->ctx), remote_(std::move(remote)) {}
+        : server_(server),
+          ctx_(server->context()),
+          stream_(std::move(socket), *ctx_),
+          remote_(std::move(remote)) {}
     ~Session() { server_->connections.fetch_sub(1); }
 
     void start() {
@@ -180,15 +220,12 @@ struct AgentServer::Impl {
         return close();  // timeout, reset, TLS error
       }
       auto req = parser_->release();
-      HttpRequest hr;
-      hr.method = std::string(req.method_string());
-      const std::string_view target = req.target();
-      const auto q = target.find('?');
-      hr.path = std::string(target.substr(0, q));
-      if (q != std::string_view::npos) hr.query = std::string(target.substr(q + 1));
-      if (auto a = req.find(http::field::authorization); a != req.end())
-        hr.authorization = std::string(a->value());
-      hr.remote = remote_;
+      const auto a = req.find(http::field::authorization);
+      HttpRequest hr =
+          toHttpRequest(req.method_string(), req.target(),
+                        a == req.end() ? std::string_view()
+                                       : std::string_view(a->value().data(), a->value().size()),
+                        remote_);
       const bool keep = req.keep_alive();
       if (server_->pending.fetch_add(1) >= server_->opts.maxPendingRequests) {
         server_->pending.fetch_sub(1);
@@ -239,6 +276,7 @@ struct AgentServer::Impl {
     }
 
     Impl* server_;
+    std::shared_ptr<ssl::context> ctx_;  // before stream_: outlives it
     beast::ssl_stream<beast::tcp_stream> stream_;
     std::string remote_;
     beast::flat_buffer buffer_;
@@ -278,19 +316,22 @@ void AgentServer::route(std::string path, Handler handler) {
   impl_->routes.insert_or_assign(std::move(path), std::move(handler));
 }
 
+Status AgentServer::setCertificate(const ServingCertificate& cert) {
+  auto ctx = makeContext(cert);
+  if (!ctx) return ctx.error();
+  std::lock_guard g(impl_->mu);
+  impl_->ctx = std::move(*ctx);
+  return okStatus();
+}
+
 Status AgentServer::start() {
   std::lock_guard g(impl_->mu);
   if (impl_->started) return makeError("agent server already started");
-  auto& ctx = impl_->ctx;
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression |
-                  ssl::context::single_dh_use);
-  beast::error_code ec;
-  ctx.use_certificate_chain(asio::buffer(impl_->opts.certificate.certPem), ec);
-  if (ec) return makeError("serving certificate: " + ec.message());
-  ctx.use_private_key(asio::buffer(impl_->opts.certificate.keyPem), ssl::context::pem, ec);
-  if (ec) return makeError("serving key: " + ec.message());
+  auto ctx = makeContext(impl_->opts.certificate);
+  if (!ctx) return ctx.error();
+  impl_->ctx = std::move(*ctx);
 
+  beast::error_code ec;
   auto parsed = runtime::parseBindAddress(impl_->opts.bindAddress);
   if (!parsed.ok()) return parsed.error();
   auto [host, port] = *parsed;

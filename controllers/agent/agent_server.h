@@ -46,6 +46,11 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// What a handler sees of a parsed request: the target split into path and query at the first
+// '?', the Authorization header ("" without one) and the peer.
+HttpRequest toHttpRequest(std::string_view method, std::string_view target,
+                          std::string_view authorization, std::string remote);
+
 // The (percent-decoded) value of `name` in a query string "a=1&b=2"; nullopt if absent.
 std::optional<std::string> queryParam(std::string_view query, std::string_view name);
 
@@ -77,6 +82,9 @@ class AgentServer {
   // Closes the listener and every connection, waits for running handlers. Idempotent.
   void stop();
   std::uint16_t port() const;
+  // Serves new connections with `cert` from now on (a rotated certificate); connections open
+  // keep theirs. Thread-safe. Errors: the certificate or key does not load, or do not match.
+  Status setCertificate(const ServingCertificate& cert);
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "controllers/agent/cgroup_parsers.h"
+#include "controllers/agent/kubelet_pod_lister.h"
 #include "operator/util/log_throttle.h"
 #include "operator/util/logger.h"
 
@@ -333,6 +334,11 @@ bool NodeAgent::healthy() const {
 
 void NodeAgent::start() {
   if (thread_.joinable()) return;
+  startedNs_ = steadyNs(clock_.steadyNow());
+  if (!opts_.containerLogLinks.empty()) {
+    thread_ = std::thread([this] { loop(); });
+    return;
+  }
   runtime::ReflectorOptions ro{.resource = {.version = "v1", .resource = "pods"},
                                .fieldSelector = "spec.nodeName=" + opts_.nodeName,
                                .name = "pods"};
@@ -340,14 +346,19 @@ void NodeAgent::start() {
       api_, clock_, std::move(ro), [](const nlohmann::json& j) { return projectAgentPod(j); },
       opts_.namespaces);
   informer_->start();
-  startedNs_ = steadyNs(clock_.steadyNow());
   thread_ = std::thread([this] { loop(); });
 }
 
 void NodeAgent::loop() {
   for (;;) {
-    // The informer's store, not the API: listing pods every interval would cost the API server.
-    sampleOnce(informer_->store().list());
+    // The informer's store or the kubelet's links, not the API: listing pods every interval
+    // would cost the API server.
+    if (informer_) {
+      sampleOnce(informer_->store().list());
+    } else {
+      sampleOnce(
+          podsFromLogLinks(readContainerLogLinks(opts_.containerLogLinks), opts_.namespaces));
+    }
     std::unique_lock lock(mu_);
     if (clock_.waitFor(lock, cv_, opts_.interval, [this] { return stopping_; })) return;
   }

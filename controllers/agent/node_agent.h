@@ -53,6 +53,10 @@ struct NodeAgentOptions {
   std::string procRoot = "/proc";
   std::string kubepodsPath;            // cgroup path of kubepods; "" searches for it
   std::string kmsgPath = "/dev/kmsg";  // "" : OOM kills from cgroup counters only
+  // The host's /var/log/containers: the pods come from the kubelet's log links
+  // (kubelet_pod_lister.h) and the agent reads no pod from the API. "": a pod informer
+  // (field selector spec.nodeName) as before.
+  std::string containerLogLinks;
   std::chrono::milliseconds interval{10000};
   std::size_t bufferSamples = 8192;
   std::size_t maxPageSamples = 5000;

@@ -1,43 +1,21 @@
 #include "controllers/agent/serving_certificate.h"
 
 #include <arpa/inet.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
+
+#include "controllers/agent/openssl_handles.h"
+#include "operator/util/read_file.h"
 
 namespace lg::agent {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
-
-std::string opensslError(const std::string& what) {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return what + ": " + (e ? buf : "unknown OpenSSL error");
-}
-
-std::string bioString(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
-}
+using ossl::BioPtr;
+using ossl::bioString;
+using ossl::ExtPtr;
+using ossl::KeyPtr;
+using ossl::X509Ptr;
+const auto opensslError = ossl::error;
 
 bool addExtension(X509* cert, int nid, const std::string& value) {
   X509V3_CTX ctx;
@@ -45,14 +23,6 @@ bool addExtension(X509* cert, int nid, const std::string& value) {
   X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
   ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   return ext && X509_add_ext(cert, ext.get(), -1) == 1;
-}
-
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -65,17 +35,7 @@ Result<ServingCertificate> generateSelfSignedCertificate(const std::vector<std::
   X509Ptr cert(X509_new());
   if (!cert) return makeError(opensslError("X509_new"));
   X509_set_version(cert.get(), 2);
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof serial) != 1) return makeError(opensslError("RAND_bytes"));
-  serial[0] &= 0x7F;  // positive
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
-  ASN1_INTEGER* asn = bn ? BN_to_ASN1_INTEGER(bn, nullptr) : nullptr;
-  BN_free(bn);
-  if (!asn || X509_set_serialNumber(cert.get(), asn) != 1) {
-    ASN1_INTEGER_free(asn);
-    return makeError(opensslError("serial number"));
-  }
-  ASN1_INTEGER_free(asn);
+  if (!ossl::setRandomSerial(cert.get())) return makeError(opensslError("serial number"));
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()),
                   static_cast<long>(std::chrono::seconds(validity).count()));
@@ -118,9 +78,9 @@ Result<ServingCertificate> generateSelfSignedCertificate(const std::vector<std::
 
 Result<ServingCertificate> loadServingCertificate(const std::string& certFile,
                                                   const std::string& keyFile) {
-  auto cert = readFile(certFile);
+  auto cert = readWholeFile(certFile);
   if (!cert) return cert.error();
-  auto key = readFile(keyFile);
+  auto key = readWholeFile(keyFile);
   if (!key) return key.error();
   BioPtr cb(BIO_new_mem_buf(cert->data(), static_cast<int>(cert->size())));
   X509Ptr x(cb ? PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr) : nullptr);

@@ -1,5 +1,7 @@
 #include "controllers/reconcile/controller_permissions.h"
 
+#include "controllers/agent/certificate_request.h"
+
 namespace lg::reconcile {
 
 bool nodeTaintSweepEnabled(const actions::ActionRegistry& enabled, bool nodeAccess) {
@@ -7,7 +9,7 @@ bool nodeTaintSweepEnabled(const actions::ActionRegistry& enabled, bool nodeAcce
 }
 
 std::vector<kube::Permission> controllerPermissions(const actions::ActionRegistry& enabled,
-                                                    bool nodeAccess) {
+                                                    bool nodeAccess, bool agentSigner) {
   std::vector<kube::Permission> rules = {
       // LeakPolicies: the informer; each policy's status (merge patch).
       {"leakguard.io", "leakpolicies", {"list", "watch"}, {}},
@@ -31,6 +33,18 @@ std::vector<kube::Permission> controllerPermissions(const actions::ActionRegistr
   // The sweep that lifts the taints reschedule put on nodes.
   if (nodeTaintSweepEnabled(enabled, nodeAccess))
     rules.push_back({"", "nodes", {"list", "patch"}, {}});
+  if (agentSigner) {
+    // AgentCertificateSigner: the informer on the agents' CSRs (field selector on the signer);
+    // the approval (Approved or Denied) and the certificate written with the read
+    // resourceVersion. The API server also wants approve and sign on the signer itself: on
+    // leakguard.io/agent-serving only, so no other signer's request can be approved.
+    rules.push_back(
+        {"certificates.k8s.io", "certificatesigningrequests", {"get", "list", "watch"}, {}});
+    rules.push_back({"certificates.k8s.io", "certificatesigningrequests/approval", {"update"}, {}});
+    rules.push_back({"certificates.k8s.io", "certificatesigningrequests/status", {"update"}, {}});
+    rules.push_back(
+        {"certificates.k8s.io", "signers", {"approve", "sign"}, {agent::kAgentServingSigner}});
+  }
   for (auto& p : enabled.permissions()) {
     // Without node access, reschedule's steps fail saying Forbidden: nothing on nodes.
     if (!nodeAccess && p.resource == "nodes") continue;

@@ -15,8 +15,10 @@ namespace lg::reconcile {
 // `nodeAccess`: the controller's --node-access. With it, nodes are read (a step's
 // `when.nodeMemoryPressure`); listed and patched only with the reschedule action too (its taint,
 // and the sweep that lifts it). Without it, nothing on nodes. Merged (kube::mergePermissions).
+// `agentSigner`: it approves and signs the node agents' CertificateSigningRequests
+// (AgentCertificateSigner), for its own signer only.
 std::vector<kube::Permission> controllerPermissions(const actions::ActionRegistry& enabled,
-                                                    bool nodeAccess);
+                                                    bool nodeAccess, bool agentSigner = false);
 
 // Whether the NodeTaintReconciler (the sweep lifting reschedule's taints) runs.
 bool nodeTaintSweepEnabled(const actions::ActionRegistry& enabled, bool nodeAccess);

@@ -367,7 +367,7 @@ PolicyReconciler::Finished PolicyReconciler::whyFinished(const IncidentObject& i
   std::optional<SeriesView> v;
   if (res) v = d_.hub->view({inc.podUid, inc.container, *res});
   const std::string oldId = inc.status.value("containerId", "");
-  if (v && !oldId.empty() && !v->containerId.empty() && v->containerId != oldId)
+  if (v && differentContainer(v->containerId, oldId))
     return {Why::kContainerRestarted, "container " + inc.container + " restarted"};
   if (now - parseTime(inc.status, "confirmed") > d_.resolveAfterSeconds)
     return {Why::kGrowthStopped, "growth stopped"};

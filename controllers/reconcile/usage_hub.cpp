@@ -2,7 +2,14 @@
 
 #include <cmath>
 
+#include "controllers/agent/pod_cgroup_path.h"
+
 namespace lg::reconcile {
+
+bool differentContainer(std::string_view a, std::string_view b) {
+  return !a.empty() && !b.empty() && agent::stripRuntimeScheme(a) != agent::stripRuntimeScheme(b);
+}
+
 namespace {
 
 constexpr std::size_t kMaxRestarts = 32;
@@ -69,7 +76,7 @@ bool UsageHub::ingest(const UsageSample& s) {
     }
     if (v.lastSampleTime > 0 && s.time <= v.lastSampleTime) return false;
 
-    if (!s.containerId.empty() && !v.containerId.empty() && s.containerId != v.containerId) {
+    if (differentContainer(s.containerId, v.containerId)) {
       se.detector.reset();
       v.finding.reset();
       v.restartTimes.push_back(s.time);

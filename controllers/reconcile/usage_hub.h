@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controllers/detect/compressed_series.h"
@@ -72,6 +73,11 @@ struct UsageHubOptions {
   // A finding counts as current until this long after its last confirmation.
   double findingTtlSeconds = 1800;
 };
+
+// Whether two container ids name another instance: both known and different once a runtime
+// scheme is set aside ("containerd://<id>" from the API and metrics-server, a bare "<id>" from
+// an agent that lists pods from the kubelet's log links).
+bool differentContainer(std::string_view a, std::string_view b);
 
 class UsageHub {
  public:

@@ -1,9 +1,7 @@
 #include "controllers/sources/agent_client.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "operator/kube/server_url.h"
+#include "operator/util/read_file.h"
 
 namespace lg::sources {
 namespace {
@@ -20,11 +18,9 @@ std::string hostPort(const std::string& host, std::uint16_t port) {
 Result<std::unique_ptr<AgentClient>> AgentClient::create(AgentClientOptions opts) {
   std::string ca;
   if (!opts.caFile.empty()) {
-    std::ifstream in(opts.caFile, std::ios::binary);
-    if (!in) return makeError("cannot read the agent CA file " + opts.caFile);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    ca = ss.str();
+    auto read = readWholeFile(opts.caFile);
+    if (!read) return makeError("cannot read the agent CA file " + opts.caFile);
+    ca = std::move(*read);
     if (ca.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       return makeError("no PEM certificate in the agent CA file " + opts.caFile);
   }
@@ -32,43 +28,71 @@ Result<std::unique_ptr<AgentClient>> AgentClient::create(AgentClientOptions opts
   // Check the CA parses now rather than at the first poll.
   auto url = kube::parseServerUrl("https://127.0.0.1:1");
   if (!url) return url.error();
-  if (auto t = c->tlsFor(*url); !t) return t.error();
+  if (auto t = c->tlsFor(*url, c->opts_.serverName.find("{node}") == std::string::npos
+                                   ? c->opts_.serverName
+                                   : expandServerName(c->opts_.serverName, "node"));
+      !t)
+    return t.error();
   return c;
 }
 
 AgentClient::AgentClient(AgentClientOptions opts, std::string caPem)
     : opts_(std::move(opts)), caPem_(std::move(caPem)) {}
 
-Result<std::shared_ptr<kube::TlsContext>> AgentClient::tlsFor(const kube::ServerUrl& url) {
-  const std::string name = opts_.serverName.empty() ? url.host : opts_.serverName;
+std::string expandServerName(std::string_view pattern, std::string_view node) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern.substr(i, 6) == "{node}") {
+      out += node;
+      i += 6;
+    } else {
+      out += pattern[i++];
+    }
+  }
+  return out;
+}
+
+Result<std::shared_ptr<kube::TlsContext>> AgentClient::tlsFor(const kube::ServerUrl& url,
+                                                              const std::string& serverName) {
+  const std::string name = serverName.empty() ? url.host : serverName;
   std::lock_guard g(mu_);
   auto it = tls_.find(name);
   if (it != tls_.end()) return it->second;
   kube::ClusterConfig cfg;
   cfg.caData = caPem_;
   cfg.insecureSkipVerify = caPem_.empty();
-  cfg.tlsServerName = opts_.serverName;
+  cfg.tlsServerName = serverName;
   auto t = kube::TlsContext::create(cfg, url, {});
   if (!t) return makeError("agent TLS settings: " + t.error().message);
-  // Bounded: one context per verified name (one in all when serverName is set).
+  // Bounded: one context per verified name (one in all when serverName is fixed, one per
+  // node with {node}).
   if (tls_.size() >= 4096) tls_.clear();
   tls_[name] = *t;
   return *t;
 }
 
 Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port,
-                                     const std::string& target, const std::string& token) {
+                                     const std::string& target, const std::string& token,
+                                     const std::string& node) {
   const auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
   const std::string where = hostPort(host, port);
   auto url = kube::parseServerUrl("https://" + where);
   if (!url) return url.error();
-  auto tls = tlsFor(*url);
+  const bool perNode = opts_.serverName.find("{node}") != std::string::npos;
+  if (perNode && node.empty())
+    return makeError("agent " + where + ": no node name to check its certificate against");
+  const std::string serverName =
+      perNode ? expandServerName(opts_.serverName, node) : opts_.serverName;
+  auto tls = tlsFor(*url, serverName);
   if (!tls) return tls.error();
+  // An idle connection was verified for one name: another node's agent at the same address
+  // (a pod IP reused) does not get it.
+  const std::string idleKey = where + " " + serverName;
 
   std::unique_ptr<kube::HttpConnection> conn;
   {
     std::lock_guard g(mu_);
-    if (auto it = idle_.find(where); it != idle_.end()) {
+    if (auto it = idle_.find(idleKey); it != idle_.end()) {
       conn = std::move(it->second);
       idle_.erase(it);
     }
@@ -104,7 +128,7 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
     const int status = res.result_int();
     if (res.keep_alive()) {
       std::lock_guard g(mu_);
-      if (idle_.size() < 4096) idle_[where] = std::move(conn);
+      if (idle_.size() < 4096) idle_[idleKey] = std::move(conn);
     }
     if (status < 200 || status > 299) {
       std::string body = res.body().substr(0, 200);
@@ -120,10 +144,10 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
 
 Result<agent::SamplesPage> AgentClient::fetchSamples(const std::string& host, std::uint16_t port,
                                                      std::uint64_t since, const std::string& token,
-                                                     std::size_t limit) {
+                                                     std::size_t limit, const std::string& node) {
   std::string target = "/v1/samples?since=" + std::to_string(since);
   if (limit > 0) target += "&limit=" + std::to_string(limit);
-  auto body = get(host, port, target, token);
+  auto body = get(host, port, target, token, node);
   if (!body) return body.error();
   auto page = agent::parseSamplesPage(*body);
   if (!page) return makeError("agent " + hostPort(host, port) + ": " + page.error().message);

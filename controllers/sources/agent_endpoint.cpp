@@ -28,6 +28,14 @@ std::optional<AgentPodObject> projectAgentPodObject(const nlohmann::json& pod) {
       terminating = md->contains("deletionTimestamp") && !(*md)["deletionTimestamp"].is_null();
   }
   p.running = str(pod, "status", "phase") == "Running" && !terminating;
+  if (pod.is_object() && pod.contains("status") && pod["status"].is_object()) {
+    const auto& st = pod["status"];
+    if (auto c = st.find("conditions"); c != st.end() && c->is_array())
+      for (const auto& cond : *c)
+        if (cond.is_object() && cond.value("type", nlohmann::json()) == "Ready" &&
+            cond.value("status", nlohmann::json()) == "True")
+          p.ready = true;
+  }
   return p;
 }
 
@@ -35,7 +43,7 @@ std::vector<AgentEndpoint> agentEndpoints(
     const std::vector<std::shared_ptr<const AgentPodObject>>& pods, std::uint16_t port) {
   std::vector<AgentEndpoint> out;
   for (const auto& p : pods) {
-    if (!p || !p->running || p->podIP.empty()) continue;
+    if (!p || !p->running || !p->ready || p->podIP.empty()) continue;
     out.push_back({p->name, p->node, p->podIP, port});
   }
   return out;

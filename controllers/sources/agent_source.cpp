@@ -102,7 +102,7 @@ Status AgentSource::init() {
 std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& token,
                                    AgentState& state, RoundCounts& counts) {
   for (int page = 0; page < opts_.maxPagesPerPoll; ++page) {
-    auto res = client_->fetchSamples(ep.host, ep.port, state.next, token, opts_.pageSize);
+    auto res = client_->fetchSamples(ep.host, ep.port, state.next, token, opts_.pageSize, ep.node);
     if (!res) return res.error().message;
     if (res->epoch != state.epoch) {
       const bool first = state.epoch.empty();

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <optional>
 
 #include "controllers/agent/agent_server.h"
+#include "controllers/agent/certificate_rotator.h"
 #include "controllers/agent/node_agent.h"
 #include "controllers/agent/serving_certificate.h"
 #include "controllers/agent/token_authenticator.h"
@@ -30,6 +33,8 @@ std::string envOr(const char* name, const std::string& fallback) {
 Result<agent::ServingCertificate> servingCertificate(const AgentFlags& flags,
                                                      const std::string& node) {
   if (!flags.tlsCertFile.empty() || !flags.tlsKeyFile.empty()) {
+    if (!flags.certificateSigner.empty())
+      return makeError("--certificate-signer asks for a certificate: not with --tls-cert-file");
     if (flags.tlsCertFile.empty() || flags.tlsKeyFile.empty())
       return makeError("--tls-cert-file and --tls-key-file go together");
     return agent::loadServingCertificate(flags.tlsCertFile, flags.tlsKeyFile);
@@ -42,10 +47,14 @@ Result<agent::ServingCertificate> servingCertificate(const AgentFlags& flags,
   if (auto bind = runtime::parseBindAddress(flags.listen); bind && !bind->first.empty())
     ips.push_back(bind->first);
   if (std::find(ips.begin(), ips.end(), "127.0.0.1") == ips.end()) ips.emplace_back("127.0.0.1");
+  // With a signer this one only answers the kubelet's probes until the issued one is in.
   auto cert = agent::generateSelfSignedCertificate(dns, ips);
   if (!cert) return cert;
   auto fp = agent::certificateFingerprint(cert->certPem);
-  LG_LOG(info, "generated a self-signed serving certificate",
+  LG_LOG(info,
+         flags.certificateSigner.empty()
+             ? "generated a self-signed serving certificate"
+             : "generated a self-signed serving certificate until the signed one is issued",
          {{"sha256", fp ? *fp : fp.error().message}, {"dnsNames", dns}, {"ips", ips}});
   return cert;
 }
@@ -84,6 +93,16 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
     return 1;
   }
+  std::optional<double> certLifetime;
+  if (!flags.certificateSigner.empty()) {
+    auto parsed = policy::parseDuration(flags.certificateLifetime);
+    if (parsed) certLifetime = *parsed;
+    if (!certLifetime || *certLifetime < 600) {
+      LG_LOG(error, "bad --certificate-lifetime (at least 10m)",
+             {{"value", flags.certificateLifetime}});
+      return 2;
+    }
+  }
   auto cert = servingCertificate(flags, node);
   if (!cert) {
     LG_LOG(error, "no serving certificate", {{"error", cert.error().message}});
@@ -98,6 +117,7 @@ int runAgent(const AgentFlags& flags) {
        .procRoot = flags.procRoot,
        .kubepodsPath = flags.kubepodsCgroup,
        .kmsgPath = flags.kmsg,
+       .containerLogLinks = flags.containerLogLinks,
        .interval = std::chrono::milliseconds(static_cast<std::int64_t>(*interval * 1000)),
        .bufferSamples = flags.bufferSamples});
   if (auto st = nodeAgent.init(); !st) {
@@ -109,6 +129,30 @@ int runAgent(const AgentFlags& flags) {
       {.allowedUsers = allowed, .audiences = audiences, .metrics = &nodeAgent.metrics()});
   agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
   nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
+  std::unique_ptr<agent::CertificateRotator> rotator;
+  if (!flags.certificateSigner.empty()) {
+    rotator = std::make_unique<agent::CertificateRotator>(
+        **api, clock,
+        agent::CertificateRotatorOptions{
+            .node = node,
+            .signerName = flags.certificateSigner,
+            .lifetime = std::chrono::seconds(static_cast<std::int64_t>(*certLifetime)),
+            .install = [&server](const agent::ServingCertificate& c) {
+              return server.setCertificate(c);
+            }});
+  }
+  // Ready: sampling passes complete and, with a signer, the issued certificate is served (the
+  // controller polls Ready agents only, controllers/sources/agent_endpoint.h).
+  server.route("/readyz", [&nodeAgent, &rotator](const agent::HttpRequest&) {
+    agent::HttpResponse r;
+    r.contentType = "text/plain; charset=utf-8";
+    const bool certified = !rotator || rotator->hasCertificate();
+    r.status = nodeAgent.healthy() && certified ? 200 : 503;
+    r.body = r.status == 200 ? "ok\n"
+             : !certified    ? "waiting for the serving certificate\n"
+                             : "sampling stalled\n";
+    return r;
+  });
   if (auto st = server.start(); !st) {
     LG_LOG(error, "cannot serve", {{"error", st.error().message}});
     return 1;
@@ -130,11 +174,13 @@ int runAgent(const AgentFlags& flags) {
     cv.notify_all();
   });
   nodeAgent.start();
+  if (rotator) rotator->start();
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return done; });
   }
   LG_LOG(info, "node agent stopping");
+  if (rotator) rotator->stop();
   server.stop();
   nodeAgent.stop();
   signals.stop();

@@ -6,7 +6,9 @@
 //
 // Runs as a host process or in a DaemonSet pod with hostPID (cgroup.procs pids must match the
 // /proc it reads), /sys/fs/cgroup and /proc mounted read-only (--cgroup-root, --proc-root), and
-// for OOM kills /dev/kmsg (CAP_SYSLOG). Its RBAC: get/list/watch pods, create tokenreviews.
+// for OOM kills /dev/kmsg (CAP_SYSLOG), with --container-log-links the host's /var/log/containers.
+// Its RBAC: list/watch pods (none with --container-log-links), create tokenreviews; with
+// --certificate-signer, create and get certificatesigningrequests.
 
 #include <cstddef>
 #include <string>
@@ -25,8 +27,13 @@ struct AgentFlags {
   std::string procRoot = "/proc";
   std::string kubepodsCgroup;  // "" : search the memory hierarchy for kubepods
   std::string kmsg = "/dev/kmsg";
+  std::string containerLogLinks;  // "": pods from the API; else the host's /var/log/containers
   std::string tlsCertFile;
   std::string tlsKeyFile;
+  // Non-empty: a per-node certificate through a CertificateSigningRequest for this signer,
+  // rotated (controllers/agent/certificate_rotator.h), instead of the files or a self-signed one.
+  std::string certificateSigner;
+  std::string certificateLifetime = "24h";
   std::vector<std::string> allowedUsers;    // empty: the controller's ServiceAccount
   std::vector<std::string> tokenAudiences;  // empty: "leakguard-agent"; {""}: the API server's
   std::size_t bufferSamples = 8192;

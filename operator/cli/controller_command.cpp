@@ -1,6 +1,7 @@
 #include "operator/cli/controller_command.h"
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -8,6 +9,10 @@
 #include "controllers/actions/beast_http_fetcher.h"
 #include "controllers/actions/default_actions.h"
 #include "controllers/actions/playbook_executor.h"
+#include "controllers/agent/certificate_authority.h"
+#include "controllers/agent/certificate_request.h"
+#include "controllers/policy/duration.h"
+#include "controllers/reconcile/agent_certificate_signer.h"
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/controller_permissions.h"
 #include "controllers/reconcile/detector_settings.h"
@@ -176,6 +181,57 @@ int runController(const ControllerFlags& flags) {
   if (auto st = agentSource.init(); !st) {
     LG_LOG(error, "cannot set up the node agent source", {{"error", st.error().message}});
     return 1;
+  }
+  // The agents' per-node serving certificates: the leader approves and signs their CSRs.
+  std::optional<agent::CertificateAuthority> agentCa;
+  std::optional<reconcile::AgentCertificateSigner> agentSigner;
+  if (!flags.agentSignerCertFile.empty() || !flags.agentSignerKeyFile.empty()) {
+    if (flags.agentSignerCertFile.empty() || flags.agentSignerKeyFile.empty()) {
+      LG_LOG(error, "--agent-signer-cert-file and --agent-signer-key-file go together");
+      return 2;
+    }
+    auto lifetime = policy::parseDuration(flags.agentCertificateLifetime);
+    if (!lifetime || *lifetime < 600) {
+      LG_LOG(error, "bad --agent-certificate-lifetime (at least 10m)",
+             {{"value", flags.agentCertificateLifetime}});
+      return 2;
+    }
+    auto ca =
+        agent::CertificateAuthority::load(flags.agentSignerCertFile, flags.agentSignerKeyFile);
+    if (!ca) {
+      LG_LOG(error, "cannot load the agents' signing CA", {{"error", ca.error().message}});
+      return 1;
+    }
+    agentCa.emplace(std::move(*ca));
+    auto& csrs = mgr.addInformer<reconcile::CsrObject>(
+        {.resource = {.group = "certificates.k8s.io",
+                      .version = "v1",
+                      .resource = "certificatesigningrequests"},
+         .fieldSelector = std::string("spec.signerName=") + agent::kAgentServingSigner,
+         .name = "agent-csrs"},
+        reconcile::projectCsr);
+    auto& certificatesTotal = metrics.counter(
+        "leakguard_agent_certificates_total",
+        "Node agents' certificate requests: issued, denied (not the agent of the node it "
+        "names) or failed (could not be signed)",
+        {"outcome"});
+    agentSigner.emplace(reconcile::AgentCertificateSignerDeps{
+        .api = api->get(),
+        .clock = &clock,
+        .csrs = &csrs.store(),
+        .ca = &*agentCa,
+        .rules = {.agentUser =
+                      flags.agentUser.empty()
+                          ? "system:serviceaccount:" + flags.agentNamespace + ":leakguard-agent"
+                          : flags.agentUser,
+                  .maxLifetime = std::chrono::seconds(static_cast<std::int64_t>(*lifetime))},
+        .count = [&certificatesTotal](const std::string& outcome) {
+          certificatesTotal.labels({outcome}).inc();
+        }});
+    auto& signer = mgr.addController(
+        *agentSigner,
+        {.name = "agentcertificates", .workers = 1, .metrics = &mgr.runtimeMetrics()});
+    csrs.addEventHandler(runtime::enqueueOwnKey<reconcile::CsrObject>(signer.queue()));
   }
   // ---- end node agents ----
 

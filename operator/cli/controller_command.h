@@ -37,8 +37,12 @@ struct ControllerFlags {
   // ---- node agents: see controllers/sources/agent_source.h ----
   int agentPort = 9440;
   std::string agentNamespace = "leakguard-system";
-  std::string agentCaFile;  // "" : agents' certificates are not verified
-  std::string agentServerName = "leakguard-agent";
+  std::string agentCaFile;                          // "" : agents' certificates are not verified
+  std::string agentServerName = "leakguard-agent";  // {node}: the agent's node
+  std::string agentSignerCertFile;  // with the key: sign the agents' per-node certificates
+  std::string agentSignerKeyFile;
+  std::string agentUser;  // "": system:serviceaccount:<agentNamespace>:leakguard-agent
+  std::string agentCertificateLifetime = "24h";
   std::string agentTokenFile = "/var/run/secrets/leakguard/agent/token";
   // ---- end node agents ----
 };

@@ -132,7 +132,22 @@ int main(int argc, char** argv) {
                          "(default: agents are not verified)");
   controller
       ->add_option("--agent-server-name", cf.agentServerName,
-                   "Name the agents' certificates must carry (\"\": the pod IP)")
+                   "Name the agents' certificates must carry; {node} stands for the agent's "
+                   "node ({node}.leakguard-agent with per-node certificates; \"\": the pod IP)")
+      ->capture_default_str();
+  controller->add_option("--agent-signer-cert-file", cf.agentSignerCertFile,
+                         "CA certificate that signs the agents' per-node certificates (signer "
+                         "leakguard.io/agent-serving); with --agent-signer-key-file");
+  controller->add_option("--agent-signer-key-file", cf.agentSignerKeyFile,
+                         "That CA's private key: the leader approves and signs the agents' "
+                         "CertificateSigningRequests");
+  controller->add_option(
+      "--agent-user", cf.agentUser,
+      "The agents' ServiceAccount username, the only requester whose CSRs are "
+      "signed (default: system:serviceaccount:<agent-namespace>:leakguard-agent)");
+  controller
+      ->add_option("--agent-certificate-lifetime", cf.agentCertificateLifetime,
+                   "Longest lifetime signed for an agent certificate")
       ->capture_default_str();
   controller
       ->add_option("--agent-token-file", cf.agentTokenFile,
@@ -148,6 +163,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rbac->add_flag("--node-access,!--no-node-access", rf.nodeAccess,
                  "The controller runs with --node-access (nodes for reschedule)")
+      ->capture_default_str();
+  rbac->add_flag("--agent-signer", rf.agentSigner,
+                 "The controller signs the agents' certificates (--agent-signer-key-file)")
       ->capture_default_str();
   rbac->add_option("-o,--output", rf.output, "yaml (a Role's rules) or json")
       ->check(CLI::IsMember({"yaml", "json"}))
@@ -192,9 +210,20 @@ int main(int argc, char** argv) {
                        "Cgroup path of kubepods (default: search the memory hierarchy)");
   agentCmd->add_option("--kmsg", af.kmsg, "Kernel log for OOM kills (\"\": cgroup counters only)")
       ->capture_default_str();
+  agentCmd->add_option("--container-log-links", af.containerLogLinks,
+                       "The host's /var/log/containers: the pods of the node from the kubelet's "
+                       "log links, none read from the API (default: a pod watch)");
   agentCmd->add_option("--tls-cert-file", af.tlsCertFile,
                        "Serving certificate (PEM; default: a generated self-signed one)");
   agentCmd->add_option("--tls-key-file", af.tlsKeyFile, "Serving key (PEM)");
+  agentCmd->add_option("--certificate-signer", af.certificateSigner,
+                       "Ask for a serving certificate naming this node with a "
+                       "CertificateSigningRequest for this signer (leakguard.io/agent-serving), "
+                       "and renew it at two thirds of its lifetime");
+  agentCmd
+      ->add_option("--certificate-lifetime", af.certificateLifetime,
+                   "Lifetime asked for with --certificate-signer (at least 10m)")
+      ->capture_default_str();
   agentCmd->add_option("--allowed-user", af.allowedUsers,
                        "Username allowed to read (repeatable; default "
                        "system:serviceaccount:leakguard-system:leakguard-controller)");

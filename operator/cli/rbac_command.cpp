@@ -6,17 +6,10 @@
 #include "controllers/actions/beast_http_fetcher.h"
 #include "controllers/actions/default_actions.h"
 #include "controllers/reconcile/controller_permissions.h"
+#include "operator/cli/comma_list.h"
 
 namespace lg::cli {
 namespace {
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ')
-    s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ')
-    s.remove_suffix(1);
-  return std::string(s);
-}
 
 std::string flowList(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -28,20 +21,16 @@ std::string flowList(const std::vector<std::string>& items) {
 }  // namespace
 
 Status enableActions(actions::ActionRegistry& registry, std::string_view list) {
-  const std::string all = trim(list);
+  const std::string all(trimBlanks(list));
   if (all == "all") return okStatus();
   std::vector<std::string> names;
   if (all != "none") {
-    std::string_view rest = all;
-    while (true) {
-      const auto comma = rest.find(',');
-      const std::string name = trim(rest.substr(0, comma));
+    for (const std::string_view name : splitCommaList(all)) {
       if (name.empty())
         return makeError("--actions: an empty name in \"" + all + "\" (all, none, or names)");
-      names.push_back(name);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
+      names.emplace_back(name);
     }
+    if (names.empty()) return makeError("--actions: no action named (all, none, or names)");
   }
   const auto every = registry.allNames();
   auto unknown = registry.enableOnly(names);
@@ -62,7 +51,8 @@ int runRbac(const RbacFlags& flags, std::ostream& out, std::ostream& err) {
     err << "leakguard rbac: " << s.error().message << "\n";
     return 2;
   }
-  const auto rules = reconcile::controllerPermissions(registry, flags.nodeAccess);
+  const auto rules =
+      reconcile::controllerPermissions(registry, flags.nodeAccess, flags.agentSigner);
   if (flags.output == "json") {
     auto arr = nlohmann::json::array();
     for (const auto& r : rules) {

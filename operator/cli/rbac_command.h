@@ -16,6 +16,7 @@ namespace lg::cli {
 struct RbacFlags {
   std::string actions = "all";
   bool nodeAccess = true;
+  bool agentSigner = false;     // the controller signs the agents' certificates
   std::string output = "yaml";  // yaml (a Role's rules:) or json
 };
 

@@ -55,6 +55,10 @@ VARIANTS = {
                                       "controller.nodeAccess": "false", "agent.enabled": "false"},
     "every-action": {"actions.rollback": "true", "actions.enforceQuota": "true",
                      "actions.reschedule": "true"},
+    "shared-agent-certificate": {"agent.tls.perNode": "false"},
+    "agent-pods-from-the-api": {"agent.podSource": "api"},
+    "scoped-agent-pods-from-the-api": {"watchNamespaces": "{shop}", "agent.podSource": "api"},
+    "unverified-agents": {"agent.tls.generate": "false"},
     "no-action": {"actions.%s" % a: "false" for a in (
         "annotate", "captureDiagnostics", "event", "label", "resizeLimits", "restart")},
 }

@@ -130,7 +130,12 @@ class Security(unittest.TestCase):
         self.assertIs(pod.get("hostPID"), True)
         mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
         host = {v["name"]: v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v}
-        self.assertEqual(host, {"host-cgroup": "/sys/fs/cgroup", "host-proc": "/proc"})
+        # The kubelet's log links (agent.podSource=kubelet, the default): the pods of the node
+        # without reading any from the API.
+        self.assertEqual(host, {"host-cgroup": "/sys/fs/cgroup", "host-proc": "/proc",
+                                "host-container-logs": "/var/log/containers"})
+        api = [o for o in self.workloads({"agent.podSource": "api"}) if o["kind"] == "DaemonSet"]
+        self.assertNotIn("host-container-logs", str(api[0]))
         for name in host:
             self.assertIs(mounts[name].get("readOnly"), True, name)
             self.assertEqual(mounts[name].get("recursiveReadOnly"), "IfPossible", name)
@@ -161,17 +166,43 @@ class Security(unittest.TestCase):
                       ds["spec"]["template"]["spec"]["containers"][0]["args"])
         self.assertEqual(ds["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"],
                          "leakguard-agent", "the controller finds agents by this label")
-        # The controller verifies the agents against the chart's CA, and gets only the CA.
+        # Per-node certificates (the default): the agent asks for one naming its node; the
+        # controller holds the CA with its key, signs, and checks each agent by its node.
         cargs = dep["spec"]["template"]["spec"]["containers"][0]["args"]
+        aargs = ds["spec"]["template"]["spec"]["containers"][0]["args"]
         self.assertIn("--agent-ca-file=/var/run/secrets/leakguard/agent-ca/ca.crt", cargs)
-        self.assertIn("--agent-server-name=leakguard-agent", cargs)
+        self.assertIn("--agent-server-name={node}.leakguard-agent", cargs)
+        self.assertIn("--agent-signer-key-file=/var/run/secrets/leakguard/agent-ca/ca.key", cargs)
+        self.assertIn("--agent-user=system:serviceaccount:leakguard-system:leakguard-agent", cargs)
+        self.assertIn("--agent-certificate-lifetime=24h", cargs)
+        self.assertIn("--certificate-signer=leakguard.io/agent-serving", aargs)
+        self.assertIn("--certificate-lifetime=24h", aargs)
+        self.assertFalse([a for a in aargs if a.startswith("--tls-")], aargs)
         ca = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "agent-ca"][0]
-        self.assertEqual(ca["secret"]["items"], [{"key": "ca.crt", "path": "ca.crt"}])
-        secret = [o for o in objs if o["kind"] == "Secret"][0]
-        self.assertEqual(sorted(secret["data"]), ["ca.crt", "tls.crt", "tls.key"])
+        self.assertEqual(ca["secret"]["items"], [{"key": "ca.crt", "path": "ca.crt"},
+                                                 {"key": "ca.key", "path": "ca.key"}])
+        self.assertEqual(ca["secret"]["defaultMode"], 0o440)
+        [secret] = [o for o in objs if o["kind"] == "Secret"]
+        self.assertEqual(sorted(secret["data"]), ["ca.crt", "ca.key"])
         self.assertEqual(ca["secret"]["secretName"], secret["metadata"]["name"])
+        # The agents never mount it (no secret volume at all).
+        self.assertFalse([v for v in ds["spec"]["template"]["spec"]["volumes"] if "secret" in v])
+        self.assertEqual(ds["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+                         ["httpGet"]["path"], "/readyz")
+        # One shared certificate (perNode false): the controller gets only the CA.
+        shared = render({"agent.tls.perNode": "false"})
+        sdep = [o for o in shared if o["kind"] == "Deployment"][0]
+        sds = [o for o in shared if o["kind"] == "DaemonSet"][0]
+        sargs = sdep["spec"]["template"]["spec"]["containers"][0]["args"]
+        self.assertIn("--agent-server-name=leakguard-agent", sargs)
+        self.assertFalse([a for a in sargs if a.startswith("--agent-signer")], sargs)
+        sca = [v for v in sdep["spec"]["template"]["spec"]["volumes"] if v["name"] == "agent-ca"][0]
+        self.assertEqual(sca["secret"]["items"], [{"key": "ca.crt", "path": "ca.crt"}])
+        [ssecret] = [o for o in shared if o["kind"] == "Secret"]
+        self.assertEqual(sorted(ssecret["data"]), ["ca.crt", "tls.crt", "tls.key"])
+        self.assertEqual(sca["secret"]["secretName"], ssecret["metadata"]["name"])
         self.assertIn("--tls-key-file=/var/run/secrets/leakguard/tls/tls.key",
-                      ds["spec"]["template"]["spec"]["containers"][0]["args"])
+                      sds["spec"]["template"]["spec"]["containers"][0]["args"])
         # Without the generated certificate, nothing refers to it.
         plain = render({"agent.tls.generate": "false"})
         self.assertFalse([o for o in plain if o["kind"] == "Secret"])

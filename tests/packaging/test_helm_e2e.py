@@ -16,6 +16,7 @@ application namespace, so a LeakGuard installed in leakguard-system is not touch
 scenarios that share the cluster meanwhile are not acted on: the RBAC check and a policy in a
 namespace outside the scope (reconciled only once `helm upgrade` adds that namespace) show it.
 Standard library plus PyYAML."""
+import base64
 import functools
 import json
 import os
@@ -359,7 +360,10 @@ class HelmInstall(unittest.TestCase):
                     else:
                         cluster |= declared(roles[("ClusterRole", None, ref["name"])]["rules"])
             self.assertTrue(cluster, sa)
-            self.assertTrue(local[APP_NS], "%s: no Role in the watched namespace" % sa)
+            if sa == CTRL:
+                self.assertTrue(local[APP_NS], "%s: no Role in the watched namespace" % sa)
+            else:  # agent.podSource=kubelet: the agent reads no pod anywhere
+                self.assertEqual(local[APP_NS], set(), sa)
             self.assertEqual(local[OUT_NS], set(), sa)
             user = "system:serviceaccount:%s:%s" % (NS, sa)
             for ns in spaces:
@@ -368,6 +372,10 @@ class HelmInstall(unittest.TestCase):
                     want = cluster | local[ns]
                     self.assertEqual(sorted(got - want), [], "granted beyond the chart")
                     self.assertEqual(sorted(want - got), [], "declared but not granted")
+        for ns in (APP_NS, NS, "kube-system"):
+            r = kubectl("auth", "can-i", "list", "pods", "-n", ns,
+                        "--as=system:serviceaccount:%s:%s" % (NS, AGENT), check=False)
+            self.assertEqual(r.stdout.strip(), "no", "the agent lists pods in %s" % ns)
         for verb, res in (("list", "pods"), ("list", "leakpolicies.leakguard.io"),
                           ("create", "pods/eviction")):
             r = kubectl("auth", "can-i", verb, res, "-n", OUT_NS,
@@ -399,6 +407,8 @@ class HelmInstall(unittest.TestCase):
             "spec"]["containers"][0]["args"]
         self.assertIn("--actions=captureDiagnostics,enforceQuota,event,resizeLimits,restart", args)
         flags = [a for a in args if a.startswith("--actions=") or a == "--no-node-access"]
+        if [a for a in args if a.startswith("--agent-signer-key-file=")]:
+            flags.append("--agent-signer")
         r = subprocess.run([leakguard_binary(), "rbac", "-o", "json", *flags],
                            capture_output=True, text=True, timeout=60, check=True)
         want = grants(json.loads(r.stdout))
@@ -449,6 +459,110 @@ class HelmInstall(unittest.TestCase):
                 kubectl("delete", "namespace", "leakguard-system", "--wait=false")
 
     @diagnosed
+    def test_16_each_agent_serves_a_certificate_of_its_own_node(self):
+        """Per-node certificates on the real API server: the agent asked for one with a
+        CertificateSigningRequest, the leader approved and signed it, the agent serves it and it
+        names the agent's node only. Requests that are not the agent of the node they name are
+        denied with the reason: an admin's, the agent's ServiceAccount without a pod-bound
+        token, and the agent's pod-bound token asking for another node's name."""
+        agent = all_ready(AGENT_SEL, 1)[0]
+        node, ip = agent["spec"]["nodeName"], agent["status"]["podIP"]
+        want = node + ".leakguard-agent"
+        user = "system:serviceaccount:%s:%s" % (NS, AGENT)
+        issued = [c for c in kjson("get", "csr")["items"]
+                  if c["spec"]["signerName"] == "leakguard.io/agent-serving"
+                  and c["spec"]["username"] == user and c.get("status", {}).get("certificate")]
+        self.assertTrue(issued, "no issued CSR of the agent")
+        csr = max(issued, key=lambda c: c["metadata"]["creationTimestamp"])
+        [cond] = [c for c in csr["status"]["conditions"] if c["type"] == "Approved"]
+        self.assertEqual(cond["reason"], "LeakGuardAgentOfThisNode")
+        self.assertEqual(csr["spec"]["extra"]["authentication.kubernetes.io/node-name"], [node])
+        ca = os.path.join(self.tmp.name, "agent-ca.crt")
+        with open(ca, "wb") as f:
+            f.write(base64.b64decode(kjson("get", "secret", "-n", NS, AGENT + "-ca")
+                                     ["data"]["ca.crt"]))
+        # What the agent serves chains to the CA and carries its node's name (as the
+        # controller checks it); another node's name fails the same check.
+        def handshake(name):
+            return subprocess.run(
+                ["openssl", "s_client", "-connect", "%s:9440" % ip, "-CAfile", ca,
+                 "-verify_return_error", "-verify_hostname", name, "-servername", name],
+                input="", capture_output=True, text=True, timeout=30)
+        ok = handshake(want)
+        self.assertEqual(ok.returncode, 0, ok.stdout[-2000:] + ok.stderr[-2000:])
+        self.assertIn("Verify return code: 0 (ok)", ok.stdout)
+        served = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName",
+                                 "-enddate"], input=ok.stdout, capture_output=True, text=True,
+                                check=True).stdout
+        self.assertIn("DNS:" + want, served)
+        self.assertNotIn("IP Address", served)
+        self.assertNotEqual(handshake("other-node.leakguard-agent").returncode, 0)
+        log("agent of %s serves %s" % (node, " ".join(served.split())))
+
+        # Hostile requests, each made with a credential of its own.
+        cfg = kjson("config", "view", "--raw", "--minify")
+        cluster = cfg["clusters"][0]["cluster"]
+
+        def create_csr(name, dns, token=None):
+            key = subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                                  "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null",
+                                  "-subj", "/CN=" + dns, "-addext", "subjectAltName=DNS:" + dns],
+                                 capture_output=True, text=True, check=True, timeout=30)
+            body = {"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                    "metadata": {"name": name},
+                    "spec": {"request": base64.b64encode(key.stdout.encode()).decode(),
+                             "signerName": "leakguard.io/agent-serving",
+                             "usages": ["digital signature", "server auth"]}}
+            path = os.path.join(self.tmp.name, name + ".json")
+            with open(path, "w") as f:
+                json.dump(body, f)
+            args = ["create", "-f", path]
+            if token:
+                kc = os.path.join(self.tmp.name, name + ".kubeconfig")
+                with open(kc, "w") as f:
+                    yaml.safe_dump({"apiVersion": "v1", "kind": "Config",
+                                    "clusters": [{"name": "c", "cluster": cluster}],
+                                    "users": [{"name": "u", "user": {"token": token}}],
+                                    "contexts": [{"name": "c", "context": {"cluster": "c",
+                                                                           "user": "u"}}],
+                                    "current-context": "c"}, f)
+                args = ["--kubeconfig", kc] + args
+            kubectl(*args)
+
+        bound = kubectl("create", "token", AGENT, "-n", NS, "--duration", "10m",
+                        "--bound-object-kind", "Pod", "--bound-object-name",
+                        agent["metadata"]["name"], "--bound-object-uid",
+                        agent["metadata"]["uid"]).stdout.strip()
+        unbound = kubectl("create", "token", AGENT, "-n", NS, "--duration",
+                          "10m").stdout.strip()
+        cases = {"lg-pkg-e2e-admin": (want, None, "not by the node agents' ServiceAccount"),
+                 "lg-pkg-e2e-unbound": (want, unbound, "not bound to a pod on a node"),
+                 "lg-pkg-e2e-other-node": ("other-node.leakguard-agent", bound,
+                                           "must name exactly " + want)}
+        for name, (dns, token, _) in cases.items():
+            create_csr(name, dns, token)
+
+        def verdicts():
+            got = {}
+            for name in cases:
+                c = kjson("get", "csr", name)
+                for cond in c.get("status", {}).get("conditions", []):
+                    got[name] = (cond["type"], cond.get("message", ""),
+                                 bool(c["status"].get("certificate")))
+            return got if len(got) == len(cases) else None
+        got = wait_for("the leader's verdicts on three hostile requests", verdicts, 60)
+        for name, (_, _, why) in cases.items():
+            kind, message, has_cert = got[name]
+            self.assertEqual(kind, "Denied", name)
+            self.assertIn(why, message, name)
+            self.assertFalse(has_cert, name)
+        m = controller_metrics(leader())
+        self.assertGreaterEqual(metric(m, "leakguard_agent_certificates_total",
+                                       'outcome="denied"') or 0, 3)
+        self.assertGreaterEqual(metric(m, "leakguard_agent_certificates_total",
+                                       'outcome="issued"') or 0, 1)
+
+    @diagnosed
     def test_2_upgrade_with_changed_values(self):
         values = os.path.join(self.tmp.name, "values-2.yaml")
         with open(values, "w") as f:
@@ -457,15 +571,15 @@ class HelmInstall(unittest.TestCase):
                             "controller": {"replicas": 1, "logLevel": "debug", "resyncSeconds": 10},
                             "agent": {"interval": "3s"},
                             "metrics": {"service": {"enabled": False}}}, f)
-        secret = kjson("get", "secret", "-n", NS, AGENT + "-tls")["data"]
+        secret = kjson("get", "secret", "-n", NS, AGENT + "-ca")["data"]
         log("helm upgrade with %s" % values)
         t0 = time.time()
         helm("upgrade", REL, CHART, "-n", NS, "-f", values, "--wait", "--timeout", "180s")
         log("upgraded in %.0fs" % (time.time() - t0))
         self.assertEqual(json.loads(helm("history", REL, "-n", NS, "-o", "json").stdout)[-1]
                          ["status"], "deployed")
-        # The agents' certificate survives upgrades (the chart looks it up).
-        self.assertEqual(kjson("get", "secret", "-n", NS, AGENT + "-tls")["data"], secret)
+        # The CA of the agents' certificates survives upgrades (the chart looks it up).
+        self.assertEqual(kjson("get", "secret", "-n", NS, AGENT + "-ca")["data"], secret)
         dep = kjson("get", "deployment", "-n", NS, CTRL)
         self.assertEqual(dep["spec"]["replicas"], 1)
         self.assertIn("--log-level=debug", dep["spec"]["template"]["spec"]["containers"][0]["args"])
@@ -528,8 +642,11 @@ def cleanup():
     for ns in (APP_NS, OUT_NS, NS):
         kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=true", timeout=240)
     for kind in ("clusterrole", "clusterrolebinding"):
-        for n in (CTRL, CTRL + "-nodes", AGENT):
+        for n in (CTRL, CTRL + "-nodes", CTRL + "-agent-certificates", AGENT):
             kubectl("delete", kind, n, "--ignore-not-found")
+    for csr in kjson("get", "csr")["items"]:
+        if csr["metadata"]["name"].startswith(("lg-pkg-e2e-", "leakguard-agent-")):
+            kubectl("delete", "csr", csr["metadata"]["name"], "--ignore-not-found")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ FORBIDDEN_VERBS = {"bind", "escalate", "impersonate", "deletecollection", "*"}
 FORBIDDEN_RESOURCES = {"secrets", "serviceaccounts/token", "pods/exec", "pods/attach",
                        "pods/portforward", "pods/proxy", "nodes/proxy", "services/proxy",
                        "clusterroles", "roles", "clusterrolebindings", "rolebindings",
-                       "certificatesigningrequests", "mutatingwebhookconfigurations",
+                       "mutatingwebhookconfigurations",
                        "validatingwebhookconfigurations", "customresourcedefinitions"}
 
 
@@ -42,13 +42,14 @@ def controller_grants(objs):
     roles = [o for o in objs if o["kind"] in ROLE_KINDS
              and o["metadata"]["labels"].get("app.kubernetes.io/name") == "leakguard-controller"
              and not o["metadata"]["name"].endswith(("-leader-election", "-agent-pods"))]
+    wide = ("-nodes", "-agent-certificates")  # cluster-wide kinds beside namespaced Roles
     nodes = set()
     for o in roles:
-        if o["metadata"]["name"].endswith("-nodes"):
+        if o["metadata"]["name"].endswith(wide):
             nodes |= grants(o["rules"])
     out = {}
     for o in roles:
-        if not o["metadata"]["name"].endswith("-nodes"):
+        if not o["metadata"]["name"].endswith(wide):
             scope = "%s/%s" % (o["kind"], o["metadata"].get("namespace", ""))
             out[scope] = grants(o["rules"]) | nodes
     return out
@@ -116,20 +117,28 @@ class Rbac(unittest.TestCase):
     def test_scoped_to_namespaces_the_grants_are_roles_there(self):
         """watchNamespaces: the controller's and the agent's namespaced rules are Roles in those
         namespaces (the same rules as the ClusterRole of a cluster-wide install, nodes aside);
-        the only cluster-wide grants left are nodes (controller) and TokenReviews (agent)."""
-        wide = {o["metadata"]["name"]: o for o in render({}) if o["kind"] == "ClusterRole"}
-        objs = render({"watchNamespaces": "{shop,billing}"})
+        the only cluster-wide grants left are nodes and the agents' certificates (controller),
+        TokenReviews and its own certificate (agent): cluster-scoped kinds."""
+        # agent.podSource=api: the agent reads pods too (as Roles here); the default reads none.
+        wide = {o["metadata"]["name"]: o for o in render({"agent.podSource": "api"})
+                if o["kind"] == "ClusterRole"}
+        objs = render({"watchNamespaces": "{shop,billing}", "agent.podSource": "api"})
         cluster = {o["metadata"]["name"]: o["rules"] for o in objs if o["kind"] == "ClusterRole"}
-        self.assertEqual(sorted(cluster), ["leakguard-agent", "leakguard-controller-nodes"])
+        self.assertEqual(sorted(cluster), ["leakguard-agent",
+                                           "leakguard-controller-agent-certificates",
+                                           "leakguard-controller-nodes"])
         self.assertEqual([r["resources"] for r in cluster["leakguard-controller-nodes"]],
                          [["nodes"]])
-        self.assertEqual([r["resources"] for r in cluster["leakguard-agent"]], [["tokenreviews"]])
+        self.assertEqual({g for r in cluster["leakguard-controller-agent-certificates"]
+                          for g in r["apiGroups"]}, {"certificates.k8s.io"})
+        self.assertEqual([r["resources"] for r in cluster["leakguard-agent"]],
+                         [["tokenreviews"], ["certificatesigningrequests"]])
         roles = {(o["metadata"]["namespace"], o["metadata"]["name"]): o["rules"]
                  for o in objs if o["kind"] == "Role"}
         ctrl_rules = [r for r in wide["leakguard-controller"]["rules"]
-                      if r["resources"] != ["nodes"]]
+                      if r["resources"] != ["nodes"] and r["apiGroups"] != ["certificates.k8s.io"]]
         agent_rules = [r for r in wide["leakguard-agent"]["rules"]
-                       if r["resources"] != ["tokenreviews"]]
+                       if r["resources"] not in (["tokenreviews"], ["certificatesigningrequests"])]
         for ns in ("shop", "billing"):
             self.assertEqual(roles[(ns, "leakguard-controller")], ctrl_rules, ns)
             self.assertEqual(roles[(ns, "leakguard-agent")], agent_rules, ns)
@@ -202,6 +211,8 @@ class Rbac(unittest.TestCase):
             cmd = [leakguard, "rbac", "-o", "json", flags[0]]
             if "--no-node-access" in args:
                 cmd.append("--no-node-access")
+            if [a for a in args if a.startswith("--agent-signer-key-file=")]:
+                cmd.append("--agent-signer")
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
             want = grants(json.loads(r.stdout))
@@ -212,6 +223,57 @@ class Rbac(unittest.TestCase):
                                  (variant, scope))
                 checked += 1
         self.assertGreaterEqual(checked, len(cases))
+
+    def test_by_default_the_agent_reads_no_pod(self):
+        """agent.podSource=kubelet (the default): the agent learns its node's pods from the
+        kubelet's log links, so no rule of it names pods, cluster-wide or in any namespace."""
+        for variant, values in VARIANTS.items():
+            if values.get("agent.podSource") == "api":
+                continue
+            for where, rule in rules_of(render(values)):
+                if "-agent" in where and "-controller" not in where:
+                    self.assertNotIn("pods", rule["resources"], "%s (%s)" % (where, variant))
+        ds = [o for o in render({}) if o["kind"] == "DaemonSet"][0]["spec"]["template"]["spec"]
+        self.assertIn("--container-log-links=/host/var/log/containers",
+                      ds["containers"][0]["args"])
+        [vol] = [v for v in ds["volumes"] if v["name"] == "host-container-logs"]
+        self.assertEqual(vol["hostPath"]["path"], "/var/log/containers")
+        [mount] = [m for m in ds["containers"][0]["volumeMounts"]
+                   if m["name"] == "host-container-logs"]
+        self.assertTrue(mount["readOnly"])
+
+    def test_certificate_requests_only_the_agents_own_signer(self):
+        """The agent may create and read CertificateSigningRequests (its own certificate); the
+        controller may approve and sign for leakguard.io/agent-serving only, never for another
+        signer (a kubelet's client certificate would be a node's identity). Shared certificates
+        (perNode false) or no agent: no CSR rights at all."""
+        for variant, values in VARIANTS.items():
+            objs = render(values)
+            per_node = any("--certificate-signer=leakguard.io/agent-serving" in a
+                           for o in objs if o["kind"] == "DaemonSet"
+                           for a in o["spec"]["template"]["spec"]["containers"][0]["args"])
+            seen = set()
+            for where, rule in rules_of(objs):
+                res = set(rule["resources"])
+                if "signers" in res:
+                    self.assertEqual(rule.get("resourceNames"), ["leakguard.io/agent-serving"],
+                                     "%s (%s): %r" % (where, variant, rule))
+                    self.assertEqual(sorted(rule["verbs"]), ["approve", "sign"])
+                    seen.add("signers")
+                if any(r.startswith("certificatesigningrequests") for r in res):
+                    self.assertTrue(per_node, "%s (%s): CSR rights without per-node certificates"
+                                    % (where, variant))
+                    if "-agent" in where and "-controller" not in where:
+                        self.assertEqual(sorted(rule["verbs"]), ["create", "get"], where)
+                        seen.add("agent")
+                    else:
+                        self.assertNotIn("create", rule["verbs"], where)
+                        seen.add("controller")
+            if per_node:
+                self.assertEqual(seen, {"signers", "agent", "controller"}, variant)
+        shared = render({"agent.tls.perNode": "false"})
+        self.assertFalse([r for _, r in rules_of(shared) if "signers" in r["resources"]
+                          or "certificatesigningrequests" in r["resources"]])
 
     def test_a_disabled_action_is_refused_by_name(self):
         leakguard = os.environ.get("LEAKGUARD_BIN")

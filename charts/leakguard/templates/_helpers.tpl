@@ -14,9 +14,21 @@ the controller and agent objects append -controller / -agent.
 {{- define "leakguard.agentName" -}}{{ include "leakguard.fullname" . }}-agent{{- end -}}
 {{- define "leakguard.agentTlsSecret" -}}{{ include "leakguard.fullname" . }}-agent-tls{{- end -}}
 
+{{- define "leakguard.agentCaSecret" -}}{{ include "leakguard.fullname" . }}-agent-ca{{- end -}}
+
 {{/* True when the controller verifies the agents with the chart's CA. */}}
 {{- define "leakguard.agentTls" -}}
 {{- if and .Values.agent.enabled .Values.agent.tls.generate }}true{{ end -}}
+{{- end -}}
+
+{{/* True when each agent gets a certificate of its own, signed by the controller. */}}
+{{- define "leakguard.agentTlsPerNode" -}}
+{{- if and (include "leakguard.agentTls" .) .Values.agent.tls.perNode }}true{{ end -}}
+{{- end -}}
+
+{{/* True when the agents share one certificate the chart generates. */}}
+{{- define "leakguard.agentTlsShared" -}}
+{{- if and (include "leakguard.agentTls" .) (not .Values.agent.tls.perNode) }}true{{ end -}}
 {{- end -}}
 
 {{/* The image of both components. */}}

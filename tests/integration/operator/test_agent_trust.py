@@ -80,8 +80,8 @@ class AgentNodeBinding(unittest.TestCase):
 
     def test_an_agent_is_not_believed_about_pods_of_another_node(self):
         ns = self.NS
-        # The agent pod as the API server shows it: on another node, running at the agent's
-        # address. Nothing will run it (no kubelet for that node); the pod garbage collector
+        # The agent pod as the API server shows it: on another node, running and Ready at the
+        # agent's address. Nothing will run it (no kubelet for that node); the pod garbage collector
         # deletes it some 40 s after it sees the node missing, which this test does not wait for.
         apply({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": "agent-elsewhere", "namespace": ns,
@@ -91,7 +91,8 @@ class AgentNodeBinding(unittest.TestCase):
                                         "imagePullPolicy": "Never"}]}})
         kubectl("patch", "pod", "agent-elsewhere", "-n", ns, "--subresource=status",
                 "--type=merge", "-p", json.dumps({"status": {
-                    "phase": "Running", "podIP": NODE_IP, "podIPs": [{"ip": NODE_IP}]}}))
+                    "phase": "Running", "podIP": NODE_IP, "podIPs": [{"ip": NODE_IP}],
+                    "conditions": [{"type": "Ready", "status": "True"}]}}))
         self.__class__.op = op = Operator(
             HEALTH_PORT, "--no-leader-elect", "--no-node-access", "--agent-namespace", ns,
             "--agent-port", str(AGENT_PORT), "--agent-token-file", self.token_file,

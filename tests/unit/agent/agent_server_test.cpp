@@ -11,6 +11,8 @@
 #include <chrono>
 #include <thread>
 
+#include "controllers/agent/certificate_authority.h"
+#include "controllers/agent/certificate_request.h"
 #include "controllers/sources/agent_client.h"
 #include "tests/unit/agent/cgroup_fixture.h"
 
@@ -124,6 +126,56 @@ TEST_F(AgentServerTest, TheClientVerifiesTheAgentWhenGivenACa) {
   // Without a CA nothing is verified (encryption only).
   EXPECT_TRUE(client("someone-else", false)->get("127.0.0.1", server->port(), "/open", "").ok());
   EXPECT_FALSE(sources::AgentClient::create({.caFile = dir_.file("missing.crt")}).ok());
+}
+
+// Per-node certificates (certificate_request.h): the agent starts on a self-signed certificate,
+// then serves the one the CA issued for its node; the controller checks the node's name.
+TEST_F(AgentServerTest, ServesARotatedCertificateThatTheClientChecksForTheNode) {
+  auto ca = CertificateAuthority::fromPem(cert_.certPem, cert_.keyPem);
+  ASSERT_TRUE(ca.ok()) << ca.error().message;
+  auto temporary = generateSelfSignedCertificate({"leakguard-agent"}, {"127.0.0.1"});
+  ASSERT_TRUE(temporary.ok());
+  AgentServerOptions opts;
+  opts.bindAddress = "127.0.0.1:0";
+  opts.certificate = *temporary;
+  AgentServer server(opts);
+  server.route("/open", [](const HttpRequest&) { return HttpResponse{}; });
+  ASSERT_TRUE(server.start().ok());
+  auto c = client("{node}.leakguard-agent");
+  // Not from the CA yet.
+  EXPECT_FALSE(c->get("127.0.0.1", server.port(), "/open", "", "node-1").ok());
+
+  auto issue = [&](const std::string& node) {
+    auto req = makeCertificateRequest(agentCertificateName(node));
+    EXPECT_TRUE(req.ok());
+    auto pem = ca->sign(req->requestPem, agentCertificateName(node),
+                        std::chrono::system_clock::now(), std::chrono::hours(1));
+    EXPECT_TRUE(pem.ok()) << pem.error().message;
+    return ServingCertificate{*pem, req->keyPem};
+  };
+  ASSERT_TRUE(server.setCertificate(issue("node-1")).ok());
+  auto body = c->get("127.0.0.1", server.port(), "/open", "", "node-1");
+  EXPECT_TRUE(body.ok()) << body.error().message;
+  // The same agent asked as the agent of another node: refused.
+  auto other = c->get("127.0.0.1", server.port(), "/open", "", "node-2");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, 0);
+  auto noNode = c->get("127.0.0.1", server.port(), "/open", "");
+  ASSERT_FALSE(noNode.ok());
+  EXPECT_NE(noNode.error().message.find("no node name"), std::string::npos);
+  // Rotated: a new key and certificate for new connections.
+  ASSERT_TRUE(server.setCertificate(issue("node-1")).ok());
+  auto fresh = client("{node}.leakguard-agent");
+  EXPECT_TRUE(fresh->get("127.0.0.1", server.port(), "/open", "", "node-1").ok());
+  // A key that is not the certificate's is refused, and the served one stays.
+  auto mismatched = issue("node-1");
+  mismatched.keyPem = temporary->keyPem;
+  auto bad = server.setCertificate(mismatched);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(client("{node}.leakguard-agent")
+                  ->get("127.0.0.1", server.port(), "/open", "", "node-1")
+                  .ok());
+  server.stop();
 }
 
 TEST_F(AgentServerTest, OversizedRequestsAre413) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "controllers/sources/agent_client.h"
@@ -271,6 +273,47 @@ TEST_F(NodeAgentTest, FollowsItsNodesPodsThroughTheApiAndServesThem) {
   server.stop();
   agent.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+// Pods from the kubelet's log links (kubelet_pod_lister.h): no pod read from the API at all.
+TEST_F(NodeAgentTest, FollowsItsNodesPodsThroughTheKubeletsLogLinks) {
+  const std::string links = dir.file("containers");
+  std::filesystem::create_directories(links);
+  auto link = [&](const std::string& pod, const std::string& ns, const std::string& uid, char id,
+                  int restart) {
+    std::filesystem::create_symlink(
+        "/var/log/pods/" + ns + "_" + pod + "_" + uid + "/app/" + std::to_string(restart) + ".log",
+        links + "/" + pod + "_" + ns + "_app-" + cid(id) + ".log");
+  };
+  link("guaranteed", "shop", kG, 'a', 0);
+  link("burstable", "shop", kB, '9', 0);  // the instance before a restart
+  link("burstable", "shop", kB, 'b', 1);
+  link("besteffort", "other", kE, 'e', 0);  // not a sampled namespace
+  auto o = options();
+  o.containerLogLinks = links;
+  o.namespaces = {"shop"};
+  NodeAgent agent(api, SystemClock::instance(), o);
+  ASSERT_TRUE(agent.init().ok());
+  agent.start();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (agent.ring().size() < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  agent.stop();
+  const auto samples = drain(agent);
+  ASSERT_GE(samples.size(), 4u);
+  std::set<std::string> seen;
+  for (const auto& s : samples) {
+    seen.insert(s.id->pod);
+    EXPECT_EQ(s.id->ns, "shop");
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"guaranteed", "burstable"}));
+  const AgentSample* b = byPod(samples, "burstable");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->id->containerId, cid('b'));  // the newest instance, no runtime scheme
+  EXPECT_EQ(b->id->podUid, kB);
+  EXPECT_EQ(*b->data.memory.anon, 20u << 20);
+  EXPECT_TRUE(agent.healthy());
+  EXPECT_EQ(api.calls().size(), 0u) << "the agent read the API";
 }
 
 TEST_F(NodeAgentTest, NoCgroupHierarchyIsAnInitError) {

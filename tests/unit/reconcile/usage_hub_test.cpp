@@ -83,6 +83,24 @@ TEST(UsageHub, ANewContainerIdStartsAfreshAndCountsARestart) {
   EXPECT_EQ(v->containerId, "containerd://b");
 }
 
+// An agent that lists pods from the kubelet's log links reports bare ids; metrics-server the
+// API's "containerd://<id>". The same instance either way: no restart, the finding stays.
+TEST(UsageHub, AContainerIdWithOrWithoutItsRuntimeSchemeIsTheSameInstance) {
+  EXPECT_FALSE(differentContainer("containerd://a", "a"));
+  EXPECT_FALSE(differentContainer("a", "cri-o://a"));
+  EXPECT_FALSE(differentContainer("", "containerd://a"));
+  EXPECT_TRUE(differentContainer("containerd://a", "b"));
+  UsageHub hub;
+  auto f = feedLeak(hub);
+  ASSERT_TRUE(f.has_value());
+  hub.ingest(sample(f->time + 15, 2e8 + 1e7, Source::kAgent, "a"));
+  auto v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  EXPECT_TRUE(v->restartTimes.empty());
+  hub.ingest(sample(f->time + 30, 2e8, Source::kAgent, "b"));
+  v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  EXPECT_EQ(v->restartTimes.size(), 1u);
+}
+
 TEST(UsageHub, UncoveredPodsAreNotTracked) {
   UsageHub hub({.optionsFor = [](const UsageSample& s) {
     return s.pod == "covered" ? detect::LeakDetector::defaultOptions() : nullptr;

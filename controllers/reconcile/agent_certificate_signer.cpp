@@ -1,0 +1,188 @@
+#include "controllers/reconcile/agent_certificate_signer.h"
+
+#include <algorithm>
+#include <set>
+
+#include "controllers/agent/certificate_request.h"
+#include "operator/kube/base64.h"
+#include "operator/kube/rfc3339.h"
+#include "operator/util/logger.h"
+
+namespace lg::reconcile {
+namespace {
+
+constexpr const char* kNodeNameExtra = "authentication.kubernetes.io/node-name";
+
+const nlohmann::json* field(const nlohmann::json& j, const char* name) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(name);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string str(const nlohmann::json* j) {
+  return j && j->is_string() ? j->get<std::string>() : std::string();
+}
+
+std::vector<std::string> strings(const nlohmann::json* j) {
+  std::vector<std::string> out;
+  if (!j || !j->is_array()) return out;
+  for (const auto& v : *j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+kube::ResourceRef csrRef(const std::string& name, const std::string& subresource = "") {
+  return {.group = "certificates.k8s.io",
+          .version = "v1",
+          .resource = "certificatesigningrequests",
+          .name = name,
+          .subresource = subresource};
+}
+
+CsrVerdict deny(std::string reason) {
+  return {.kind = CsrVerdict::Kind::kDeny, .reason = std::move(reason)};
+}
+
+}  // namespace
+
+std::optional<CsrObject> projectCsr(const nlohmann::json& csr) {
+  CsrObject c;
+  c.name = str(field(field(csr, "metadata") ? *field(csr, "metadata") : nlohmann::json(), "name"));
+  if (c.name.empty()) return std::nullopt;
+  static const nlohmann::json kNone;
+  const nlohmann::json* spec = field(csr, "spec");
+  const nlohmann::json& s = spec ? *spec : kNone;
+  c.signerName = str(field(s, "signerName"));
+  c.username = str(field(s, "username"));
+  c.usages = strings(field(s, "usages"));
+  if (const auto* extra = field(s, "extra"); extra && extra->is_object())
+    for (const auto& [k, v] : extra->items())
+      c.extra[k] = strings(&v);
+  if (auto decoded = kube::base64Decode(str(field(s, "request")))) c.requestPem = *decoded;
+  if (const auto* e = field(s, "expirationSeconds"); e && e->is_number_integer())
+    c.expirationSeconds = e->get<std::int64_t>();
+  const nlohmann::json* status = field(csr, "status");
+  const nlohmann::json& st = status ? *status : kNone;
+  c.issued = !str(field(st, "certificate")).empty();
+  if (const auto* conds = field(st, "conditions"); conds && conds->is_array()) {
+    for (const auto& cond : *conds) {
+      if (str(field(cond, "status")) == "False") continue;
+      const std::string type = str(field(cond, "type"));
+      if (type == "Approved") c.approved = true;
+      if (type == "Denied" || type == "Failed") c.denied = true;
+    }
+  }
+  return c;
+}
+
+CsrVerdict AgentCertificateSigner::review(const CsrObject& csr, const AgentCertificateRules& r) {
+  if (csr.signerName != agent::kAgentServingSigner || csr.denied || csr.issued) return {};
+  if (csr.username != r.agentUser)
+    return deny("requested by " + (csr.username.empty() ? "nobody" : csr.username) +
+                ", not by the node agents' ServiceAccount " + r.agentUser);
+  auto node = csr.extra.find(kNodeNameExtra);
+  if (node == csr.extra.end() || node->second.size() != 1 || node->second[0].empty())
+    return deny(std::string("the requester's token is not bound to a pod on a node (no ") +
+                kNodeNameExtra + ")");
+  const std::string& nodeName = node->second[0];
+  const std::string want = agent::agentCertificateName(nodeName);
+  if (csr.requestPem.empty()) return deny("spec.request is not a base64 PEM certificate request");
+  auto names = agent::inspectCertificateRequest(csr.requestPem);
+  if (!names) return deny("spec.request: " + names.error().message);
+  if (names->dnsNames != std::vector<std::string>{want})
+    return deny("the request must name exactly " + want + " (the requester's node " + nodeName +
+                ")");
+  if (!names->commonName.empty() && names->commonName != want)
+    return deny("the request's common name must be " + want);
+  if (!names->otherNames.empty())
+    return deny("the request names an " + names->otherNames.front() + "; only " + want +
+                " is signed");
+  if (names->extensionsOtherThanNames)
+    return deny("the request carries extensions other than subjectAltName");
+  static const std::set<std::string> kAllowed = {"digital signature", "key encipherment",
+                                                 "server auth"};
+  for (const auto& u : csr.usages)
+    if (!kAllowed.count(u)) return deny("usage \"" + u + "\" is not granted to node agents");
+  if (std::find(csr.usages.begin(), csr.usages.end(), "server auth") == csr.usages.end())
+    return deny("usage \"server auth\" is missing");
+  auto lifetime = r.maxLifetime;
+  if (csr.expirationSeconds && *csr.expirationSeconds > 0)
+    lifetime = std::min(lifetime, std::chrono::seconds(*csr.expirationSeconds));
+  return {.kind = CsrVerdict::Kind::kApprove, .node = nodeName, .lifetime = lifetime};
+}
+
+Result<nlohmann::json> AgentCertificateSigner::addCondition(const std::string& name,
+                                                            const std::string& type,
+                                                            const std::string& reason,
+                                                            const std::string& message) {
+  kube::WriteOptions o;
+  o.timeout = d_.timeout;
+  auto obj = d_.api->get(csrRef(name));
+  if (!obj) return obj.error();
+  auto& status = (*obj)["status"];
+  if (!status.is_object()) status = nlohmann::json::object();
+  auto& conds = status["conditions"];
+  if (!conds.is_array()) conds = nlohmann::json::array();
+  const std::string now = kube::formatRfc3339(d_.clock->now());
+  conds.push_back({{"type", type},
+                   {"status", "True"},
+                   {"reason", reason},
+                   {"message", message},
+                   {"lastUpdateTime", now},
+                   {"lastTransitionTime", now}});
+  return d_.api->replace(csrRef(name, "approval"), *obj, o);
+}
+
+runtime::ReconcileResult AgentCertificateSigner::reconcile(const std::string& key) {
+  auto csr = d_.csrs->get(key);
+  if (!csr) return runtime::ReconcileResult::done();
+  const CsrVerdict v = review(*csr, d_.rules);
+  if (v.kind == CsrVerdict::Kind::kNothing) return runtime::ReconcileResult::done();
+  if (v.kind == CsrVerdict::Kind::kDeny) {
+    LG_LOG(warn, "agent certificate request denied",
+           {{"csr", key}, {"username", csr->username}, {"reason", v.reason}});
+    auto st = addCondition(key, "Denied", "NotALeakGuardAgentOfThisNode", v.reason);
+    if (!st)
+      return st.error().code == 404 ? runtime::ReconcileResult::done()
+                                    : runtime::ReconcileResult::retry(st.error());
+    count("denied");
+    return runtime::ReconcileResult::done();
+  }
+  nlohmann::json obj;
+  if (!csr->approved) {
+    auto approved = addCondition(key, "Approved", "LeakGuardAgentOfThisNode",
+                                 "requested by the node agent of " + v.node);
+    if (!approved)
+      return approved.error().code == 404 ? runtime::ReconcileResult::done()
+                                          : runtime::ReconcileResult::retry(approved.error());
+    obj = std::move(*approved);
+  } else {
+    auto got = d_.api->get(csrRef(key));
+    if (!got)
+      return got.error().code == 404 ? runtime::ReconcileResult::done()
+                                     : runtime::ReconcileResult::retry(got.error());
+    obj = std::move(*got);
+  }
+  auto cert = d_.ca->sign(csr->requestPem, agent::agentCertificateName(v.node), d_.clock->now(),
+                          v.lifetime);
+  if (!cert) {
+    LG_LOG(error, "cannot sign an agent certificate",
+           {{"csr", key}, {"node", v.node}, {"error", cert.error().message}});
+    count("failed");
+    return runtime::ReconcileResult::terminal(cert.error());
+  }
+  if (!obj["status"].is_object()) obj["status"] = nlohmann::json::object();
+  obj["status"]["certificate"] = kube::base64Encode(*cert);
+  kube::WriteOptions o;
+  o.timeout = d_.timeout;
+  auto written = d_.api->replace(csrRef(key, "status"), obj, o);
+  if (!written)
+    return written.error().code == 404 ? runtime::ReconcileResult::done()
+                                       : runtime::ReconcileResult::retry(written.error());
+  LG_LOG(info, "agent certificate issued",
+         {{"csr", key}, {"node", v.node}, {"lifetimeSeconds", v.lifetime.count()}});
+  count("issued");
+  return runtime::ReconcileResult::done();
+}
+
+}  // namespace lg::reconcile
