@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "controllers/agent/kubelet_pod_lister.h"
 #include "controllers/agent/node_agent.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/unit/agent/cgroup_fixture.h"
@@ -129,6 +131,35 @@ void BM_SamplesPage(benchmark::State& state) {
   state.counters["page_bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_SamplesPage)->Unit(benchmark::kMillisecond);
+
+// Listing the node's pods from the kubelet's log links (agent.podSource=kubelet): reading the
+// directory of `range(0)` links (110 pods, the kubelet's default maximum, of 1 to 3
+// containers, some with their previous instance) and grouping them into pods, every pass.
+void BM_PodsFromLogLinks(benchmark::State& state) {
+  TempDir dir;
+  const std::string links = dir.file("containers");
+  std::filesystem::create_directories(links);
+  const int n = static_cast<int>(state.range(0));
+  for (int i = 0; i < n; ++i) {
+    char uid[40];
+    std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012x", i / 3, i);
+    char id[65];
+    std::snprintf(id, sizeof id, "%064x", i);
+    const std::string pod = "web-" + std::to_string(i / 3);
+    const std::string c = "c" + std::to_string(i % 3);
+    std::filesystem::create_symlink("/var/log/pods/shop_" + pod + "_" + uid + "/" + c + "/0.log",
+                                    links + "/" + pod + "_shop_" + c + "-" + id + ".log");
+  }
+  std::size_t pods = 0;
+  for (auto _ : state) {
+    auto list = lg::agent::podsFromLogLinks(lg::agent::readContainerLogLinks(links), {});
+    pods = list.size();
+    benchmark::DoNotOptimize(list.data());
+  }
+  state.counters["links"] = n;
+  state.counters["pods"] = static_cast<double>(pods);
+}
+BENCHMARK(BM_PodsFromLogLinks)->Arg(330)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_api_client.h"
 #include "operator/runtime/health_server.h"
+#include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
 #include "operator/util/logger.h"
 
@@ -124,6 +125,8 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot start the node agent", {{"error", st.error().message}});
     return 1;
   }
+  runtime::registerProcessMetrics(nodeAgent.metrics());
+  runtime::registerBuildInfo(nodeAgent.metrics(), versionNumber(), gitRevision());
   agent::TokenAuthenticator auth(
       **api, clock,
       {.allowedUsers = allowed, .audiences = audiences, .metrics = &nodeAgent.metrics()});

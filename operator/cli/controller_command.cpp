@@ -32,6 +32,7 @@
 #include "operator/runtime/leader_elector.h"
 #include "operator/runtime/manager.h"
 #include "operator/runtime/pod_projection.h"
+#include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
 #include "operator/util/logger.h"
 
@@ -84,6 +85,8 @@ int runController(const ControllerFlags& flags) {
   }
   runtime::Manager mgr(**api, clock, std::move(mopts));
   auto& metrics = mgr.metrics();
+  runtime::registerProcessMetrics(metrics);
+  runtime::registerBuildInfo(metrics, versionNumber(), gitRevision());
   auto& trackedSeries =
       metrics.gauge("leakguard_tracked_series", "Container series followed by the detectors");
   auto& findingsTotal =

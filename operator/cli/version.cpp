@@ -6,4 +6,12 @@ const char* versionString() {
   return LEAKGUARD_VERSION " (" LEAKGUARD_GIT ")";
 }
 
+const char* versionNumber() {
+  return LEAKGUARD_VERSION;
+}
+
+const char* gitRevision() {
+  return LEAKGUARD_GIT;
+}
+
 }  // namespace lg::cli

@@ -165,7 +165,7 @@ void MetricFamilyBase::checkArity(std::size_t n) const {
 template <class F, class... Args>
 F& MetricsRegistry::getOrAdd(const std::string& name, const std::vector<std::string>& labelNames,
                              Args&&... args) {
-  if (!isValidMetricName(name) || !name.starts_with("leakguard_"))
+  if (!isValidMetricName(name) || !(name.starts_with("leakguard_") || name.starts_with("process_")))
     throw std::invalid_argument("invalid metric name (want leakguard_[a-z0-9_]+): " + name);
   if (name == kOverflowMetric)
     throw std::invalid_argument("metric " + name + " is the registry's own");
@@ -212,7 +212,19 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
                                    std::make_shared<const std::vector<double>>(std::move(sorted)));
 }
 
+void MetricsRegistry::addCollector(std::function<void()> collect) {
+  std::lock_guard g(mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string MetricsRegistry::render() const {
+  std::vector<std::function<void()>> collectors;
+  {
+    std::lock_guard g(mu_);
+    collectors = collectors_;
+  }
+  for (const auto& c : collectors)
+    c();
   std::string out;
   std::lock_guard g(mu_);
   // The overflow counts, in the family of their own that sorts among the others.

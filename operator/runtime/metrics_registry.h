@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -187,7 +188,8 @@ class MetricsRegistry {
   static constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
   static constexpr std::size_t kDefaultMaxSeries = 512;
 
-  // Registers (or returns the already registered) family. Names must start with "leakguard_".
+  // Registers (or returns the already registered) family. Names start with "leakguard_", or
+  // "process_" for the standard process series (process_metrics.h).
   CounterFamily& counter(const std::string& name, const std::string& help,
                          const std::vector<std::string>& labelNames = {},
                          std::size_t maxSeries = kDefaultMaxSeries);
@@ -199,8 +201,12 @@ class MetricsRegistry {
                              const std::vector<double>& buckets = defaultDurationBuckets(),
                              std::size_t maxSeries = kDefaultMaxSeries);
 
-  // The text exposition of every family, sorted by name. Once some family has sent updates to
-  // its overflow series, leakguard_metric_series_overflow_total{metric} counts them.
+  // Runs before every render(), e.g. to refresh gauges read from /proc. Thread-safe.
+  void addCollector(std::function<void()> collect);
+
+  // The text exposition of every family, sorted by name (after running the collectors). Once some
+  // family has sent updates to its overflow series, leakguard_metric_series_overflow_total{metric}
+  // counts them.
   std::string render() const;
   static constexpr std::string_view kOverflowMetric = "leakguard_metric_series_overflow_total";
 
@@ -210,6 +216,7 @@ class MetricsRegistry {
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<MetricFamilyBase>> families_;
+  std::vector<std::function<void()>> collectors_;
 };
 
 // Helpers shared with tests: Prometheus number formatting and label value escaping.
