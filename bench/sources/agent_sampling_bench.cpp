@@ -142,7 +142,7 @@ void BM_PodsFromLogLinks(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   for (int i = 0; i < n; ++i) {
     char uid[40];
-    std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012x", i / 3, i);
+    std::snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012x", i / 3, i / 3);
     char id[65];
     std::snprintf(id, sizeof id, "%064x", i);
     const std::string pod = "web-" + std::to_string(i / 3);
