@@ -18,6 +18,7 @@
 #include "operator/cli/version.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_api_client.h"
+#include "operator/runtime/api_request_metrics.h"
 #include "operator/runtime/health_server.h"
 #include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
@@ -89,7 +90,8 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
     return 1;
   }
-  auto api = kube::HttpApiClient::create(std::move(*config));
+  runtime::ApiRequestMetrics apiMetrics;  // counts once the registry exists
+  auto api = kube::HttpApiClient::create(std::move(*config), {.observe = apiMetrics.observer()});
   if (!api) {
     LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
     return 1;
@@ -126,6 +128,7 @@ int runAgent(const AgentFlags& flags) {
     return 1;
   }
   runtime::registerProcessMetrics(nodeAgent.metrics());
+  apiMetrics.attach(nodeAgent.metrics());
   runtime::registerBuildInfo(nodeAgent.metrics(), versionNumber(), gitRevision());
   agent::TokenAuthenticator auth(
       **api, clock,

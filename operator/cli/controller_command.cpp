@@ -28,6 +28,7 @@
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/events.h"
 #include "operator/kube/http_api_client.h"
+#include "operator/runtime/api_request_metrics.h"
 #include "operator/runtime/event_handler.h"
 #include "operator/runtime/leader_elector.h"
 #include "operator/runtime/manager.h"
@@ -63,7 +64,8 @@ int runController(const ControllerFlags& flags) {
     LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
     return 1;
   }
-  auto api = kube::HttpApiClient::create(std::move(*config));
+  runtime::ApiRequestMetrics apiMetrics;  // counts once the registry exists
+  auto api = kube::HttpApiClient::create(std::move(*config), {.observe = apiMetrics.observer()});
   if (!api) {
     LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
     return 1;
@@ -86,6 +88,7 @@ int runController(const ControllerFlags& flags) {
   runtime::Manager mgr(**api, clock, std::move(mopts));
   auto& metrics = mgr.metrics();
   runtime::registerProcessMetrics(metrics);
+  apiMetrics.attach(metrics);
   runtime::registerBuildInfo(metrics, versionNumber(), gitRevision());
   auto& trackedSeries =
       metrics.gauge("leakguard_tracked_series", "Container series followed by the detectors");

@@ -83,7 +83,13 @@ struct HttpApiClient::Call {
   bool stream = false;  // a watch: stop after the header of a 200
   std::optional<std::chrono::milliseconds> timeout;
 
+  std::string resource;  // "pods", "pods/eviction"; "" for a raw path
+
   Call(Verb v, std::string p) : verb(v), path(std::move(p)) {}
+  Call(Verb v, const ResourceRef& ref)
+      : verb(v),
+        path(ref.path()),
+        resource(ref.subresource.empty() ? ref.resource : ref.resource + "/" + ref.subresource) {}
   std::string what() const { return std::string(httpMethod(verb)) + " " + path; }
 };
 
@@ -316,8 +322,16 @@ Result<HttpApiClient::Response> HttpApiClient::execute(const Call& call) {
     if (clock_.steadyNow() >= deadline) {
       return makeError(call.what() + ": deadline exceeded (" + lastFailure + ")", 0);
     }
+    const SteadyTime started = clock_.steadyNow();
     Attempt a = attempt(call, deadline, forceNew);
     forceNew = false;
+    if (options_.observe) {
+      options_.observe(
+          {.verb = verbName(call.verb),
+           .resource = call.resource,
+           .code = a.response ? a.response->status : 0,
+           .seconds = std::chrono::duration<double>(clock_.steadyNow() - started).count()});
+    }
     if (a.fatal) {
       LG_LOG(warn, "kube request failed", {{"request", call.what()}, {"error", a.failure}});
       return makeError(call.what() + ": " + a.failure, a.fatalCode);
@@ -395,7 +409,7 @@ Result<nlohmann::json> HttpApiClient::executeJson(const Call& call) {
 }
 
 Result<nlohmann::json> HttpApiClient::get(const ResourceRef& ref) {
-  return executeJson(Call(Verb::kGet, ref.path()));
+  return executeJson(Call(Verb::kGet, ref));
 }
 
 Result<nlohmann::json> HttpApiClient::getPath(std::string_view path,
@@ -412,7 +426,7 @@ Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& 
   if (opts.limit > 0) p.emplace_back("limit", std::to_string(opts.limit));
   if (!opts.continueToken.empty()) p.emplace_back("continue", opts.continueToken);
   if (!opts.resourceVersion.empty()) p.emplace_back("resourceVersion", opts.resourceVersion);
-  Call call(Verb::kList, ref.path());
+  Call call(Verb::kList, ref);
   call.query = buildQuery(p);
   call.timeout = opts.timeout;
   auto doc = executeJson(call);
@@ -439,7 +453,7 @@ Result<std::unique_ptr<WatchStream>> HttpApiClient::watch(const ResourceRef& ref
     p.emplace_back("timeoutSeconds", std::to_string(opts.timeoutSeconds));
   }
   if (opts.allowBookmarks) p.emplace_back("allowWatchBookmarks", "true");
-  Call call(Verb::kWatch, ref.path());
+  Call call(Verb::kWatch, ref);
   call.query = buildQuery(p);
   call.stream = true;
   auto r = execute(call);
@@ -456,7 +470,7 @@ Result<std::unique_ptr<WatchStream>> HttpApiClient::watch(const ResourceRef& ref
 
 Result<nlohmann::json> HttpApiClient::create(const ResourceRef& ref, const nlohmann::json& body,
                                              const WriteOptions& opts) {
-  Call call(Verb::kCreate, ref.path());
+  Call call(Verb::kCreate, ref);
   call.query = buildQuery(writeParams(opts));
   call.body = dumpJson(body);
   call.contentType = "application/json";
@@ -467,7 +481,7 @@ Result<nlohmann::json> HttpApiClient::create(const ResourceRef& ref, const nlohm
 
 Result<nlohmann::json> HttpApiClient::replace(const ResourceRef& ref, const nlohmann::json& body,
                                               const WriteOptions& opts) {
-  Call call(Verb::kReplace, ref.path());
+  Call call(Verb::kReplace, ref);
   call.query = buildQuery(writeParams(opts));
   call.body = dumpJson(body);
   call.contentType = "application/json";
@@ -480,7 +494,7 @@ Result<nlohmann::json> HttpApiClient::patch(const ResourceRef& ref, PatchType ty
   Params p = writeParams(opts);
   // force is meaningful (and allowed by the server) only for apply.
   if (type == PatchType::kApply && opts.force) p.emplace_back("force", "true");
-  Call call(Verb::kPatch, ref.path());
+  Call call(Verb::kPatch, ref);
   call.query = buildQuery(p);
   call.body = dumpJson(body);
   call.contentType = contentType(type);
@@ -495,7 +509,7 @@ Status HttpApiClient::remove(const ResourceRef& ref, const DeleteOptions& opts) 
   if (!opts.preconditionResourceVersion.empty()) {
     body["preconditions"] = {{"resourceVersion", opts.preconditionResourceVersion}};
   }
-  Call call(Verb::kDelete, ref.path());
+  Call call(Verb::kDelete, ref);
   if (body.size() > 2) {  // more than kind and apiVersion: send the options
     call.body = dumpJson(body);
     call.contentType = "application/json";

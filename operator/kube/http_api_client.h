@@ -38,6 +38,15 @@
 
 namespace lg::kube {
 
+// One attempt of a request, for metrics: the Kubernetes verb, the resource ("pods",
+// "pods/eviction"; "" for a raw path), the HTTP status (0: no response) and how long it took.
+struct ApiRequestRecord {
+  const char* verb = "";
+  std::string_view resource;
+  int code = 0;
+  double seconds = 0;
+};
+
 struct HttpApiClientOptions {
   std::chrono::milliseconds timeout{30000};  // per call, unless the call sets its own
   std::string userAgent;                     // "" for "leakguard/<version>"
@@ -53,6 +62,8 @@ struct HttpApiClientOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   // Uniform in [0, 1), for backoff jitter; must be thread-safe. Default: a per-thread PRNG.
   std::function<double()> random;
+  // Sees every attempt (retries each count), e.g. leakguard_api_requests_total. Thread-safe.
+  std::function<void(const ApiRequestRecord&)> observe;
 };
 
 class HttpApiClient final : public ApiClient {

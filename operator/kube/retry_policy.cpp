@@ -9,6 +9,26 @@ bool isIdempotent(Verb verb) {
   return verb != Verb::kCreate && verb != Verb::kPatch;
 }
 
+const char* verbName(Verb verb) {
+  switch (verb) {
+    case Verb::kGet:
+      return "get";
+    case Verb::kList:
+      return "list";
+    case Verb::kWatch:
+      return "watch";
+    case Verb::kCreate:
+      return "create";
+    case Verb::kReplace:
+      return "update";
+    case Verb::kPatch:
+      return "patch";
+    case Verb::kDelete:
+      return "delete";
+  }
+  return "unknown";
+}
+
 const char* httpMethod(Verb verb) {
   switch (verb) {
     case Verb::kGet:

@@ -24,6 +24,8 @@ enum class Verb { kGet, kList, kWatch, kCreate, kReplace, kPatch, kDelete };
 bool isIdempotent(Verb verb);
 // "GET", "POST", "PUT", "PATCH", "DELETE".
 const char* httpMethod(Verb verb);
+// The Kubernetes verb: "get", "list", "watch", "create", "update", "patch", "delete".
+const char* verbName(Verb verb);
 
 struct RetryOptions {
   int maxAttempts = 8;  // including the first

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "operator/kube/eviction.h"
 #include "tests/fakes/fake_clock.h"
@@ -233,6 +234,36 @@ TEST_F(HttpApiClientTest, TooManyRequestsWithRetryAfterThenSuccess) {
   EXPECT_EQ(sleeps.get(), (std::vector<milliseconds>{2000ms}));
   EXPECT_EQ(server.requests().size(), 2u);
   EXPECT_EQ(api->stats().retries, 1u);
+}
+
+// Every attempt is seen, retries included, with its verb, resource and status
+// (leakguard_api_requests_total; operator/runtime/api_request_metrics.h).
+TEST_F(HttpApiClientTest, EveryAttemptIsObservedForMetrics) {
+  Server server([](Server::Exchange& ex) {
+    if (ex.request.connection == 1 && ex.connectionRequestNumber == 1) {
+      ex.respondStatus(429, "TooManyRequests", "slow down", {{"Retry-After", "1"}});
+    } else {
+      ex.respond(200, R"({"ok":true})");
+    }
+  });
+  std::mutex mu;
+  std::vector<std::tuple<std::string, std::string, int>> seen;
+  auto o = options();
+  o.observe = [&](const ApiRequestRecord& r) {
+    std::lock_guard g(mu);
+    seen.emplace_back(r.verb, std::string(r.resource), r.code);
+    EXPECT_GE(r.seconds, 0);
+  };
+  auto api = client(server, o);
+  ASSERT_TRUE(api->get(named(kConfigMaps, "cm")).ok());
+  kube::ResourceRef evict = named(kConfigMaps, "cm");
+  evict.subresource = "status";
+  ASSERT_TRUE(api->replace(evict, {{"metadata", {{"name", "cm"}}}}).ok());
+  std::lock_guard g(mu);
+  EXPECT_EQ(seen, (std::vector<std::tuple<std::string, std::string, int>>{
+                      {"get", "configmaps", 429},
+                      {"get", "configmaps", 200},
+                      {"update", "configmaps/status", 200}}));
 }
 
 TEST_F(HttpApiClientTest, ServiceUnavailableIsRetriedWithBackoffUntilTheDeadline) {
