@@ -87,12 +87,10 @@ Result<std::string> CertificateAuthority::sign(std::string_view requestPem,
   if (dnsName.empty() || dnsName.find_first_of(",: ") != std::string::npos)
     return makeError("bad DNS name to sign: \"" + dnsName + "\"");
   if (lifetime.count() <= 0) return makeError("a certificate's lifetime must be positive");
-  auto bio = ossl::readBio(requestPem);
-  ossl::ReqPtr req(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!req) return makeError(ossl::error("no PEM certificate request"));
+  std::string why;
+  ossl::ReqPtr req = ossl::readVerifiedRequest(requestPem, &why);
+  if (!req) return makeError(why);
   EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (!pub || X509_REQ_verify(req.get(), pub) != 1)
-    return makeError(ossl::error("the request's signature does not verify"));
 
   X509* issuer = keys_->cert.get();
   ossl::X509Ptr cert(X509_new());

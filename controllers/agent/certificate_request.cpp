@@ -1,8 +1,38 @@
 #include "controllers/agent/certificate_request.h"
 
 #include "controllers/agent/openssl_handles.h"
+#include "operator/kube/base64.h"
 
 namespace lg::agent {
+namespace {
+
+const nlohmann::json* field(const nlohmann::json& j, const char* name) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(name);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string str(const nlohmann::json* j) {
+  return j && j->is_string() ? j->get<std::string>() : std::string();
+}
+
+std::vector<std::string> strings(const nlohmann::json* j) {
+  std::vector<std::string> out;
+  if (!j || !j->is_array()) return out;
+  for (const auto& v : *j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+kube::ResourceRef csrRef(const std::string& name, const std::string& subresource) {
+  return {.group = "certificates.k8s.io",
+          .version = "v1",
+          .resource = "certificatesigningrequests",
+          .name = name,
+          .subresource = subresource};
+}
 
 std::string agentCertificateName(std::string_view node) {
   return std::string(node) + ".leakguard-agent";
@@ -41,12 +71,9 @@ Result<CertificateRequest> makeCertificateRequest(const std::string& dnsName) {
 }
 
 Result<RequestedNames> inspectCertificateRequest(std::string_view pem) {
-  auto bio = ossl::readBio(pem);
-  ossl::ReqPtr req(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  if (!req) return makeError(ossl::error("no PEM certificate request"));
-  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (!pub || X509_REQ_verify(req.get(), pub) != 1)
-    return makeError(ossl::error("the request's signature does not verify"));
+  std::string why;
+  ossl::ReqPtr req = ossl::readVerifiedRequest(pem, &why);
+  if (!req) return makeError(why);
   RequestedNames out;
   X509_NAME* subject = X509_REQ_get_subject_name(req.get());
   if (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0) {
@@ -78,6 +105,41 @@ Result<RequestedNames> inspectCertificateRequest(std::string_view pem) {
     }
   }
   return out;
+}
+
+std::optional<CsrObject> projectCsr(const nlohmann::json& csr) {
+  CsrObject c;
+  c.name = str(field(field(csr, "metadata") ? *field(csr, "metadata") : nlohmann::json(), "name"));
+  if (c.name.empty()) return std::nullopt;
+  static const nlohmann::json kNone;
+  const nlohmann::json* spec = field(csr, "spec");
+  const nlohmann::json& s = spec ? *spec : kNone;
+  c.signerName = str(field(s, "signerName"));
+  c.username = str(field(s, "username"));
+  c.usages = strings(field(s, "usages"));
+  if (const auto* extra = field(s, "extra"); extra && extra->is_object())
+    for (const auto& [k, v] : extra->items())
+      c.extra[k] = strings(&v);
+  if (auto decoded = kube::base64Decode(str(field(s, "request")))) c.requestPem = *decoded;
+  if (const auto* e = field(s, "expirationSeconds"); e && e->is_number_integer())
+    c.expirationSeconds = e->get<std::int64_t>();
+  const nlohmann::json* status = field(csr, "status");
+  const nlohmann::json& st = status ? *status : kNone;
+  const std::string cert = str(field(st, "certificate"));
+  c.issued = !cert.empty();
+  if (auto decoded = kube::base64Decode(cert); decoded && c.issued) c.certificatePem = *decoded;
+  if (const auto* conds = field(st, "conditions"); conds && conds->is_array()) {
+    for (const auto& cond : *conds) {
+      if (str(field(cond, "status")) == "False") continue;
+      const std::string type = str(field(cond, "type"));
+      if (type == "Approved") c.approved = true;
+      if ((type == "Denied" || type == "Failed") && !c.denied) {
+        c.denied = true;
+        c.refusal = type + ": " + str(field(cond, "reason")) + " " + str(field(cond, "message"));
+      }
+    }
+  }
+  return c;
 }
 
 }  // namespace lg::agent

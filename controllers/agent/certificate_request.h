@@ -6,10 +6,15 @@
 // token bound to a pod on that node (controllers/reconcile/agent_certificate_signer.h), and it
 // checks that name when it connects to the agent of that node. The key never leaves the agent.
 
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "operator/kube/api_client.h"
 #include "operator/util/result.h"
 
 namespace lg::agent {
@@ -33,5 +38,28 @@ struct RequestedNames {
   bool extensionsOtherThanNames = false;  // e.g. basicConstraints asking to be a CA
 };
 Result<RequestedNames> inspectCertificateRequest(std::string_view pem);
+
+// certificates.k8s.io/v1 certificatesigningrequests (cluster-scoped); `name` and `subresource`
+// ("approval", "status") as given.
+kube::ResourceRef csrRef(const std::string& name = "", const std::string& subresource = "");
+
+// What the agent (waiting for its certificate) and the signer keep of a
+// CertificateSigningRequest.
+struct CsrObject {
+  std::string name;
+  std::string signerName;
+  std::string username;
+  std::map<std::string, std::vector<std::string>> extra;
+  std::vector<std::string> usages;
+  std::string requestPem;  // spec.request, base64-decoded ("" if it does not decode)
+  std::optional<std::int64_t> expirationSeconds;
+  bool approved = false;
+  bool denied = false;         // Denied or Failed
+  std::string refusal;         // then "Denied: <reason> <message>"
+  bool issued = false;         // status.certificate set
+  std::string certificatePem;  // status.certificate, base64-decoded ("" if it does not)
+};
+// nullopt without a name. Tolerates missing and mistyped fields. Never throws.
+std::optional<CsrObject> projectCsr(const nlohmann::json& csr);
 
 }  // namespace lg::agent

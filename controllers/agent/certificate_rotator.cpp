@@ -7,30 +7,6 @@
 #include "operator/util/logger.h"
 
 namespace lg::agent {
-namespace {
-
-kube::ResourceRef csrRef(const std::string& name = "") {
-  return {.group = "certificates.k8s.io",
-          .version = "v1",
-          .resource = "certificatesigningrequests",
-          .name = name};
-}
-
-// "Denied: <message>" if a condition ends the request, else "".
-std::string refusal(const nlohmann::json& csr) {
-  const auto conds = csr.value("/status/conditions"_json_pointer, nlohmann::json::array());
-  if (!conds.is_array()) return {};
-  for (const auto& c : conds) {
-    if (!c.is_object() || c.value("status", "") == "False") continue;
-    const std::string type = c.value("type", "");
-    if (type == "Denied" || type == "Failed")
-      return type + ": " + c.value("reason", "") + " " + c.value("message", "");
-  }
-  return {};
-}
-
-}  // namespace
-
 Clock::time_point CertificateRotator::renewAt(const CertificateValidity& v) {
   return v.notBefore + (v.notAfter - v.notBefore) * 2 / 3;
 }
@@ -69,35 +45,35 @@ Result<ServingCertificate> CertificateRotator::requestOnce() {
   if (!created)
     return makeError("creating a CertificateSigningRequest: " + created.error().message,
                      created.error().code);
-  const std::string name = created->value("/metadata/name"_json_pointer, std::string());
+  const auto createdCsr = projectCsr(*created);
+  if (!createdCsr) return makeError("creating a CertificateSigningRequest: no name in the answer");
+  const std::string name = createdCsr->name;
   LG_LOG(info, "asked for a serving certificate", {{"csr", name}, {"dnsName", dnsName}});
   const auto deadline = clock_.deadlineAfter(opts_.waitForIssue);
-  nlohmann::json csr = std::move(*created);
+  auto csr = createdCsr;
   for (;;) {
-    const std::string cert = csr.value("/status/certificate"_json_pointer, std::string());
-    if (!cert.empty()) {
-      auto pem = kube::base64Decode(cert);
-      if (!pem) return makeError("CSR " + name + ": status.certificate is not base64");
-      ServingCertificate sc{*pem, req->keyPem};
+    if (csr && csr->issued) {
+      if (csr->certificatePem.empty())
+        return makeError("CSR " + name + ": status.certificate is not base64");
+      ServingCertificate sc{csr->certificatePem, req->keyPem};
       auto v = certificateValidity(sc.certPem);
       if (!v) return makeError("CSR " + name + ": " + v.error().message);
       if (v->dnsNames != std::vector<std::string>{dnsName})
         return makeError("CSR " + name + ": the certificate does not name " + dnsName);
       return sc;
     }
-    if (auto why = refusal(csr); !why.empty()) return makeError("CSR " + name + " " + why);
+    if (csr && csr->denied) return makeError("CSR " + name + " " + csr->refusal);
     if (clock_.steadyNow() >= deadline)
       return makeError("CSR " + name + " not issued within " +
                        std::to_string(opts_.waitForIssue.count()) +
                        "s: is the LeakGuard controller running with --agent-signer-key-file?");
     if (!sleep(opts_.pollEvery)) return makeError("stopping");
-    kube::ResourceRef ref = csrRef(name);
-    auto got = api_.get(ref);
+    auto got = api_.get(csrRef(name));
     if (!got) {
       LG_LOG(debug, "cannot read the CSR", {{"csr", name}, {"error", got.error().message}});
       continue;
     }
-    csr = std::move(*got);
+    csr = projectCsr(*got);
   }
 }
 

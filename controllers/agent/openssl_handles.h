@@ -64,6 +64,22 @@ inline KeyPtr readPrivateKey(std::string_view pem) {
   return KeyPtr(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
+// A PEM certificate request whose self-signature verifies; null with `*why` set otherwise.
+inline ReqPtr readVerifiedRequest(std::string_view pem, std::string* why) {
+  auto bio = readBio(pem);
+  ReqPtr req(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!req) {
+    *why = error("no PEM certificate request");
+    return nullptr;
+  }
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
+  if (!pub || X509_REQ_verify(req.get(), pub) != 1) {
+    *why = error("the request's signature does not verify");
+    return nullptr;
+  }
+  return req;
+}
+
 // A random positive 127-bit serial number (RFC 5280 allows up to 20 octets).
 inline bool setRandomSerial(X509* cert) {
   unsigned char serial[16];

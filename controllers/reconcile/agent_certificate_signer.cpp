@@ -13,67 +13,11 @@ namespace {
 
 constexpr const char* kNodeNameExtra = "authentication.kubernetes.io/node-name";
 
-const nlohmann::json* field(const nlohmann::json& j, const char* name) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(name);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::string str(const nlohmann::json* j) {
-  return j && j->is_string() ? j->get<std::string>() : std::string();
-}
-
-std::vector<std::string> strings(const nlohmann::json* j) {
-  std::vector<std::string> out;
-  if (!j || !j->is_array()) return out;
-  for (const auto& v : *j)
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
-kube::ResourceRef csrRef(const std::string& name, const std::string& subresource = "") {
-  return {.group = "certificates.k8s.io",
-          .version = "v1",
-          .resource = "certificatesigningrequests",
-          .name = name,
-          .subresource = subresource};
-}
-
 CsrVerdict deny(std::string reason) {
   return {.kind = CsrVerdict::Kind::kDeny, .reason = std::move(reason)};
 }
 
 }  // namespace
-
-std::optional<CsrObject> projectCsr(const nlohmann::json& csr) {
-  CsrObject c;
-  c.name = str(field(field(csr, "metadata") ? *field(csr, "metadata") : nlohmann::json(), "name"));
-  if (c.name.empty()) return std::nullopt;
-  static const nlohmann::json kNone;
-  const nlohmann::json* spec = field(csr, "spec");
-  const nlohmann::json& s = spec ? *spec : kNone;
-  c.signerName = str(field(s, "signerName"));
-  c.username = str(field(s, "username"));
-  c.usages = strings(field(s, "usages"));
-  if (const auto* extra = field(s, "extra"); extra && extra->is_object())
-    for (const auto& [k, v] : extra->items())
-      c.extra[k] = strings(&v);
-  if (auto decoded = kube::base64Decode(str(field(s, "request")))) c.requestPem = *decoded;
-  if (const auto* e = field(s, "expirationSeconds"); e && e->is_number_integer())
-    c.expirationSeconds = e->get<std::int64_t>();
-  const nlohmann::json* status = field(csr, "status");
-  const nlohmann::json& st = status ? *status : kNone;
-  c.issued = !str(field(st, "certificate")).empty();
-  if (const auto* conds = field(st, "conditions"); conds && conds->is_array()) {
-    for (const auto& cond : *conds) {
-      if (str(field(cond, "status")) == "False") continue;
-      const std::string type = str(field(cond, "type"));
-      if (type == "Approved") c.approved = true;
-      if (type == "Denied" || type == "Failed") c.denied = true;
-    }
-  }
-  return c;
-}
 
 CsrVerdict AgentCertificateSigner::review(const CsrObject& csr, const AgentCertificateRules& r) {
   if (csr.signerName != agent::kAgentServingSigner || csr.denied || csr.issued) return {};
@@ -117,7 +61,7 @@ Result<nlohmann::json> AgentCertificateSigner::addCondition(const std::string& n
                                                             const std::string& message) {
   kube::WriteOptions o;
   o.timeout = d_.timeout;
-  auto obj = d_.api->get(csrRef(name));
+  auto obj = d_.api->get(agent::csrRef(name));
   if (!obj) return obj.error();
   auto& status = (*obj)["status"];
   if (!status.is_object()) status = nlohmann::json::object();
@@ -130,7 +74,7 @@ Result<nlohmann::json> AgentCertificateSigner::addCondition(const std::string& n
                    {"message", message},
                    {"lastUpdateTime", now},
                    {"lastTransitionTime", now}});
-  return d_.api->replace(csrRef(name, "approval"), *obj, o);
+  return d_.api->replace(agent::csrRef(name, "approval"), *obj, o);
 }
 
 runtime::ReconcileResult AgentCertificateSigner::reconcile(const std::string& key) {
@@ -157,7 +101,7 @@ runtime::ReconcileResult AgentCertificateSigner::reconcile(const std::string& ke
                                           : runtime::ReconcileResult::retry(approved.error());
     obj = std::move(*approved);
   } else {
-    auto got = d_.api->get(csrRef(key));
+    auto got = d_.api->get(agent::csrRef(key));
     if (!got)
       return got.error().code == 404 ? runtime::ReconcileResult::done()
                                      : runtime::ReconcileResult::retry(got.error());
@@ -175,7 +119,7 @@ runtime::ReconcileResult AgentCertificateSigner::reconcile(const std::string& ke
   obj["status"]["certificate"] = kube::base64Encode(*cert);
   kube::WriteOptions o;
   o.timeout = d_.timeout;
-  auto written = d_.api->replace(csrRef(key, "status"), obj, o);
+  auto written = d_.api->replace(agent::csrRef(key, "status"), obj, o);
   if (!written)
     return written.error().code == 404 ? runtime::ReconcileResult::done()
                                        : runtime::ReconcileResult::retry(written.error());

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "controllers/agent/certificate_authority.h"
+#include "controllers/agent/certificate_request.h"
 #include "operator/kube/api_client.h"
 #include "operator/runtime/reconciler.h"
 #include "operator/runtime/store.h"
@@ -30,21 +31,8 @@
 
 namespace lg::reconcile {
 
-// What the signer keeps of a CertificateSigningRequest.
-struct CsrObject {
-  std::string name;
-  std::string signerName;
-  std::string username;
-  std::map<std::string, std::vector<std::string>> extra;
-  std::vector<std::string> usages;
-  std::string requestPem;  // spec.request, base64-decoded ("" if it does not decode)
-  std::optional<std::int64_t> expirationSeconds;
-  bool approved = false;
-  bool denied = false;  // Denied or Failed
-  bool issued = false;  // status.certificate set
-};
-// nullopt without a name. Tolerates missing and mistyped fields. Never throws.
-std::optional<CsrObject> projectCsr(const nlohmann::json& csr);
+using agent::CsrObject;
+using agent::projectCsr;
 
 struct AgentCertificateRules {
   std::string agentUser;  // "system:serviceaccount:<namespace>:<agent service account>"

@@ -109,6 +109,16 @@ TEST(AgentCertificateSignerReview, OtherSignersAndFinishedRequestsAreLeftAlone) 
   auto odd = projectCsr({{"metadata", {{"name", "x"}}}, {"spec", {{"extra", 7}}}, {"status", 1}});
   ASSERT_TRUE(odd);
   EXPECT_EQ(AgentCertificateSigner::review(*odd, kRules).kind, Kind::kNothing);
+  // Mistyped conditions and certificate (what the agent also reads while it waits): no throw.
+  auto mistyped =
+      projectCsr({{"metadata", {{"name", "x"}}},
+                  {"status",
+                   {{"certificate", 5},
+                    {"conditions", {7, {{"type", "Denied"}, {"status", 1}, {"reason", 2}}}}}}});
+  ASSERT_TRUE(mistyped);
+  EXPECT_FALSE(mistyped->issued);
+  EXPECT_TRUE(mistyped->denied);
+  EXPECT_EQ(mistyped->refusal, "Denied:  ");
 }
 
 class AgentCertificateSignerTest : public ::testing::Test {
