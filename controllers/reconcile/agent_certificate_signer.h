@@ -1,7 +1,9 @@
 #pragma once
 // Approves and signs the node agents' CertificateSigningRequests (signer
-// agent::kAgentServingSigner; controllers/agent/certificate_request.h), and denies every other
-// request for that signer, saying why. One key per CSR name. review() is the whole decision:
+// agent::kAgentServingSigner; controllers/agent/certificate_request.h) and denies, saying why,
+// every other request its agents' ServiceAccount makes for that signer; requests of anyone else
+// (another install's agents, which its own leader answers) are left alone and never signed.
+// One key per CSR name. review() is the whole decision:
 //   - requested by the agents' ServiceAccount (`agentUser`), with a token bound to a pod, so
 //     that the API server recorded the pod's node in the request (user extra
 //     authentication.kubernetes.io/node-name): an agent can name only its own node;
