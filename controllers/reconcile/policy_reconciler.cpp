@@ -69,7 +69,8 @@ nlohmann::json condition(const nlohmann::json& old, const std::string& type, boo
 
 }  // namespace
 
-PolicyReconciler::PolicyReconciler(PolicyReconcilerDeps deps) : d_(std::move(deps)) {}
+PolicyReconciler::PolicyReconciler(PolicyReconcilerDeps deps)
+    : d_(std::move(deps)), unobserved_(d_.unobservedAfterSeconds) {}
 
 const actions::ActionRegistry& PolicyReconciler::actions() const {
   static const actions::ActionRegistry kNone;
@@ -98,7 +99,12 @@ std::vector<std::string> PolicyReconciler::policiesCovering(
 
 runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
   const auto policy = d_.policies->get(key);
-  if (!policy) return runtime::ReconcileResult::done();  // deleted: incidents go with it (owner)
+  if (!policy) {  // deleted: incidents go with it (owner), its gauges here
+    unobserved_.forget(key);
+    if (const auto slash = key.find('/'); d_.gauges && slash != std::string::npos)
+      d_.gauges->forget(key.substr(0, slash), key.substr(slash + 1));
+    return runtime::ReconcileResult::done();
+  }
   const double now = toSeconds(d_.clock->now());
   const auto lookup = rsLookup();
 
@@ -116,6 +122,14 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
     if (auto st = syncIncidents(*policy, covered, now, counts, work); !st.ok())
       return runtime::ReconcileResult::retry(st.error());
   }
+  counts.unobserved = countUnobserved(*policy, covered, now);
+  if (d_.gauges)
+    d_.gauges->record({.ns = policy->ns,
+                       .name = policy->name,
+                       .ready = policy->parsed.usable(),
+                       .matched = counts.matched,
+                       .leaking = counts.leaking,
+                       .unobserved = counts.unobserved});
   if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
     // 404: deleted meanwhile; 409 cannot happen with a merge patch. Others: retry.
     if (st.error().code == 404) return runtime::ReconcileResult::done();
@@ -126,6 +140,18 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
       return runtime::ReconcileResult::retry(st.error());
   }
   return runtime::ReconcileResult::after(d_.resync);
+}
+
+int PolicyReconciler::countUnobserved(const PolicyObject& p,
+                                      const std::vector<const runtime::PodProjection*>& covered,
+                                      double now) {
+  std::vector<UnobservedPods::Pod> running;
+  for (const runtime::PodProjection* pod : covered) {
+    if (pod->phase != runtime::PodPhase::kRunning || pod->terminating) continue;
+    running.push_back(
+        {.uid = pod->uid.str(), .lastSample = d_.hub->lastSampleTime(pod->uid.str())});
+  }
+  return unobserved_.update(p.key(), running, now);
 }
 
 Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, const IncidentInput& in,

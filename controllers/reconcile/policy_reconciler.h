@@ -7,7 +7,8 @@
 //      evidence of open ones, resolves those whose container is gone or healthy again, and
 //      prunes the oldest resolved ones beyond spec.incidents.keep;
 //   3. writes status (observedGeneration, matchedPods, leakingPods, Ready and
-//      MetricsAvailable conditions) only when it changed.
+//      MetricsAvailable conditions) only when it changed, and the policy's gauges
+//      (PolicyGauges: ready, and matched, leaking and unobserved pods).
 //   4. with an executor, carries out the policy's playbook for each incident still open, worst
 //      leaker (soonest exhaustion) first: the planner chooses within the budgets (pods of the
 //      workload not Ready count as unavailable), the PlaybookExecutor acts and journals. (The
@@ -23,6 +24,8 @@
 #include "controllers/reconcile/cached_objects.h"
 #include "controllers/reconcile/incident_builder.h"
 #include "controllers/reconcile/pod_selection.h"
+#include "controllers/reconcile/policy_gauges.h"
+#include "controllers/reconcile/unobserved_pods.h"
 #include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/metrics_server_source.h"
 #include "operator/kube/api_client.h"
@@ -50,6 +53,11 @@ struct PolicyReconcilerDeps {
   actions::PlaybookExecutor* executor = nullptr;
   // The actions' traits, for the budgets read from the incidents' journals (the executor's).
   const actions::ActionRegistry* actions = nullptr;
+  // The policies' state as metrics (optional).
+  PolicyGauges* gauges = nullptr;
+  // How long a covered running pod may go without any usage sample before it counts as
+  // unobserved.
+  double unobservedAfterSeconds = 300;
 };
 
 class PolicyReconciler : public runtime::Reconciler {
@@ -64,6 +72,7 @@ class PolicyReconciler : public runtime::Reconciler {
   struct Counts {
     int matched = 0;
     int leaking = 0;
+    int unobserved = 0;  // running, and no usage sample from any source (UnobservedPods)
   };
   // An open incident with a current finding, to act on.
   struct Work {
@@ -162,7 +171,12 @@ class PolicyReconciler : public runtime::Reconciler {
 
   const actions::ActionRegistry& actions() const;
 
+  // Covered running pods with no usage sample (counted into the gauges).
+  int countUnobserved(const PolicyObject& p,
+                      const std::vector<const runtime::PodProjection*>& covered, double now);
+
   PolicyReconcilerDeps d_;
+  UnobservedPods unobserved_;
 };
 
 }  // namespace lg::reconcile

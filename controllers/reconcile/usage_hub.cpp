@@ -124,6 +124,17 @@ std::vector<std::pair<SeriesKey, SeriesView>> UsageHub::currentFindings(const st
   return out;
 }
 
+std::optional<double> UsageHub::lastSampleTime(const std::string& podUid) const {
+  std::optional<double> newest;
+  std::lock_guard lock(mu_);
+  for (auto it = series_.lower_bound(SeriesKey{podUid, "", detect::Resource::kMemory});
+       it != series_.end() && it->first.podUid == podUid; ++it) {
+    const double t = it->second->view.lastSampleTime;
+    if (t > 0 && (!newest || t > *newest)) newest = t;
+  }
+  return newest;
+}
+
 std::vector<std::pair<double, double>> UsageHub::history(const SeriesKey& key) const {
   std::lock_guard lock(mu_);
   auto it = series_.find(key);

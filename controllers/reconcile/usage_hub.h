@@ -97,6 +97,8 @@ class UsageHub {
   // Current findings (confirmed within findingTtlSeconds of `now`) for a pod.
   std::vector<std::pair<SeriesKey, SeriesView>> currentFindings(const std::string& podUid,
                                                                 double now) const;
+  // When the newest sample of any of a pod's series was taken; nullopt if it has none.
+  std::optional<double> lastSampleTime(const std::string& podUid) const;
   // Samples of a series' history (for incidents' evidence and `explain`).
   std::vector<std::pair<double, double>> history(const SeriesKey& key) const;
 

@@ -18,6 +18,7 @@
 #include "controllers/reconcile/detector_settings.h"
 #include "controllers/reconcile/forecast_gauges.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
+#include "controllers/reconcile/policy_gauges.h"
 #include "controllers/reconcile/policy_reconciler.h"
 #include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/agent_endpoint.h"
@@ -268,6 +269,7 @@ int runController(const ControllerFlags& flags) {
            },
        .leading = [&mgr] { return mgr.leading(); }});
 
+  reconcile::PolicyGauges policyGauges(metrics);
   reconcile::PolicyReconciler reconciler({.api = api->get(),
                                           .clock = &clock,
                                           .hub = &hub,
@@ -279,7 +281,8 @@ int runController(const ControllerFlags& flags) {
                                           .metricsStatus = [&] { return metricsSource.status(); },
                                           .resync = flags.resync,
                                           .executor = &executor,
-                                          .actions = &actionRegistry});
+                                          .actions = &actionRegistry,
+                                          .gauges = &policyGauges});
   optionsFor =
       [&](const reconcile::UsageSample& s) -> std::shared_ptr<const detect::DetectorOptions> {
     auto pod = pods.store().get(s.ns + "/" + s.pod);

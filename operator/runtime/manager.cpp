@@ -91,6 +91,7 @@ Status Manager::run() {
   } else {
     std::lock_guard g(mu_);
     leading_ = true;
+    runtimeMetrics_.leader.set(1);  // the only replica leads: alerts on "no leader" hold
   }
 
   Status result = okStatus();

@@ -48,13 +48,18 @@ class PolicyReconcilerTest : public ::testing::Test {
     addPod(podJson("checkout-2", "uid-2", "checkout"));
     addPod(podJson("cart-1", "uid-3", "cart"));
     addPod(podJson("checkout-x", "uid-4", "checkout", "other-ns"));
-    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &api_,
-                                                                   .clock = &clock_,
-                                                                   .hub = &hub_,
-                                                                   .policies = &policies_,
-                                                                   .pods = &pods_,
-                                                                   .replicaSets = &replicaSets_,
-                                                                   .incidents = &incidents_});
+    rec_ = std::make_unique<PolicyReconciler>(deps(&api_));
+  }
+
+  // The caches and the hub of the fixture, with `api`; tests set the rest.
+  PolicyReconcilerDeps deps(kube::ApiClient* api) {
+    return {.api = api,
+            .clock = &clock_,
+            .hub = &hub_,
+            .policies = &policies_,
+            .pods = &pods_,
+            .replicaSets = &replicaSets_,
+            .incidents = &incidents_};
   }
 
   void addPod(const nlohmann::json& j) {
@@ -110,15 +115,10 @@ class PolicyReconcilerTest : public ::testing::Test {
     actions::registerDefaultActions(registry_, fetcher_);
     executor_ = std::make_unique<actions::PlaybookExecutor>(actions::ExecutorOptions{
         .api = &cluster_, .registry = &registry_, .events = nullptr, .count = nullptr});
-    rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &cluster_,
-                                                                   .clock = &clock_,
-                                                                   .hub = &hub_,
-                                                                   .policies = &policies_,
-                                                                   .pods = &pods_,
-                                                                   .replicaSets = &replicaSets_,
-                                                                   .incidents = &incidents_,
-                                                                   .executor = executor_.get(),
-                                                                   .actions = &registry_});
+    PolicyReconcilerDeps d = deps(&cluster_);
+    d.executor = executor_.get();
+    d.actions = &registry_;
+    rec_ = std::make_unique<PolicyReconciler>(std::move(d));
     for (const char* name : {"checkout-1", "checkout-2"})
       api_.put(kPods,
                podJson(name, name == std::string("checkout-1") ? "uid-1" : "uid-2", "checkout"));
@@ -244,14 +244,9 @@ TEST_F(PolicyReconcilerTest, TwoPoliciesOnOnePodEachKeepTheirOwnIncident) {
 
 TEST_F(PolicyReconcilerTest, LeakConfirmedIsSaidOnThePodItsOwnerAndThePolicy) {
   kube::EventRecorder events(api_, {.reportingInstance = "test"});
-  rec_ = std::make_unique<PolicyReconciler>(PolicyReconcilerDeps{.api = &api_,
-                                                                 .clock = &clock_,
-                                                                 .hub = &hub_,
-                                                                 .policies = &policies_,
-                                                                 .pods = &pods_,
-                                                                 .replicaSets = &replicaSets_,
-                                                                 .incidents = &incidents_,
-                                                                 .events = &events});
+  PolicyReconcilerDeps d = deps(&api_);
+  d.events = &events;
+  rec_ = std::make_unique<PolicyReconciler>(std::move(d));
   applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
   leak();
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
@@ -484,6 +479,42 @@ TEST_F(PolicyReconcilerTest, ObserveModeRecordsAndChangesNothing) {
                 "Observe mode: would evict pod checkout-1", 0),
             0u);
   EXPECT_EQ(inc["status"]["lastAction"], "observe");
+}
+
+// The gauges the alerts read: a policy's pods with no usage from any source show as
+// unobserved once the grace has passed; a leaking pod is sampled, so it is not; the policy's
+// series go with it.
+TEST_F(PolicyReconcilerTest, GaugesCountUnobservedPodsAndGoWithThePolicy) {
+  runtime::MetricsRegistry registry;
+  PolicyGauges gauges(registry);
+  PolicyReconcilerDeps d = deps(&api_);
+  d.gauges = &gauges;
+  d.unobservedAfterSeconds = 300;
+  rec_ = std::make_unique<PolicyReconciler>(std::move(d));
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Observe"})");
+  const std::string pods = R"(leakguard_policy_pods{namespace="shop",policy="checkout",state=)";
+  auto has = [&](const std::string& line) {
+    return registry.render().find(line + "\n") != std::string::npos;
+  };
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(has(R"(leakguard_policy_ready{namespace="shop",policy="checkout"} 1)"))
+      << registry.render();
+  EXPECT_TRUE(has(pods + R"("matched"} 2)")) << registry.render();
+  EXPECT_TRUE(has(pods + R"("unobserved"} 0)")) << registry.render();  // just seen
+
+  clock_.advance(std::chrono::seconds(301));
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(has(pods + R"("unobserved"} 2)")) << registry.render();
+
+  leak();  // checkout-1 sampled up to now, and leaking
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(has(pods + R"("leaking"} 1)")) << registry.render();
+  EXPECT_TRUE(has(pods + R"("unobserved"} 1)")) << registry.render();
+
+  policies_.erase("shop/checkout");
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(registry.render().find("policy=\"checkout\""), std::string::npos) << registry.render();
 }
 
 TEST_F(PolicyReconcilerTest, DeletedPolicyIsDone) {

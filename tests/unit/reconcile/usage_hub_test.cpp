@@ -61,6 +61,21 @@ TEST(UsageHub, StaleAndDuplicateSamplesAreIgnored) {
   EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->lastValue, 2);
 }
 
+// What the unobserved-pods count reads: the newest sample over all of a pod's series.
+TEST(UsageHub, LastSampleTimeIsThePodsNewestOverItsSeries) {
+  UsageHub hub;
+  EXPECT_FALSE(hub.lastSampleTime("uid-1").has_value());
+  hub.ingest(sample(100, 1));
+  UsageSample fds = sample(130, 5);
+  fds.resource = detect::Resource::kFds;
+  hub.ingest(fds);
+  hub.ingest(sample(115, 2));
+  EXPECT_EQ(hub.lastSampleTime("uid-1"), 130);
+  EXPECT_FALSE(hub.lastSampleTime("uid-2").has_value());
+  hub.forgetPod("uid-1");
+  EXPECT_FALSE(hub.lastSampleTime("uid-1").has_value());
+}
+
 TEST(UsageHub, AgentSamplesTakePrecedenceUntilStale) {
   UsageHub hub({.agentStaleSeconds = 300});
   EXPECT_TRUE(hub.ingest(sample(100, 10, Source::kMetricsServer)));

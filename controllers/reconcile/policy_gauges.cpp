@@ -1,0 +1,26 @@
+#include "controllers/reconcile/policy_gauges.h"
+
+namespace lg::reconcile {
+
+PolicyGauges::PolicyGauges(runtime::MetricsRegistry& registry)
+    : ready_(registry.gauge("leakguard_policy_ready",
+                            "1 when the LeakPolicy is valid and watching its pods, 0 when not",
+                            {"namespace", "policy"})),
+      pods_(registry.gauge("leakguard_policy_pods",
+                           "Pods the LeakPolicy covers: matched, leaking (a current finding), "
+                           "unobserved (running with no usage sample from any source)",
+                           {"namespace", "policy", "state"})) {}
+
+void PolicyGauges::record(const Report& r) {
+  ready_.labels({r.ns, r.name}).set(r.ready ? 1 : 0);
+  pods_.labels({r.ns, r.name, "matched"}).set(r.matched);
+  pods_.labels({r.ns, r.name, "leaking"}).set(r.leaking);
+  pods_.labels({r.ns, r.name, "unobserved"}).set(r.unobserved);
+}
+
+void PolicyGauges::forget(const std::string& ns, const std::string& name) {
+  ready_.remove({ns, name});
+  pods_.removeIf([&](const std::vector<std::string>& v) { return v[0] == ns && v[1] == name; });
+}
+
+}  // namespace lg::reconcile

@@ -1,0 +1,33 @@
+#pragma once
+// The policies' state as metrics, for alerts that name the policy:
+//   leakguard_policy_ready{namespace,policy}        1 when the policy is valid and watching
+//   leakguard_policy_pods{namespace,policy,state}   covered pods: matched, leaking, unobserved
+// (unobserved: running, covered, and no usage sample from any source; UnobservedPods). A
+// policy's series go when the policy goes, so the families hold the live policies only.
+// Thread-safe (the registry's families are).
+
+#include <string>
+
+#include "operator/runtime/metrics_registry.h"
+
+namespace lg::reconcile {
+
+class PolicyGauges {
+ public:
+  struct Report {
+    std::string ns, name;
+    bool ready = false;
+    int matched = 0, leaking = 0, unobserved = 0;
+  };
+
+  explicit PolicyGauges(runtime::MetricsRegistry& registry);
+
+  void record(const Report& r);
+  void forget(const std::string& ns, const std::string& name);
+
+ private:
+  runtime::GaugeFamily& ready_;
+  runtime::GaugeFamily& pods_;
+};
+
+}  // namespace lg::reconcile
