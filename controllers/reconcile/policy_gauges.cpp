@@ -9,18 +9,31 @@ PolicyGauges::PolicyGauges(runtime::MetricsRegistry& registry)
       pods_(registry.gauge("leakguard_policy_pods",
                            "Pods the LeakPolicy covers: matched, leaking (a current finding), "
                            "unobserved (running with no usage sample from any source)",
-                           {"namespace", "policy", "state"})) {}
+                           {"namespace", "policy", "state"})),
+      incidents_(registry.gauge("leakguard_policy_incidents",
+                                "The LeakPolicy's incidents by state (Open, Mitigating, "
+                                "Resolved, Abandoned)",
+                                {"namespace", "policy", "state"})) {}
 
 void PolicyGauges::record(const Report& r) {
   ready_.labels({r.ns, r.name}).set(r.ready ? 1 : 0);
   pods_.labels({r.ns, r.name, "matched"}).set(r.matched);
   pods_.labels({r.ns, r.name, "leaking"}).set(r.leaking);
   pods_.labels({r.ns, r.name, "unobserved"}).set(r.unobserved);
+  for (const std::string_view state : kIncidentStates) {
+    const auto it = r.incidents.find(std::string(state));
+    incidents_.labels({r.ns, r.name, std::string(state)})
+        .set(it == r.incidents.end() ? 0 : it->second);
+  }
 }
 
 void PolicyGauges::forget(const std::string& ns, const std::string& name) {
   ready_.remove({ns, name});
-  pods_.removeIf([&](const std::vector<std::string>& v) { return v[0] == ns && v[1] == name; });
+  const auto ofPolicy = [&](const std::vector<std::string>& v) {
+    return v[0] == ns && v[1] == name;
+  };
+  pods_.removeIf(ofPolicy);
+  incidents_.removeIf(ofPolicy);
 }
 
 }  // namespace lg::reconcile

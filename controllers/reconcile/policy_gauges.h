@@ -2,11 +2,16 @@
 // The policies' state as metrics, for alerts that name the policy:
 //   leakguard_policy_ready{namespace,policy}        1 when the policy is valid and watching
 //   leakguard_policy_pods{namespace,policy,state}   covered pods: matched, leaking, unobserved
+//   leakguard_policy_incidents{namespace,policy,state}  its incidents: Open, Mitigating,
+//                                                   Resolved, Abandoned (kept ones, as cached)
 // (unobserved: running, covered, and no usage sample from any source; UnobservedPods). A
 // policy's series go when the policy goes, so the families hold the live policies only.
 // Thread-safe (the registry's families are).
 
+#include <array>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "operator/runtime/metrics_registry.h"
 
@@ -18,7 +23,11 @@ class PolicyGauges {
     std::string ns, name;
     bool ready = false;
     int matched = 0, leaking = 0, unobserved = 0;
+    // Incidents by state; a state not named counts 0.
+    std::map<std::string, int> incidents;
   };
+  static constexpr std::array<std::string_view, 4> kIncidentStates = {"Open", "Mitigating",
+                                                                      "Resolved", "Abandoned"};
 
   explicit PolicyGauges(runtime::MetricsRegistry& registry);
 
@@ -28,6 +37,7 @@ class PolicyGauges {
  private:
   runtime::GaugeFamily& ready_;
   runtime::GaugeFamily& pods_;
+  runtime::GaugeFamily& incidents_;
 };
 
 }  // namespace lg::reconcile

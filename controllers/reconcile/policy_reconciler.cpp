@@ -123,13 +123,18 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
       return runtime::ReconcileResult::retry(st.error());
   }
   counts.unobserved = countUnobserved(*policy, covered, now);
-  if (d_.gauges)
+  if (d_.gauges) {
+    std::map<std::string, int> incidents;
+    for (const auto& inc : d_.incidents->byIndex("policy", policy->key()))
+      ++incidents[inc->state];
     d_.gauges->record({.ns = policy->ns,
                        .name = policy->name,
                        .ready = policy->parsed.usable(),
                        .matched = counts.matched,
                        .leaking = counts.leaking,
-                       .unobserved = counts.unobserved});
+                       .unobserved = counts.unobserved,
+                       .incidents = std::move(incidents)});
+  }
   if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
     // 404: deleted meanwhile; 409 cannot happen with a merge patch. Others: retry.
     if (st.error().code == 404) return runtime::ReconcileResult::done();

@@ -17,7 +17,8 @@ TEST(PolicyGauges, ReadyAndEachStateOfPodsAreSeries) {
             .ready = true,
             .matched = 3,
             .leaking = 1,
-            .unobserved = 2});
+            .unobserved = 2,
+            .incidents = {{"Open", 1}, {"Resolved", 4}}});
   g.record({.ns = "blog", .name = "checkout", .ready = false});
   const std::string out = registry.render();
   EXPECT_TRUE(has(out, R"(leakguard_policy_ready{namespace="shop",policy="checkout"} 1)")) << out;
@@ -31,6 +32,14 @@ TEST(PolicyGauges, ReadyAndEachStateOfPodsAreSeries) {
   EXPECT_TRUE(
       has(out, R"(leakguard_policy_pods{namespace="shop",policy="checkout",state="unobserved"} 2)"))
       << out;
+  // Every state has a series, 0 when it has no incident, so a sum by state never lacks one.
+  for (const auto& [state, n] : std::vector<std::pair<std::string, int>>{
+           {"Open", 1}, {"Mitigating", 0}, {"Resolved", 4}, {"Abandoned", 0}})
+    EXPECT_TRUE(
+        has(out, R"(leakguard_policy_incidents{namespace="shop",policy="checkout",state=")" +
+                     state + "\"} " + std::to_string(n)))
+        << state << "\n"
+        << out;
 }
 
 TEST(PolicyGauges, APolicyGoneTakesItsSeriesAndOnlyItsOwn) {

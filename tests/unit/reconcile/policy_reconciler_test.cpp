@@ -511,6 +511,11 @@ TEST_F(PolicyReconcilerTest, GaugesCountUnobservedPodsAndGoWithThePolicy) {
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
   EXPECT_TRUE(has(pods + R"("leaking"} 1)")) << registry.render();
   EXPECT_TRUE(has(pods + R"("unobserved"} 1)")) << registry.render();
+  syncIncidents();  // the incident the leak opened, as the informer brings it
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(
+      has(R"(leakguard_policy_incidents{namespace="shop",policy="checkout",state="Open"} 1)"))
+      << registry.render();
 
   policies_.erase("shop/checkout");
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
