@@ -163,11 +163,25 @@ int runAgent(const AgentFlags& flags) {
     LG_LOG(error, "cannot serve", {{"error", st.error().message}});
     return 1;
   }
+  // For Prometheus: the same registry, on a plain port of its own, so a scraper needs neither
+  // a token the agent accepts nor the agents' CA (README, "Alerts and scraping").
+  std::unique_ptr<runtime::HealthServer> metricsServer;
+  if (!flags.metricsListen.empty()) {
+    metricsServer = std::make_unique<runtime::HealthServer>(
+        &nodeAgent.metrics(), runtime::HealthServerOptions{.bindAddress = flags.metricsListen});
+    metricsServer->addReadinessCheck("sampling", [&nodeAgent] { return nodeAgent.healthy(); });
+    if (auto st = metricsServer->start(); !st) {
+      LG_LOG(error, "cannot serve metrics",
+             {{"address", flags.metricsListen}, {"error", st.error().message}});
+      return 1;
+    }
+  }
   LG_LOG(info, "node agent serving",
          {{"version", versionString()},
           {"node", node},
           {"address", flags.listen},
           {"port", server.port()},
+          {"metricsPort", metricsServer ? metricsServer->port() : 0},
           {"allowedUsers", allowed},
           {"audiences", audiences}});
 
@@ -187,6 +201,7 @@ int runAgent(const AgentFlags& flags) {
   }
   LG_LOG(info, "node agent stopping");
   if (rotator) rotator->stop();
+  if (metricsServer) metricsServer->stop();
   server.stop();
   nodeAgent.stop();
   signals.stop();

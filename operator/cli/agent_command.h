@@ -22,6 +22,8 @@ struct AgentFlags {
   std::string nodeName;                 // "" : $NODE_NAME
   std::vector<std::string> namespaces;  // empty: every namespace (see parseNamespaceList)
   std::string listen = ":9440";
+  // Plain HTTP /metrics, /healthz and /readyz for Prometheus (no token, no TLS); "": none.
+  std::string metricsListen;
   std::string interval = "10s";
   std::string cgroupRoot = "/sys/fs/cgroup";
   std::string procRoot = "/proc";

@@ -200,6 +200,9 @@ int main(int argc, char** argv) {
                        "Sample only the pods of these namespaces (comma-separated; default: "
                        "every namespace)");
   agentCmd->add_option("--listen", af.listen, "HTTPS address (host:port)")->capture_default_str();
+  agentCmd->add_option("--metrics-listen", af.metricsListen,
+                       "Plain HTTP address (host:port) of /metrics, /healthz and /readyz for "
+                       "Prometheus, without a token (default: none; the HTTPS /metrics needs one)");
   agentCmd->add_option("--interval", af.interval, "Time between sampling passes")
       ->capture_default_str();
   agentCmd->add_option("--cgroup-root", af.cgroupRoot, "Where the cgroup hierarchies are mounted")

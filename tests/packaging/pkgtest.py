@@ -46,7 +46,13 @@ def render(values=None, release="leakguard", namespace="leakguard-system"):
 # Value sets that between them render every template and every branch of the chart.
 VARIANTS = {
     "defaults": {},
-    "everything-on": {"metrics.serviceMonitor.enabled": "true", "agent.kernelLog": "true"},
+    "everything-on": {"metrics.serviceMonitor.enabled": "true", "agent.kernelLog": "true",
+                      "metrics.podMonitor.enabled": "true",
+                      "metrics.prometheusRule.enabled": "true",
+                      "metrics.prometheusRule.runbookBaseURL": "https://git.example.com/lg/"},
+    "no-monitoring": {"metrics.serviceMonitor.enabled": "false", "metrics.annotations": "false",
+                      "metrics.podMonitor.enabled": "false",
+                      "metrics.prometheusRule.enabled": "false", "agent.metricsPort": "0"},
     "single-replica-no-election": {"controller.replicas": "1",
                                    "controller.leaderElection": "false"},
     "no-agent-no-service": {"agent.enabled": "false", "metrics.service.enabled": "false"},

@@ -6,6 +6,7 @@ runs non-root on a read-only root filesystem with no capabilities (the agent's d
 exceptions aside)."""
 import difflib
 import filecmp
+import json
 import os
 import re
 import subprocess
@@ -14,7 +15,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pkgtest import CHART, ENV, REPO, VARIANTS, containers, helm, render, set_args  # noqa: E402
+from pkgtest import (CHART, ENV, REPO, VARIANTS, containers, helm, render,  # noqa: E402
+                     set_args, yaml)
 
 
 def read_lines(path):
@@ -220,12 +222,31 @@ class Security(unittest.TestCase):
         self.assertEqual(np["spec"]["podSelector"]["matchLabels"],
                          ds["spec"]["selector"]["matchLabels"])
         self.assertEqual(np["spec"]["policyTypes"], ["Ingress"])
-        [rule] = np["spec"]["ingress"]
+        rule, metrics = np["spec"]["ingress"]
         # Pods of the policy's own namespace (no namespaceSelector) that are the controller's.
         self.assertEqual(rule["from"], [{"podSelector": {
             "matchLabels": dep["spec"]["selector"]["matchLabels"]}}])
-        port = ds["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
-        self.assertEqual(rule["ports"], [{"protocol": "TCP", "port": port}])
+        https, plain = ds["spec"]["template"]["spec"]["containers"][0]["ports"]
+        self.assertEqual((https["name"], plain["name"]), ("https", "http-metrics"))
+        self.assertEqual(rule["ports"], [{"protocol": "TCP", "port": https["containerPort"]}])
+        # The plain metrics port (the agent's own series only) is open to every pod by default,
+        # to agent.networkPolicy.metricsFrom when set, and gone with agent.metricsPort=0.
+        self.assertEqual(metrics, {"ports": [{"protocol": "TCP",
+                                              "port": plain["containerPort"]}]})
+        peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "mon"}}}
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write('agent: {networkPolicy: {metricsFrom: [%s]}}\n' % json.dumps(peer))
+            f.flush()
+            text = helm("template", "leakguard", CHART, "--namespace", "leakguard-system",
+                        "-f", f.name).stdout
+        [np] = [o for o in yaml.safe_load_all(text) if o and o["kind"] == "NetworkPolicy"]
+        self.assertEqual(np["spec"]["ingress"][1]["from"], [peer])
+        objs = render({"agent.metricsPort": "0"})
+        [np] = [o for o in objs if o["kind"] == "NetworkPolicy"]
+        self.assertEqual(len(np["spec"]["ingress"]), 1)
+        ds = [o for o in objs if o["kind"] == "DaemonSet"][0]
+        self.assertEqual(len(ds["spec"]["template"]["spec"]["containers"][0]["ports"]), 1)
+        self.assertNotIn("annotations", ds["spec"]["template"]["metadata"])
         self.assertFalse([o for o in render({"agent.networkPolicy.enabled": "false"})
                           if o["kind"] == "NetworkPolicy"])
         self.assertFalse([o for o in render({"agent.enabled": "false"})

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -289,6 +290,12 @@ class HelmInstall(unittest.TestCase):
             if p["metadata"]["name"] == lead["metadata"]["name"]:
                 self.assertEqual(metric(m, "leakguard_leader"), 1)
                 self.assertGreater(metric(m, "leakguard_reconcile_total") or 0, 0)
+                # The policy's gauges, which the alerts read.
+                self.assertEqual(metric(m, "leakguard_policy_ready",
+                                        'namespace="%s",policy="app"' % APP_NS), 1, m)
+                self.assertEqual(metric(m, "leakguard_policy_pods",
+                                        'namespace="%s",policy="app",state="matched"' % APP_NS),
+                                 1, m)
             else:
                 self.assertEqual(metric(m, "leakguard_leader"), 0)
                 self.assertEqual(metric(m, "leakguard_reconcile_total") or 0, 0)
@@ -303,6 +310,14 @@ class HelmInstall(unittest.TestCase):
             'path="/v1/samples",outcome="allowed"'), 60)
         log("agent answered %d sample requests of the controller" % polled)
         self.assertEqual(agent_get(ip, "/v1/samples")[0], 401)
+        # Its own metrics, for Prometheus, on the plain port without a token; no samples there.
+        with urllib.request.urlopen("http://%s:9441/metrics" % ip, timeout=10) as r:
+            plain = r.read().decode()
+        self.assertGreater(metric(plain, "leakguard_agent_passes_total") or 0, 0, plain[:500])
+        self.assertIsNotNone(metric(plain, "process_resident_memory_bytes"), plain[:500])
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen("http://%s:9441/v1/samples" % ip, timeout=10)
+        self.assertEqual(refused.exception.code, 404)
         other = kubectl("create", "token", AGENT, "-n", NS, "--audience", "leakguard-agent",
                         "--duration", "10m").stdout.strip()
         self.assertEqual(agent_get(ip, "/v1/samples", other)[0], 403)

@@ -3,7 +3,8 @@
 cluster of e2e/cluster. All scenarios run at once, each in its own namespace, for the time the
 unprotected leak needs to be OOM-killed:
 
-- oom:    a leaking pod (256Mi limit, ~40 MiB/min) with no LeakPolicy ends OOMKilled;
+- oom:    a leaking pod (256Mi limit, ~40 MiB/min) under an Observe policy (decide and
+          record, never act) ends OOMKilled, and its incident says the leak was seen;
 - heal:   the same workload under an Enforce policy is restarted gracefully (Eviction API)
           before any OOM kill: no container of the namespace is ever OOMKilled, and the test
           prints the lead between the restart and the forecast exhaustion;
@@ -12,7 +13,11 @@ unprotected leak needs to be OOM-killed:
 - fds:    a file-descriptor leak under an Enforce policy watching fds is detected and the pod
           restarted;
 - rollback: a Deployment updated from a healthy revision to a leaking one is put back on the
-          healthy template (what `kubectl rollout undo` does), and the incident and Events say so.
+          healthy template (what `kubectl rollout undo` does), and the incident and Events say so;
+- alerts: a real Prometheus (tests/alerts/prometheus_server.py) scrapes the controllers and the
+          agent at the ports their prometheus.io annotations give, with LeakGuard's rules: the
+          leak alert fires for the observed leak, never for the benign workloads, and the
+          health alerts stay silent.
 
 Standard library plus PyYAML (the chart's values)."""
 import json
@@ -26,7 +31,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "packaging"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration", "operator"))
-from pkgtest import CHART, REPO, helm, yaml  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "alerts"))
+from pkgtest import CHART, ENV, REPO, helm, yaml  # noqa: E402
+from prometheus_server import PrometheusServer  # noqa: E402
 from lgtest import (apply, fresh_namespace, kjson, kubectl, leaky_deployment,  # noqa: E402
                     leakguard_image)
 
@@ -81,6 +88,22 @@ def parse_time(s):
     return time.mktime(time.strptime(s.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")) - time.timezone
 
 
+def scrape_targets():
+    """The release's pods that ask to be scraped, as Prometheus would discover them by their
+    annotations, with job named after app.kubernetes.io/name (leakguard-controller and
+    leakguard-agent, the jobs the alerts select)."""
+    out = []
+    for p in kjson("get", "pods", "-n", NS)["items"]:
+        ann = p["metadata"].get("annotations", {})
+        if ann.get("prometheus.io/scrape") != "true" or not p["status"].get("podIP"):
+            continue
+        assert ann.get("prometheus.io/path") == "/metrics", ann
+        out.append({"targets": ["%s:%s" % (p["status"]["podIP"], ann["prometheus.io/port"])],
+                    "labels": {"job": p["metadata"]["labels"]["app.kubernetes.io/name"],
+                               "namespace": NS, "pod": p["metadata"]["name"]}})
+    return out
+
+
 def cleanup():
     helm("uninstall", REL, "-n", NS, "--wait", "--timeout", "120s", check=False)
     for ns in ALL + (NS,):
@@ -111,6 +134,10 @@ class Scenarios(unittest.TestCase):
         helm("install", REL, CHART, "-n", NS, "--create-namespace", "-f", values, "--wait",
              "--timeout", "180s")
         log("LeakGuard installed with helm (release %s in %s)" % (REL, NS))
+        cls.prom = PrometheusServer(ENV)
+        cls.prom.start()
+        cls.prom.set_targets(scrape_targets())
+        log("prometheus on 127.0.0.1:%d scraping %s" % (cls.prom.port, scrape_targets()))
 
         # Rollback: revision 1 is healthy and rolled out; revision 2 (below) leaks.
         apply(leaky_deployment(ROLLBACK, "api", LEAK_PATTERN="steady", LEAK_BASE_MIB=32))
@@ -125,6 +152,7 @@ class Scenarios(unittest.TestCase):
         apply(policy(BENIGN, {"tier": "benign"}, ["memory", "fds", "threads"],
                      restart_step("48h")))
         apply(policy(FDS, {"app": "fdleak"}, ["fds"], restart_step("48h")))
+        apply(policy(OOM, {"app": "leaky"}, ["memory"], restart_step("30m"), mode="Observe"))
         for ns in (OOM, HEAL):
             apply(leaky_deployment(ns, "leaky", **LEAK))
         benign = {
@@ -186,12 +214,18 @@ class Scenarios(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if getattr(cls, "prom", None):
+            cls.prom.stop()
         cleanup()
         cls.tmp.cleanup()
 
     def test_1_unprotected_leak_is_oom_killed(self):
-        self.assertIsNotNone(self.oom_at, "the leak without a policy was never OOM-killed in "
-                                          "%ds" % RUN_LIMIT)
+        self.assertIsNotNone(self.oom_at, "the leak under an Observe policy was never "
+                                          "OOM-killed in %ds" % RUN_LIMIT)
+        incs = [i for i in incidents(OOM) if i["spec"]["resource"] == "memory"]
+        self.assertTrue(incs, "the Observe policy recorded no incident in %s" % OOM)
+        self.assertEqual([a for i in incs for a in succeeded_actions(i, "restart")], [],
+                         "an Observe policy acted")
 
     def test_1_protected_leak_is_restarted_gracefully_before_any_oom_kill(self):
         self.assertNotIn(HEAL, self.oomed, "OOM kills under the Enforce policy: %s"
@@ -249,6 +283,43 @@ class Scenarios(unittest.TestCase):
         self.assertTrue(events, "no RolledBack Event on the Deployment")
         self.assertNotIn(ROLLBACK, self.oomed, "OOM kills in %s: %s"
                          % (ROLLBACK, self.oomed.get(ROLLBACK)))
+
+    def test_5_prometheus_scrapes_leakguard_and_the_leak_alert_fires(self):
+        prom = self.prom
+        try:
+            up = {(m["job"], m["pod"]): v for m, v in prom.query('up{job=~"leakguard-.*"}')}
+            self.assertEqual(sorted(j for j, _ in up), ["leakguard-agent",
+                                                         "leakguard-controller",
+                                                         "leakguard-controller"], up)
+            self.assertEqual(set(up.values()), {1.0}, up)
+            # The leak alert fired for the observed leak at some point of the run.
+            leak_alerts = 'ALERTS{alertname=~"LeakGuardLeakConfirmed|LeakGuardExhaustionImminent"'
+            fired = prom.query('max_over_time(%s,alertstate="firing",namespace="%s"}[1h])'
+                               % (leak_alerts, OOM))
+            self.assertTrue(fired, "no leak alert fired for %s" % OOM)
+            log("leak alerts that fired for %s: %s" % (OOM, [m for m, _ in fired]))
+            self.assertEqual(fired[0][0]["resource"], "memory")
+            self.assertEqual(fired[0][0]["container"], "app")
+            self.assertEqual(prom.query('max_over_time(%s,namespace="%s"}[1h])'
+                                        % (leak_alerts, BENIGN)), [])
+            # The policies' gauges as the leader reports them.
+            matched = prom.query('max(leakguard_policy_pods{namespace="%s",state="matched"})'
+                                 % BENIGN)
+            self.assertEqual([v for _, v in matched], [3.0])
+            health = ('ALERTS{alertname=~"LeakGuardControllerDown|LeakGuardNoLeader|'
+                      'LeakGuardPolicyNotReady|LeakGuardAgentDown|LeakGuardAgentNotSampling"}')
+            self.assertEqual(prom.query(health), [])
+            # Every query of the Grafana dashboard has data once the scenarios ran.
+            with open(os.path.join(REPO, "charts", "leakguard", "files",
+                                   "leakguard-dashboard.json")) as f:
+                dash = json.load(f)
+            queries = [(p["title"], t["expr"]) for p in dash["panels"] for t in p["targets"]]
+            empty = [(title, expr) for title, expr in queries if not prom.query(expr)]
+            self.assertEqual(empty, [], "dashboard queries without data")
+            log("all %d dashboard queries returned data" % len(queries))
+        except AssertionError:
+            print("prometheus log:\n" + prom.log_tail(), flush=True)
+            raise
 
 
 if __name__ == "__main__":

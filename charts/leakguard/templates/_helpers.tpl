@@ -89,3 +89,14 @@ The enabled playbook actions, comma-separated (the controller's --actions), or "
 {{- end }}
 {{- if $on }}{{ join "," (sortAlpha $on) }}{{ else }}none{{ end }}
 {{- end }}
+
+{{/*
+"true" when a Prometheus Operator object is wanted: list (enabled value) (root) (kind).
+enabled auto: when the cluster serves monitoring.coreos.com/v1 <kind>.
+*/}}
+{{- define "leakguard.wantMonitor" -}}
+{{- $enabled := index . 0 -}}{{- $root := index . 1 -}}{{- $kind := index . 2 -}}
+{{- if eq (toString $enabled) "auto" -}}
+{{- if $root.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" $kind) -}}true{{- end -}}
+{{- else if $enabled -}}true{{- end -}}
+{{- end -}}

@@ -6,6 +6,8 @@ K8S_VERSION="${LG_K8S_VERSION:-v1.34.4}"
 ETCD_VERSION="${LG_ETCD_VERSION:-v3.6.16}"
 METRICS_SERVER_VERSION="${LG_METRICS_SERVER_VERSION:-v0.8.0}"
 HELM_VERSION="${LG_HELM_VERSION:-v3.19.5}"
+# Prometheus and promtool, for the alerts' tests (the Go module's v0.X.Y is Prometheus 3.X.Y).
+PROMETHEUS_VERSION="${LG_PROMETHEUS_VERSION:-v0.316.0}"
 
 LG_CACHE="${LG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/leakguard}"
 LG_BIN_CACHE="$LG_CACHE/bin"
@@ -99,9 +101,12 @@ bin_dir_k8s() { echo "$LG_BIN_CACHE/kubernetes-$K8S_VERSION"; }
 bin_dir_etcd() { echo "$LG_BIN_CACHE/etcd-$ETCD_VERSION"; }
 bin_dir_metrics() { echo "$LG_BIN_CACHE/metrics-server-$METRICS_SERVER_VERSION"; }
 bin_dir_helm() { echo "$LG_BIN_CACHE/helm-$HELM_VERSION"; }
+bin_dir_prometheus() { echo "$LG_BIN_CACHE/prometheus-$PROMETHEUS_VERSION"; }
 
 # The PATH every script and test uses: the pinned binaries first.
-lg_path() { echo "$(bin_dir_k8s):$(bin_dir_etcd):$(bin_dir_metrics):$(bin_dir_helm):$PATH"; }
+lg_path() {
+  echo "$(bin_dir_k8s):$(bin_dir_etcd):$(bin_dir_metrics):$(bin_dir_helm):$(bin_dir_prometheus):$PATH"
+}
 
 # kubectl as the cluster admin, whatever KUBECONFIG the caller has.
 lg_kubectl() { "$(bin_dir_k8s)/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
