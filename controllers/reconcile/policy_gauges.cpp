@@ -13,13 +13,22 @@ PolicyGauges::PolicyGauges(runtime::MetricsRegistry& registry)
       incidents_(registry.gauge("leakguard_policy_incidents",
                                 "The LeakPolicy's incidents by state (Open, Mitigating, "
                                 "Resolved, Abandoned)",
-                                {"namespace", "policy", "state"})) {}
+                                {"namespace", "policy", "state"})),
+      escalations_(registry.gauge("leakguard_policy_escalations_last_hour",
+                                  "Escalating playbook steps the LeakPolicy started in the last "
+                                  "hour (what its maxActionsPerHour budget counts)",
+                                  {"namespace", "policy"})),
+      budget_(registry.gauge("leakguard_policy_escalation_budget",
+                             "The LeakPolicy's spec.budgets.maxActionsPerHour",
+                             {"namespace", "policy"})) {}
 
 void PolicyGauges::record(const Report& r) {
   ready_.labels({r.ns, r.name}).set(r.ready ? 1 : 0);
   pods_.labels({r.ns, r.name, "matched"}).set(r.matched);
   pods_.labels({r.ns, r.name, "leaking"}).set(r.leaking);
   pods_.labels({r.ns, r.name, "unobserved"}).set(r.unobserved);
+  escalations_.labels({r.ns, r.name}).set(r.escalationsLastHour);
+  budget_.labels({r.ns, r.name}).set(r.escalationBudget);
   for (const std::string_view state : kIncidentStates) {
     const auto it = r.incidents.find(std::string(state));
     incidents_.labels({r.ns, r.name, std::string(state)})
@@ -29,6 +38,8 @@ void PolicyGauges::record(const Report& r) {
 
 void PolicyGauges::forget(const std::string& ns, const std::string& name) {
   ready_.remove({ns, name});
+  escalations_.remove({ns, name});
+  budget_.remove({ns, name});
   const auto ofPolicy = [&](const std::vector<std::string>& v) {
     return v[0] == ns && v[1] == name;
   };

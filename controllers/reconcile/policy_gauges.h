@@ -4,6 +4,8 @@
 //   leakguard_policy_pods{namespace,policy,state}   covered pods: matched, leaking, unobserved
 //   leakguard_policy_incidents{namespace,policy,state}  its incidents: Open, Mitigating,
 //                                                   Resolved, Abandoned (kept ones, as cached)
+//   leakguard_policy_escalations_last_hour{namespace,policy}  escalations started in the hour
+//   leakguard_policy_escalation_budget{namespace,policy}      its maxActionsPerHour
 // (unobserved: running, covered, and no usage sample from any source; UnobservedPods). A
 // policy's series go when the policy goes, so the families hold the live policies only.
 // Thread-safe (the registry's families are).
@@ -25,6 +27,8 @@ class PolicyGauges {
     int matched = 0, leaking = 0, unobserved = 0;
     // Incidents by state; a state not named counts 0.
     std::map<std::string, int> incidents;
+    // Escalations started in the last hour, and spec.budgets.maxActionsPerHour.
+    int escalationsLastHour = 0, escalationBudget = 0;
   };
   static constexpr std::array<std::string_view, 4> kIncidentStates = {"Open", "Mitigating",
                                                                       "Resolved", "Abandoned"};
@@ -38,6 +42,8 @@ class PolicyGauges {
   runtime::GaugeFamily& ready_;
   runtime::GaugeFamily& pods_;
   runtime::GaugeFamily& incidents_;
+  runtime::GaugeFamily& escalations_;
+  runtime::GaugeFamily& budget_;
 };
 
 }  // namespace lg::reconcile

@@ -127,13 +127,18 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
     std::map<std::string, int> incidents;
     for (const auto& inc : d_.incidents->byIndex("policy", policy->key()))
       ++incidents[inc->state];
+    int escalations = 0;
+    for (const auto& [step, time] : history(*policy).policyActions)
+      if (time >= now - 3600) ++escalations;
     d_.gauges->record({.ns = policy->ns,
                        .name = policy->name,
                        .ready = policy->parsed.usable(),
                        .matched = counts.matched,
                        .leaking = counts.leaking,
                        .unobserved = counts.unobserved,
-                       .incidents = std::move(incidents)});
+                       .incidents = std::move(incidents),
+                       .escalationsLastHour = escalations,
+                       .escalationBudget = policy->parsed.spec.budgets.maxActionsPerHour});
   }
   if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
     // 404: deleted meanwhile; 409 cannot happen with a merge patch. Others: retry.

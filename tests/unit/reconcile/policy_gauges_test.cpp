@@ -18,7 +18,9 @@ TEST(PolicyGauges, ReadyAndEachStateOfPodsAreSeries) {
             .matched = 3,
             .leaking = 1,
             .unobserved = 2,
-            .incidents = {{"Open", 1}, {"Resolved", 4}}});
+            .incidents = {{"Open", 1}, {"Resolved", 4}},
+            .escalationsLastHour = 2,
+            .escalationBudget = 4});
   g.record({.ns = "blog", .name = "checkout", .ready = false});
   const std::string out = registry.render();
   EXPECT_TRUE(has(out, R"(leakguard_policy_ready{namespace="shop",policy="checkout"} 1)")) << out;
@@ -31,6 +33,12 @@ TEST(PolicyGauges, ReadyAndEachStateOfPodsAreSeries) {
       << out;
   EXPECT_TRUE(
       has(out, R"(leakguard_policy_pods{namespace="shop",policy="checkout",state="unobserved"} 2)"))
+      << out;
+  EXPECT_TRUE(
+      has(out, R"(leakguard_policy_escalations_last_hour{namespace="shop",policy="checkout"} 2)"))
+      << out;
+  EXPECT_TRUE(
+      has(out, R"(leakguard_policy_escalation_budget{namespace="shop",policy="checkout"} 4)"))
       << out;
   // Every state has a series, 0 when it has no incident, so a sum by state never lacks one.
   for (const auto& [state, n] : std::vector<std::pair<std::string, int>>{

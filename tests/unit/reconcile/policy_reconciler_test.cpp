@@ -342,6 +342,40 @@ TEST_F(PolicyReconcilerTest, EnforceModeRestartsTheLeakingPodAndJournalsIt) {
   EXPECT_EQ(policyStatus()["lastAction"]["outcome"], "Succeeded");
 }
 
+// The budget panel's gauges: the escalation started counts for an hour against
+// maxActionsPerHour.
+TEST_F(PolicyReconcilerTest, GaugesCountTheLastHoursEscalationsAgainstTheBudget) {
+  runtime::MetricsRegistry registry;
+  PolicyGauges gauges(registry);
+  withExecutor();
+  PolicyReconcilerDeps d = deps(&cluster_);
+  d.executor = executor_.get();
+  d.actions = &registry_;
+  d.gauges = &gauges;
+  rec_ = std::make_unique<PolicyReconciler>(std::move(d));
+  readyPods(true);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "budgets": {"maxActionsPerHour": 3},
+                  "playbook": [{"name": "restart", "action": "restart"}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  ASSERT_EQ(cluster_.evicted.size(), 1u);
+  auto has = [&](const std::string& line) {
+    return registry.render().find(line + "\n") != std::string::npos;
+  };
+  const std::string used =
+      R"(leakguard_policy_escalations_last_hour{namespace="shop",policy="checkout"} )";
+  EXPECT_TRUE(has(used + "0")) << registry.render();  // counted from the cached journals
+  EXPECT_TRUE(has(R"(leakguard_policy_escalation_budget{namespace="shop",policy="checkout"} 3)"))
+      << registry.render();
+  syncIncidents();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(has(used + "1")) << registry.render();
+  clock_.advance(std::chrono::seconds(3601));
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_TRUE(has(used + "0")) << registry.render();
+}
+
 // A closed incident whose restart is Started with no outcome (the outcome's write was lost, and
 // the pod went, closing it): the action verifies it once it is old enough, and the journal says
 // what was found instead of keeping a bare Started (issue 11).
