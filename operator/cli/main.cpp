@@ -1,5 +1,7 @@
 // leakguard: one binary, several subcommands. main() only parses arguments and wires commands.
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include "operator/cli/namespace_list.h"
 #include "operator/cli/rbac_command.h"
 #include "operator/cli/sample_command.h"
+#include "operator/cli/top_command.h"
 #include "operator/cli/version.h"
 #include "operator/util/printable.h"
 
@@ -171,6 +174,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
 
+  // ---- for people: kubectl leakguard ... ----
+  auto* top = app.add_subcommand(
+      "top", "Containers found leaking, soonest exhaustion first (kubectl leakguard top)");
+  lg::cli::TopFlags tf;
+  top->add_option("-n,--namespace", tf.ns, "Namespace (default: the context's)");
+  top->add_flag("-A,--all-namespaces", tf.allNamespaces, "Every namespace");
+  top->add_option("-o,--output", tf.output, "wide or json")->check(CLI::IsMember({"wide", "json"}));
+  top->add_option("--kubeconfig", tf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
+  top->add_option("--context", tf.context, "Kubeconfig context (default: current)");
+
   // ---- node agent and sampling ----
   auto* sample = app.add_subcommand(
       "sample", "Sample one cgroup as the node agent does; one JSON line per sample");
@@ -255,6 +268,10 @@ int main(int argc, char** argv) {
   if (*analyze) return lg::cli::runAnalyze(files, opts, std::cout, std::cerr);
   if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
   if (*rbac) return lg::cli::runRbac(rf, std::cout, std::cerr);
+  if (*top) {
+    tf.color = ::isatty(STDOUT_FILENO) == 1;
+    return lg::cli::runTop(tf, std::cout, std::cerr);
+  }
   // --namespaces of the agent and the controller, checked alike: exit 2 naming the bad one.
   auto scope = [](const std::string& text, std::vector<std::string>& out) {
     auto parsed = lg::cli::parseNamespaceList(text);

@@ -17,7 +17,9 @@ unprotected leak needs to be OOM-killed:
 - alerts: a real Prometheus (tests/alerts/prometheus_server.py) scrapes the controllers and the
           agent at the ports their prometheus.io annotations give, with LeakGuard's rules: the
           leak alert fires for the observed leak, never for the benign workloads, and the
-          health alerts stay silent.
+          health alerts stay silent;
+- top:    `kubectl leakguard top` (the binary as a kubectl plugin) lists the observed leak while
+          its incident is open.
 
 Standard library plus PyYAML (the chart's values)."""
 import json
@@ -35,7 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "alerts"))
 from pkgtest import CHART, ENV, REPO, helm, yaml  # noqa: E402
 from prometheus_server import PrometheusServer  # noqa: E402
 from lgtest import (apply, fresh_namespace, kjson, kubectl, leaky_deployment,  # noqa: E402
-                    leakguard_image)
+                    leakguard_binary, leakguard_image)
 
 REL = "lg-scn"
 NS = "lg-scn-system"
@@ -102,6 +104,16 @@ def scrape_targets():
                     "labels": {"job": p["metadata"]["labels"]["app.kubernetes.io/name"],
                                "namespace": NS, "pod": p["metadata"]["name"]}})
     return out
+
+
+def kubectl_leakguard(tmp, *args):
+    """`kubectl leakguard ARGS`: kubectl finds the plugin kubectl-leakguard on its PATH."""
+    plugin = os.path.join(tmp, "kubectl-leakguard")
+    if not os.path.exists(plugin):
+        os.symlink(leakguard_binary(), plugin)
+    env = dict(ENV, PATH=tmp + os.pathsep + ENV["PATH"])
+    return subprocess.run(["kubectl", "leakguard", *args], capture_output=True, text=True,
+                          env=env, timeout=60)
 
 
 def cleanup():
@@ -173,6 +185,7 @@ class Scenarios(unittest.TestCase):
         cls.oom_at = None
         cls.oomed = {}  # namespace -> {pod: containers}
         cls.history = []
+        cls.top_seen = None  # (json, table) of `kubectl leakguard top` with the leak open
         cls.run_scenarios()
 
     @classmethod
@@ -190,6 +203,8 @@ class Scenarios(unittest.TestCase):
                 ps = kjson("get", "pods", "-n", BENIGN)["items"]
                 if len(ps) == 3 and all(p["status"].get("phase") == "Running" for p in ps):
                     cls.benign_pods = {p["metadata"]["uid"] for p in ps}
+            if cls.top_seen is None:
+                cls.look_with_top()
             if cls.oom_at is None and OOM in cls.oomed:
                 cls.oom_at = time.time() - cls.start
                 log("%s: OOMKilled after %.0fs without a policy" % (OOM, cls.oom_at))
@@ -211,6 +226,22 @@ class Scenarios(unittest.TestCase):
         log("scenarios ran %.0fs" % (time.time() - cls.start))
         for ns in ALL:
             print(kubectl("get", "pods,leakincidents", "-n", ns, check=False).stdout, flush=True)
+
+    @classmethod
+    def look_with_top(cls):
+        """Once the observed leak's incident is open: what `kubectl leakguard top` shows."""
+        open_now = {i["metadata"]["name"] for i in incidents(OOM)
+                    if i.get("status", {}).get("state") in ("Open", "Mitigating")}
+        if not open_now:
+            return
+        r = kubectl_leakguard(cls.tmp.name, "top", "-n", OOM, "-o", "json")
+        if r.returncode != 0:
+            log("kubectl leakguard top failed (%d): %s" % (r.returncode, r.stderr))
+            return
+        if open_now & {it["incident"] for it in json.loads(r.stdout)["items"]}:
+            table = kubectl_leakguard(cls.tmp.name, "top", "-n", OOM)
+            cls.top_seen = (json.loads(r.stdout), table.stdout)
+            log("kubectl leakguard top -n %s:\n%s" % (OOM, table.stdout))
 
     @classmethod
     def tearDownClass(cls):
@@ -320,6 +351,23 @@ class Scenarios(unittest.TestCase):
         except AssertionError:
             print("prometheus log:\n" + prom.log_tail(), flush=True)
             raise
+
+    def test_6_kubectl_leakguard_top_lists_the_observed_leak(self):
+        self.assertIsNotNone(self.top_seen, "kubectl leakguard top never listed the open "
+                                            "incident of %s" % OOM)
+        items, table = self.top_seen
+        item = items["items"][0]
+        self.assertEqual((item["namespace"], item["container"], item["resource"]),
+                         (OOM, "app", "memory"))
+        self.assertTrue(item["pod"].startswith("leaky-"), item)
+        lines = table.splitlines()
+        self.assertEqual(lines[0].split(), ["POD", "CONTAINER", "RESOURCE", "RATE",
+                                            "EXHAUSTION", "STATE"])
+        row = lines[1].split()
+        self.assertEqual(row[0], item["pod"])
+        self.assertTrue(row[3].startswith("+") and row[3].endswith(("/min", "/h")), row)
+        self.assertIn(row[4], ("in", "overdue"), row)
+        self.assertNotIn("\x1b[", table)  # not a terminal: no colour
 
 
 if __name__ == "__main__":

@@ -1,0 +1,191 @@
+#include "operator/cli/top_command.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+#include <sstream>
+#include <tuple>
+
+#include "controllers/policy/duration.h"
+#include "operator/kube/cluster_config.h"
+#include "operator/kube/http_api_client.h"
+#include "operator/kube/rfc3339.h"
+#include "operator/util/clock.h"
+
+namespace lg::cli {
+namespace {
+
+std::string str(const nlohmann::json& j, const nlohmann::json::json_pointer& p) {
+  if (!j.contains(p)) return "";
+  const auto& v = j.at(p);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+double epochSeconds(const std::string& rfc3339) {
+  if (rfc3339.empty()) return 0;
+  auto t = kube::parseRfc3339(rfc3339);
+  if (!t) return 0;
+  return std::chrono::duration<double>(t->time_since_epoch()).count();
+}
+
+std::string exhaustionText(const TopRow& r, double now) {
+  if (r.exhaustionAt == 0) return "-";
+  const double left = r.exhaustionAt - now;
+  return left <= 0 ? "overdue " + policy::formatDuration(-left)
+                   : "in " + policy::formatDuration(left);
+}
+
+std::string table(const std::vector<std::vector<std::string>>& cells,
+                  const std::vector<int>& redRows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : cells)
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  std::ostringstream out;
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    const bool red =
+        std::find(redRows.begin(), redRows.end(), static_cast<int>(r)) != redRows.end();
+    std::string line;
+    for (std::size_t c = 0; c < cells[r].size(); ++c) {
+      line += cells[r][c];
+      if (c + 1 < cells[r].size()) line += std::string(width[c] - cells[r][c].size() + 3, ' ');
+    }
+    out << (red ? "\x1b[31m" + line + "\x1b[0m" : line) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+std::vector<TopRow> rankIncidents(const nlohmann::json& items) {
+  std::vector<TopRow> rows;
+  if (!items.is_array()) return rows;
+  using P = nlohmann::json::json_pointer;
+  for (const auto& i : items) {
+    if (!i.is_object()) continue;
+    TopRow r;
+    r.state = str(i, P("/status/state"));
+    if (r.state != "Open" && r.state != "Mitigating") continue;
+    r.ns = str(i, P("/metadata/namespace"));
+    r.incident = str(i, P("/metadata/name"));
+    if (r.incident.empty()) continue;
+    r.pod = str(i, P("/spec/pod/name"));
+    r.container = str(i, P("/spec/container"));
+    r.resource = str(i, P("/spec/resource"));
+    r.policy = str(i, P("/spec/policy"));
+    r.rate = str(i, P("/status/evidence/rate"));
+    r.lastAction = str(i, P("/status/lastAction"));
+    r.exhaustionAt = epochSeconds(str(i, P("/status/evidence/exhaustionAt")));
+    if (i.contains(P("/status/evidence/confidence")) &&
+        i.at(P("/status/evidence/confidence")).is_number())
+      r.confidence = i.at(P("/status/evidence/confidence")).get<double>();
+    rows.push_back(std::move(r));
+  }
+  std::sort(rows.begin(), rows.end(), [](const TopRow& a, const TopRow& b) {
+    const bool ak = a.exhaustionAt != 0, bk = b.exhaustionAt != 0;
+    if (ak != bk) return ak;
+    if (ak && a.exhaustionAt != b.exhaustionAt) return a.exhaustionAt < b.exhaustionAt;
+    return std::tie(a.ns, a.incident) < std::tie(b.ns, b.incident);
+  });
+  return rows;
+}
+
+std::string formatTop(const std::vector<TopRow>& rows, double now, const TopFlags& flags) {
+  if (flags.output == "json") {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : rows) {
+      nlohmann::json j = {
+          {"namespace", r.ns},         {"incident", r.incident}, {"pod", r.pod},
+          {"container", r.container},  {"resource", r.resource}, {"state", r.state},
+          {"policy", r.policy},        {"rate", r.rate},         {"lastAction", r.lastAction},
+          {"confidence", r.confidence}};
+      j["exhaustionInSeconds"] =
+          r.exhaustionAt == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.exhaustionAt - now);
+      items.push_back(std::move(j));
+    }
+    return nlohmann::json{{"items", items}}.dump(2) + "\n";
+  }
+  const bool wide = flags.output == "wide";
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::string> head;
+  if (flags.allNamespaces) head.emplace_back("NAMESPACE");
+  for (const char* h : {"POD", "CONTAINER", "RESOURCE", "RATE", "EXHAUSTION", "STATE"})
+    head.emplace_back(h);
+  if (wide)
+    for (const char* h : {"LAST ACTION", "CONFIDENCE", "POLICY", "INCIDENT"})
+      head.emplace_back(h);
+  cells.push_back(head);
+  std::vector<int> red;
+  for (const auto& r : rows) {
+    std::vector<std::string> row;
+    if (flags.allNamespaces) row.push_back(r.ns);
+    for (const std::string& v :
+         {r.pod, r.container, r.resource, r.rate, exhaustionText(r, now), r.state})
+      row.push_back(v.empty() ? "-" : v);
+    if (wide) {
+      std::ostringstream conf;
+      conf.precision(2);
+      conf << std::fixed << r.confidence;
+      for (const std::string& v : {r.lastAction, conf.str(), r.policy, r.incident})
+        row.push_back(v.empty() ? "-" : v);
+    }
+    // Colour on a terminal only: what runs out within the hour in red.
+    if (flags.color && r.exhaustionAt != 0 && r.exhaustionAt - now < 3600)
+      red.push_back(static_cast<int>(cells.size()));
+    cells.push_back(std::move(row));
+  }
+  return table(cells, red);
+}
+
+int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, double now,
+           std::ostream& out, std::ostream& err) {
+  const kube::ResourceRef ref{.group = "leakguard.io",
+                              .version = "v1alpha1",
+                              .resource = "leakincidents",
+                              .ns = flags.allNamespaces ? "" : ns};
+  nlohmann::json items = nlohmann::json::array();
+  kube::ListOptions opts{.limit = 500, .timeout = std::chrono::seconds(10)};
+  do {
+    auto page = api.list(ref, opts);
+    if (!page) {
+      err << "leakguard top: cannot list leakincidents"
+          << (flags.allNamespaces ? "" : " in namespace " + ns) << ": " << page.error().message
+          << "\n";
+      return 1;
+    }
+    for (auto& i : page->items)
+      items.push_back(std::move(i));
+    opts.continueToken = page->continueToken;
+  } while (!opts.continueToken.empty());
+  const auto rows = rankIncidents(items);
+  if (rows.empty() && flags.output != "json") {
+    out << (flags.allNamespaces ? std::string("No open leak incidents.")
+                                : "No open leak incidents in namespace " + ns + ".")
+        << "\n";
+    return 0;
+  }
+  out << formatTop(rows, now, flags);
+  return 0;
+}
+
+int runTop(const TopFlags& flags, std::ostream& out, std::ostream& err) {
+  auto config = kube::loadConfig({.kubeconfigFlag = flags.kubeconfig, .context = flags.context});
+  if (!config) {
+    err << "leakguard top: cannot load the kubeconfig: " << config.error().message << "\n";
+    return 1;
+  }
+  std::string ns = flags.ns.empty() ? config->ns : flags.ns;
+  if (ns.empty()) ns = "default";
+  auto api = kube::HttpApiClient::create(std::move(*config), {});
+  if (!api) {
+    err << "leakguard top: " << api.error().message << "\n";
+    return 1;
+  }
+  const double now =
+      std::chrono::duration<double>(SystemClock::instance().now().time_since_epoch()).count();
+  return runTop(flags, **api, ns, now, out, err);
+}
+
+}  // namespace lg::cli
