@@ -14,6 +14,7 @@
 #include "operator/cli/namespace_list.h"
 #include "operator/cli/rbac_command.h"
 #include "operator/cli/sample_command.h"
+#include "operator/cli/status_command.h"
 #include "operator/cli/top_command.h"
 #include "operator/cli/version.h"
 #include "operator/util/printable.h"
@@ -184,6 +185,15 @@ int main(int argc, char** argv) {
   top->add_option("--kubeconfig", tf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
   top->add_option("--context", tf.context, "Kubeconfig context (default: current)");
 
+  auto* status = app.add_subcommand(
+      "status", "Policies, open incidents, agents and usage sources (kubectl leakguard status)");
+  lg::cli::StatusFlags stf;
+  status->add_option("-n,--namespace", stf.ns, "Namespace (default: the context's)");
+  status->add_flag("-A,--all-namespaces", stf.allNamespaces, "Every namespace");
+  status->add_option("-o,--output", stf.output, "json")->check(CLI::IsMember({"json"}));
+  status->add_option("--kubeconfig", stf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
+  status->add_option("--context", stf.context, "Kubeconfig context (default: current)");
+
   // ---- node agent and sampling ----
   auto* sample = app.add_subcommand(
       "sample", "Sample one cgroup as the node agent does; one JSON line per sample");
@@ -268,6 +278,7 @@ int main(int argc, char** argv) {
   if (*analyze) return lg::cli::runAnalyze(files, opts, std::cout, std::cerr);
   if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
   if (*rbac) return lg::cli::runRbac(rf, std::cout, std::cerr);
+  if (*status) return lg::cli::runStatus(stf, std::cout, std::cerr);
   if (*top) {
     tf.color = ::isatty(STDOUT_FILENO) == 1;
     return lg::cli::runTop(tf, std::cout, std::cerr);

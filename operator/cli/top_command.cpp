@@ -7,10 +7,9 @@
 #include <tuple>
 
 #include "controllers/policy/duration.h"
-#include "operator/kube/cluster_config.h"
-#include "operator/kube/http_api_client.h"
+#include "operator/cli/cluster_session.h"
+#include "operator/cli/text_table.h"
 #include "operator/kube/rfc3339.h"
-#include "operator/util/clock.h"
 
 namespace lg::cli {
 namespace {
@@ -33,28 +32,6 @@ std::string exhaustionText(const TopRow& r, double now) {
   const double left = r.exhaustionAt - now;
   return left <= 0 ? "overdue " + policy::formatDuration(-left)
                    : "in " + policy::formatDuration(left);
-}
-
-std::string table(const std::vector<std::vector<std::string>>& cells,
-                  const std::vector<int>& redRows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : cells)
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (width.size() <= c) width.push_back(0);
-      width[c] = std::max(width[c], row[c].size());
-    }
-  std::ostringstream out;
-  for (std::size_t r = 0; r < cells.size(); ++r) {
-    const bool red =
-        std::find(redRows.begin(), redRows.end(), static_cast<int>(r)) != redRows.end();
-    std::string line;
-    for (std::size_t c = 0; c < cells[r].size(); ++c) {
-      line += cells[r][c];
-      if (c + 1 < cells[r].size()) line += std::string(width[c] - cells[r][c].size() + 3, ' ');
-    }
-    out << (red ? "\x1b[31m" + line + "\x1b[0m" : line) << "\n";
-  }
-  return out.str();
 }
 
 }  // namespace
@@ -136,7 +113,7 @@ std::string formatTop(const std::vector<TopRow>& rows, double now, const TopFlag
       red.push_back(static_cast<int>(cells.size()));
     cells.push_back(std::move(row));
   }
-  return table(cells, red);
+  return textTable(cells, red);
 }
 
 int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, double now,
@@ -145,21 +122,14 @@ int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, d
                               .version = "v1alpha1",
                               .resource = "leakincidents",
                               .ns = flags.allNamespaces ? "" : ns};
-  nlohmann::json items = nlohmann::json::array();
-  kube::ListOptions opts{.limit = 500, .timeout = std::chrono::seconds(10)};
-  do {
-    auto page = api.list(ref, opts);
-    if (!page) {
-      err << "leakguard top: cannot list leakincidents"
-          << (flags.allNamespaces ? "" : " in namespace " + ns) << ": " << page.error().message
-          << "\n";
-      return 1;
-    }
-    for (auto& i : page->items)
-      items.push_back(std::move(i));
-    opts.continueToken = page->continueToken;
-  } while (!opts.continueToken.empty());
-  const auto rows = rankIncidents(items);
+  auto items = listAll(api, ref);
+  if (!items) {
+    err << "leakguard top: cannot list leakincidents"
+        << (flags.allNamespaces ? "" : " in namespace " + ns) << ": " << items.error().message
+        << "\n";
+    return 1;
+  }
+  const auto rows = rankIncidents(*items);
   if (rows.empty() && flags.output != "json") {
     out << (flags.allNamespaces ? std::string("No open leak incidents.")
                                 : "No open leak incidents in namespace " + ns + ".")
@@ -171,21 +141,12 @@ int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, d
 }
 
 int runTop(const TopFlags& flags, std::ostream& out, std::ostream& err) {
-  auto config = kube::loadConfig({.kubeconfigFlag = flags.kubeconfig, .context = flags.context});
-  if (!config) {
-    err << "leakguard top: cannot load the kubeconfig: " << config.error().message << "\n";
+  auto session = openCluster(flags.kubeconfig, flags.context, flags.ns);
+  if (!session) {
+    err << "leakguard top: " << session.error().message << "\n";
     return 1;
   }
-  std::string ns = flags.ns.empty() ? config->ns : flags.ns;
-  if (ns.empty()) ns = "default";
-  auto api = kube::HttpApiClient::create(std::move(*config), {});
-  if (!api) {
-    err << "leakguard top: " << api.error().message << "\n";
-    return 1;
-  }
-  const double now =
-      std::chrono::duration<double>(SystemClock::instance().now().time_since_epoch()).count();
-  return runTop(flags, **api, ns, now, out, err);
+  return runTop(flags, *session->api, session->ns, wallSeconds(), out, err);
 }
 
 }  // namespace lg::cli

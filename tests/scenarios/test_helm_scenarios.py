@@ -19,7 +19,8 @@ unprotected leak needs to be OOM-killed:
           leak alert fires for the observed leak, never for the benign workloads, and the
           health alerts stay silent;
 - top:    `kubectl leakguard top` (the binary as a kubectl plugin) lists the observed leak while
-          its incident is open.
+          its incident is open; `kubectl leakguard status` sees the policies Ready, the agent
+          Ready and metrics-server Available.
 
 Standard library plus PyYAML (the chart's values)."""
 import json
@@ -207,7 +208,7 @@ class Scenarios(unittest.TestCase):
                 cls.look_with_top()
             if cls.oom_at is None and OOM in cls.oomed:
                 cls.oom_at = time.time() - cls.start
-                log("%s: OOMKilled after %.0fs without a policy" % (OOM, cls.oom_at))
+                log("%s: OOMKilled after %.0fs under the Observe policy" % (OOM, cls.oom_at))
             if not healed:
                 healed = any(succeeded_actions(i, "restart") for i in incidents(HEAL))
                 if healed:
@@ -368,6 +369,23 @@ class Scenarios(unittest.TestCase):
         self.assertTrue(row[3].startswith("+") and row[3].endswith(("/min", "/h")), row)
         self.assertIn(row[4], ("in", "overdue"), row)
         self.assertNotIn("\x1b[", table)  # not a terminal: no colour
+
+    def test_7_kubectl_leakguard_status_sees_the_install(self):
+        r = kubectl_leakguard(self.tmp.name, "status", "-A", "-o", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        st = json.loads(r.stdout)
+        ours = {p["namespace"]: p for p in st["policies"]["items"] if p["namespace"] in ALL}
+        self.assertEqual(set(ours), set(ALL), st["policies"])
+        self.assertTrue(all(p["ready"] for p in ours.values()), ours)
+        self.assertEqual(ours[BENIGN]["matchedPods"], 3)
+        self.assertGreaterEqual(st["agents"]["ready"], 1, st["agents"])
+        self.assertEqual(st["agents"]["notReady"], [], st["agents"])
+        self.assertTrue(st["sources"]["metricsServer"], st["sources"])
+        table = kubectl_leakguard(self.tmp.name, "status", "-n", BENIGN)
+        self.assertEqual(table.returncode, 0, table.stderr)
+        log("kubectl leakguard status -n %s:\n%s" % (BENIGN, table.stdout))
+        self.assertEqual(table.stdout.splitlines()[1].split()[:5],
+                         ["guard", "Enforce", "True", "3", "0"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+#include "operator/cli/cluster_session.h"
+
+#include <chrono>
+
+#include "operator/kube/cluster_config.h"
+#include "operator/kube/http_api_client.h"
+#include "operator/util/clock.h"
+
+namespace lg::cli {
+
+Result<ClusterSession> openCluster(const std::string& kubeconfig, const std::string& context,
+                                   const std::string& ns) {
+  auto config = kube::loadConfig({.kubeconfigFlag = kubeconfig, .context = context});
+  if (!config) return makeError("cannot load the kubeconfig: " + config.error().message);
+  ClusterSession s;
+  s.ns = ns.empty() ? config->ns : ns;
+  if (s.ns.empty()) s.ns = "default";
+  auto api = kube::HttpApiClient::create(std::move(*config), {.timeout = std::chrono::seconds(10)});
+  if (!api) return api.error();
+  s.api = std::move(*api);
+  return s;
+}
+
+Result<nlohmann::json> listAll(kube::ApiClient& api, const kube::ResourceRef& ref,
+                               kube::ListOptions opts) {
+  nlohmann::json items = nlohmann::json::array();
+  do {
+    auto page = api.list(ref, opts);
+    if (!page) return page.error();
+    for (auto& i : page->items)
+      items.push_back(std::move(i));
+    opts.continueToken = page->continueToken;
+  } while (!opts.continueToken.empty());
+  return items;
+}
+
+double wallSeconds() {
+  return std::chrono::duration<double>(SystemClock::instance().now().time_since_epoch()).count();
+}
+
+}  // namespace lg::cli

@@ -1,0 +1,32 @@
+#pragma once
+// What the commands people run against a cluster (`leakguard top`, `leakguard status`, also as
+// `kubectl leakguard ...`) share: the kubeconfig loaded as kubectl does (--kubeconfig,
+// $KUBECONFIG, ~/.kube/config, in-cluster; --context), the namespace (-n, else the context's,
+// else "default"), an API client whose every call has a 10 s deadline, and lists read to their
+// last page.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "operator/kube/api_client.h"
+#include "operator/util/result.h"
+
+namespace lg::cli {
+
+struct ClusterSession {
+  std::unique_ptr<kube::ApiClient> api;
+  std::string ns;  // -n, else the context's namespace, else "default"
+};
+
+Result<ClusterSession> openCluster(const std::string& kubeconfig, const std::string& context,
+                                   const std::string& ns);
+
+// Every item of a list, page after page.
+Result<nlohmann::json> listAll(kube::ApiClient& api, const kube::ResourceRef& ref,
+                               kube::ListOptions opts = {});
+
+// Seconds since the epoch now (the wall clock).
+double wallSeconds();
+
+}  // namespace lg::cli
