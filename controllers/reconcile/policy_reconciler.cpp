@@ -123,23 +123,7 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
       return runtime::ReconcileResult::retry(st.error());
   }
   counts.unobserved = countUnobserved(*policy, covered, now);
-  if (d_.gauges) {
-    std::map<std::string, int> incidents;
-    for (const auto& inc : d_.incidents->byIndex("policy", policy->key()))
-      ++incidents[inc->state];
-    int escalations = 0;
-    for (const auto& [step, time] : history(*policy).policyActions)
-      if (time >= now - 3600) ++escalations;
-    d_.gauges->record({.ns = policy->ns,
-                       .name = policy->name,
-                       .ready = policy->parsed.usable(),
-                       .matched = counts.matched,
-                       .leaking = counts.leaking,
-                       .unobserved = counts.unobserved,
-                       .incidents = std::move(incidents),
-                       .escalationsLastHour = escalations,
-                       .escalationBudget = policy->parsed.spec.budgets.maxActionsPerHour});
-  }
+  reportGauges(*policy, counts, now);
   if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
     // 404: deleted meanwhile; 409 cannot happen with a merge patch. Others: retry.
     if (st.error().code == 404) return runtime::ReconcileResult::done();
@@ -150,6 +134,25 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
       return runtime::ReconcileResult::retry(st.error());
   }
   return runtime::ReconcileResult::after(d_.resync);
+}
+
+void PolicyReconciler::reportGauges(const PolicyObject& p, const Counts& counts, double now) const {
+  if (!d_.gauges) return;
+  std::map<std::string, int> incidents;
+  for (const auto& inc : d_.incidents->byIndex("policy", p.key()))
+    ++incidents[inc->state];
+  int escalations = 0;
+  for (const auto& [step, time] : history(p).policyActions)
+    if (time >= now - 3600) ++escalations;
+  d_.gauges->record({.ns = p.ns,
+                     .name = p.name,
+                     .ready = p.parsed.usable(),
+                     .matched = counts.matched,
+                     .leaking = counts.leaking,
+                     .unobserved = counts.unobserved,
+                     .incidents = std::move(incidents),
+                     .escalationsLastHour = escalations,
+                     .escalationBudget = p.parsed.spec.budgets.maxActionsPerHour});
 }
 
 int PolicyReconciler::countUnobserved(const PolicyObject& p,

@@ -171,6 +171,8 @@ class PolicyReconciler : public runtime::Reconciler {
 
   const actions::ActionRegistry& actions() const;
 
+  // The policy's gauges (PolicyGauges), when there are gauges.
+  void reportGauges(const PolicyObject& p, const Counts& counts, double now) const;
   // Covered running pods with no usage sample (counted into the gauges).
   int countUnobserved(const PolicyObject& p,
                       const std::vector<const runtime::PodProjection*>& covered, double now);

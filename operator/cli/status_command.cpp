@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "controllers/actions/action_support.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/text_table.h"
 #include "operator/cli/top_command.h"
@@ -12,11 +13,6 @@ namespace lg::cli {
 namespace {
 
 using Ptr = nlohmann::json::json_pointer;
-
-std::string str(const nlohmann::json& j, const char* pointer) {
-  const Ptr p(pointer);
-  return j.contains(p) && j.at(p).is_string() ? j.at(p).get<std::string>() : "";
-}
 
 // The condition `type` of an object's status.conditions, or null.
 nlohmann::json condition(const nlohmann::json& obj, const std::string& type) {
@@ -37,14 +33,15 @@ nlohmann::json policies(kube::ApiClient& api, const std::string& ns, bool all) {
   for (const auto& p : *items) {
     if (!p.is_object()) continue;
     const auto ready = condition(p, "Ready");
+    const std::string mode = actions::stringAt(p, "/spec/mode");
     const auto number = [&](const char* pointer) {
       const Ptr ptr(pointer);
       return p.contains(ptr) && p.at(ptr).is_number_integer() ? p.at(ptr).get<int>() : 0;
     };
     out.push_back(
-        {{"namespace", str(p, "/metadata/namespace")},
-         {"name", str(p, "/metadata/name")},
-         {"mode", str(p, "/spec/mode").empty() ? "Observe" : str(p, "/spec/mode")},
+        {{"namespace", actions::stringAt(p, "/metadata/namespace")},
+         {"name", actions::stringAt(p, "/metadata/name")},
+         {"mode", mode.empty() ? "Observe" : mode},
          {"ready", ready.is_object() && ready.value("status", "") == "True"},
          {"reason", ready.is_object() ? ready.value("message", "") : "not reconciled yet"},
          {"matchedPods", number("/status/matchedPods")},
@@ -77,9 +74,10 @@ nlohmann::json agents(kube::ApiClient& api) {
     const auto c = condition(p, "Ready");
     if (c.is_object() && c.value("status", "") == "True")
       ++ready;
+    else if (const std::string node = actions::stringAt(p, "/spec/nodeName"); !node.empty())
+      notReady.push_back(node);
     else
-      notReady.push_back(str(p, "/spec/nodeName").empty() ? str(p, "/metadata/name")
-                                                          : str(p, "/spec/nodeName"));
+      notReady.push_back(actions::stringAt(p, "/metadata/name"));
   }
   return {{"ready", ready},
           {"total", ready + static_cast<int>(notReady.size())},

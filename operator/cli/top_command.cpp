@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "controllers/actions/action_support.h"
 #include "controllers/policy/duration.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/text_table.h"
@@ -13,12 +14,6 @@
 
 namespace lg::cli {
 namespace {
-
-std::string str(const nlohmann::json& j, const nlohmann::json::json_pointer& p) {
-  if (!j.contains(p)) return "";
-  const auto& v = j.at(p);
-  return v.is_string() ? v.get<std::string>() : "";
-}
 
 double epochSeconds(const std::string& rfc3339) {
   if (rfc3339.empty()) return 0;
@@ -39,25 +34,28 @@ std::string exhaustionText(const TopRow& r, double now) {
 std::vector<TopRow> rankIncidents(const nlohmann::json& items) {
   std::vector<TopRow> rows;
   if (!items.is_array()) return rows;
-  using P = nlohmann::json::json_pointer;
   for (const auto& i : items) {
     if (!i.is_object()) continue;
     TopRow r;
-    r.state = str(i, P("/status/state"));
+    r.state = actions::stringAt(i, "/status/state");
     if (r.state != "Open" && r.state != "Mitigating") continue;
-    r.ns = str(i, P("/metadata/namespace"));
-    r.incident = str(i, P("/metadata/name"));
+    r.ns = actions::stringAt(i, "/metadata/namespace");
+    r.incident = actions::stringAt(i, "/metadata/name");
     if (r.incident.empty()) continue;
-    r.pod = str(i, P("/spec/pod/name"));
-    r.container = str(i, P("/spec/container"));
-    r.resource = str(i, P("/spec/resource"));
-    r.policy = str(i, P("/spec/policy"));
-    r.rate = str(i, P("/status/evidence/rate"));
-    r.lastAction = str(i, P("/status/lastAction"));
-    r.exhaustionAt = epochSeconds(str(i, P("/status/evidence/exhaustionAt")));
-    if (i.contains(P("/status/evidence/confidence")) &&
-        i.at(P("/status/evidence/confidence")).is_number())
-      r.confidence = i.at(P("/status/evidence/confidence")).get<double>();
+    r.pod = actions::stringAt(i, "/spec/pod/name");
+    r.container = actions::stringAt(i, "/spec/container");
+    r.resource = actions::stringAt(i, "/spec/resource");
+    r.policy = actions::stringAt(i, "/spec/policy");
+    r.rate = actions::stringAt(i, "/status/evidence/rate");
+    r.lastAction = actions::stringAt(i, "/status/lastAction");
+    r.exhaustionAt = epochSeconds(actions::stringAt(i, "/status/evidence/exhaustionAt"));
+    // status.evidence.confidence, when status and evidence are objects and it is a number.
+    const auto status = i.value("status", nlohmann::json::object());
+    const auto evidence =
+        status.is_object() ? status.value("evidence", nlohmann::json::object()) : nlohmann::json();
+    if (evidence.is_object() && evidence.contains("confidence") &&
+        evidence["confidence"].is_number())
+      r.confidence = evidence["confidence"].get<double>();
     rows.push_back(std::move(r));
   }
   std::sort(rows.begin(), rows.end(), [](const TopRow& a, const TopRow& b) {
