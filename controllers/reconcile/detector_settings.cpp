@@ -6,11 +6,12 @@ std::shared_ptr<const detect::DetectorOptions> DetectorSettings::forPolicy(const
   std::lock_guard lock(mu_);
   // An object from the API server always has a uid; the key keeps one without apart anyway.
   Entry& e = byUid_[p.uid.empty() ? "name:" + p.key() : p.uid];
-  if (!e.opts || e.generation != p.generation) {
-    const auto& d = p.parsed.spec.detection;
+  const auto& d = p.parsed.spec.detection;
+  if (!e.opts || e.detection.margin != d.margin || e.detection.horizonSeconds != d.horizonSeconds ||
+      e.detection.minGrowthSeconds != d.minGrowthSeconds) {
     e.opts = std::make_shared<const detect::DetectorOptions>(
         detect::DetectorOptions::forPolicy(d.margin, d.horizonSeconds, d.minGrowthSeconds));
-    e.generation = p.generation;
+    e.detection = d;
   }
   return e.opts;
 }

@@ -11,13 +11,28 @@ PolicyObject policy(const std::string& uid, int64_t generation, double margin) {
   return p;
 }
 
-TEST(DetectorSettingsTest, OnePointerPerGenerationAndANewOneWhenTheSpecChanges) {
+TEST(DetectorSettingsTest, OnePointerPerPolicyAndANewOneWhenDetectionChanges) {
   DetectorSettings s;
   auto a = s.forPolicy(policy("u1", 1, 10));
   EXPECT_EQ(s.forPolicy(policy("u1", 1, 10)), a);
   auto b = s.forPolicy(policy("u1", 2, 20));
   EXPECT_NE(b, a);
   EXPECT_EQ(b->margin, 20);
+  auto minGrowth = policy("u1", 3, 20);
+  minGrowth.parsed.spec.detection.minGrowthSeconds = 300;
+  auto c = s.forPolicy(minGrowth);
+  EXPECT_NE(c, b);
+  EXPECT_EQ(c->minGrowthSeconds, 300);
+}
+
+// An edit that leaves spec.detection alone (the playbook, the sizing) keeps the detectors and
+// the usage history: a new pointer would make the hub start every series of the policy afresh.
+TEST(DetectorSettingsTest, AnEditOutsideDetectionKeepsThePointer) {
+  DetectorSettings s;
+  auto a = s.forPolicy(policy("u1", 1, 10));
+  auto edited = policy("u1", 2, 10);
+  edited.parsed.spec.recommendations.headroomPercent = 30;
+  EXPECT_EQ(s.forPolicy(edited), a);
 }
 
 // A policy deleted and created again under its old name starts at generation 1 again: keyed by
