@@ -1,5 +1,7 @@
 #include "controllers/actions/action_support.h"
 
+#include <cmath>
+
 #include "operator/kube/eviction.h"
 #include "operator/kube/rfc3339.h"
 
@@ -74,6 +76,18 @@ std::string stringAt(const nlohmann::json& j, const char* pointer) {
     return v.is_string() ? v.get<std::string>() : "";
   } catch (const std::exception&) {
     return "";  // a path through a non-object: absent
+  }
+}
+
+std::optional<double> numberAt(const nlohmann::json& j, const char* pointer) {
+  try {
+    const nlohmann::json::json_pointer p(pointer);
+    if (!j.contains(p)) return std::nullopt;
+    const auto& v = j.at(p);
+    if (!v.is_number() || !std::isfinite(v.get<double>())) return std::nullopt;
+    return v.get<double>();
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
 }
 

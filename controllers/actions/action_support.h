@@ -31,6 +31,8 @@ std::string isoTime(double seconds);
 
 // Reads a string at a JSON pointer ("/metadata/uid"); "" when absent or not a string.
 std::string stringAt(const nlohmann::json& j, const char* pointer);
+// Reads a number at a JSON pointer; nullopt when absent, not a number or not finite.
+std::optional<double> numberAt(const nlohmann::json& j, const char* pointer);
 
 // The Eviction API with dryRun=All: the API server answers as it would for the real eviction
 // (429 while a PodDisruptionBudget forbids it) and changes nothing. nullopt: it would be

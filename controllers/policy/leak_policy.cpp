@@ -260,6 +260,25 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
     FieldReader ir(*inc, "spec.incidents", issues);
     if (auto k = ir.integer("keep", 1, 1000)) spec.keepIncidents = *k;
   }
+
+  if (const auto* rec = r.get("recommendations")) {
+    FieldReader rr(*rec, "spec.recommendations", issues);
+    if (const auto* e = rr.get("enabled")) {
+      if (e->is_boolean())
+        spec.recommendations.enabled = e->get<bool>();
+      else
+        issues.push_back({"spec.recommendations.enabled", "must be true or false"});
+    }
+    if (auto q = rr.integer("requestQuantile", 50, 99)) spec.recommendations.requestQuantile = *q;
+    if (auto h = rr.integer("headroomPercent", 0, 100)) spec.recommendations.headroomPercent = *h;
+    if (auto m = rr.duration("minHistory")) {
+      // The hub keeps 6 hours of usage: a longer minHistory would never be met.
+      if (*m > 6 * 3600.0)
+        rr.issue(rr.at("minHistory"), "must be at most 6h (the usage LeakGuard keeps)");
+      else
+        spec.recommendations.minHistorySeconds = *m;
+    }
+  }
   return out;
 }
 

@@ -57,6 +57,13 @@ struct Detection {
   double minGrowthSeconds = 3600;
 };
 
+// How the policy sizes the memory of the containers it covers (status.recommendations).
+struct Recommendations {
+  bool enabled = true;
+  int requestQuantile = 90;         // percent: the request is this quantile of the settled usage...
+  int headroomPercent = 15;         // ...plus this; the limit is the settled peak plus this
+  double minHistorySeconds = 3600;  // a pod's usage must span this long before it is sized
+};
 struct LeakPolicySpec {
   std::optional<LabelSelector> selector;
   std::optional<WorkloadRef> workloadRef;
@@ -67,6 +74,7 @@ struct LeakPolicySpec {
   std::vector<PlaybookStep> playbook;
   Budgets budgets;
   int keepIncidents = 20;
+  Recommendations recommendations;
 
   bool watches(detect::Resource r) const;
   bool watchesContainer(const std::string& container) const;

@@ -1,10 +1,12 @@
 #include "controllers/reconcile/incident_builder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
+#include "controllers/detect/usage_digest.h"
 #include "controllers/policy/duration.h"
 #include "operator/kube/quantity.h"
 #include "operator/kube/rfc3339.h"
@@ -94,6 +96,35 @@ nlohmann::json incidentEvidence(const IncidentInput& in) {
       {"growthModel", std::string(detect::name(f.growth))},
       {"rejectedExplanation", std::string(detect::name(f.benign))},
   };
+}
+
+nlohmann::json incidentUsage(const IncidentInput& in,
+                             std::span<const std::pair<double, double>> samples) {
+  constexpr int kPoints = 48;
+  const detect::Finding& f = in.finding;
+  const double back = std::max(f.windowSeconds, 1.5 * f.growthSeconds);
+  const auto digest = detect::digestUsage(samples, f.time - back, f.time, kPoints);
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : digest.points)
+    points.push_back({{"t", std::llround(p.t - digest.start)},
+                      {"min", std::round(p.min)},
+                      {"max", std::round(p.max)}});
+  nlohmann::json usage = {
+      {"unit", in.resource == detect::Resource::kMemory ? "bytes" : "count"},
+      {"limit", std::round(f.limit)},
+      {"points", points},
+      {"fit",
+       {{"time", timeString(f.time)},
+        {"value", std::round(f.value)},
+        {"ratePerSecond", f.slopePerSecond},
+        {"ratePerSecondLow", f.slopeLowPerSecond},
+        {"ratePerSecondHigh", f.slopeHighPerSecond}}},
+  };
+  if (!digest.points.empty()) {
+    usage["start"] = timeString(digest.start);
+    usage["stepSeconds"] = std::llround(digest.stepSeconds);
+  }
+  return usage;
 }
 
 nlohmann::json incidentObject(const IncidentInput& in, const std::string& name) {

@@ -4,7 +4,9 @@
 // a reconcile that runs twice finds the incident it made instead of making another.
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <utility>
 
 #include "controllers/detect/finding.h"
 #include "controllers/detect/resource.h"
@@ -43,5 +45,10 @@ nlohmann::json incidentObject(const IncidentInput& in, const std::string& name);
 bool isIncidentOf(const nlohmann::json& incident, const IncidentInput& in);
 // The evidence block of the status.
 nlohmann::json incidentEvidence(const IncidentInput& in);
+// The usage block of the status (what `kubectl leakguard explain` draws): the series' samples
+// (UsageHub::history) before the finding, as at most 48 buckets (detect::digestUsage) reaching
+// back to the analysed window and a half of the growth before it, and the fitted trend.
+nlohmann::json incidentUsage(const IncidentInput& in,
+                             std::span<const std::pair<double, double>> samples);
 
 }  // namespace lg::reconcile

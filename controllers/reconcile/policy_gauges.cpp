@@ -1,6 +1,15 @@
 #include "controllers/reconcile/policy_gauges.h"
 
+#include <set>
+#include <utility>
+
 namespace lg::reconcile {
+namespace {
+
+// Two series per sized (workload, container): room for 2048 of them before the overflow series.
+constexpr std::size_t kMaxSizingSeries = 4096;
+
+}  // namespace
 
 PolicyGauges::PolicyGauges(runtime::MetricsRegistry& registry)
     : ready_(registry.gauge("leakguard_policy_ready",
@@ -20,7 +29,12 @@ PolicyGauges::PolicyGauges(runtime::MetricsRegistry& registry)
                                   {"namespace", "policy"})),
       budget_(registry.gauge("leakguard_policy_escalation_budget",
                              "The LeakPolicy's spec.budgets.maxActionsPerHour",
-                             {"namespace", "policy"})) {}
+                             {"namespace", "policy"})),
+      recommended_(registry.gauge(
+          "leakguard_recommended_memory_bytes",
+          "Memory LeakGuard recommends for a container of a workload the LeakPolicy covers "
+          "(bound: request or limit; status.recommendations says how); none while it leaks",
+          {"namespace", "policy", "workload", "container", "bound"}, kMaxSizingSeries)) {}
 
 void PolicyGauges::record(const Report& r) {
   ready_.labels({r.ns, r.name}).set(r.ready ? 1 : 0);
@@ -36,6 +50,19 @@ void PolicyGauges::record(const Report& r) {
   }
 }
 
+void PolicyGauges::recordSizing(const std::string& ns, const std::string& name,
+                                const std::vector<Sizing>& sizes) {
+  std::set<std::pair<std::string, std::string>> keep;
+  for (const auto& s : sizes) {
+    recommended_.labels({ns, name, s.workload, s.container, "request"}).set(s.requestBytes);
+    recommended_.labels({ns, name, s.workload, s.container, "limit"}).set(s.limitBytes);
+    keep.insert({s.workload, s.container});
+  }
+  recommended_.removeIf([&](const std::vector<std::string>& v) {
+    return v[0] == ns && v[1] == name && !keep.contains({v[2], v[3]});
+  });
+}
+
 void PolicyGauges::forget(const std::string& ns, const std::string& name) {
   ready_.remove({ns, name});
   escalations_.remove({ns, name});
@@ -45,6 +72,7 @@ void PolicyGauges::forget(const std::string& ns, const std::string& name) {
   };
   pods_.removeIf(ofPolicy);
   incidents_.removeIf(ofPolicy);
+  recommended_.removeIf(ofPolicy);
 }
 
 }  // namespace lg::reconcile

@@ -6,6 +6,9 @@
 //                                                   Resolved, Abandoned (kept ones, as cached)
 //   leakguard_policy_escalations_last_hour{namespace,policy}  escalations started in the hour
 //   leakguard_policy_escalation_budget{namespace,policy}      its maxActionsPerHour
+//   leakguard_recommended_memory_bytes{namespace,policy,workload,container,bound}
+//                                                   status.recommendations' sizes (bound:
+//                                                   request or limit); none for a leak
 // (unobserved: running, covered, and no usage sample from any source; UnobservedPods). A
 // policy's series go when the policy goes, so the families hold the live policies only.
 // Thread-safe (the registry's families are).
@@ -14,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "operator/runtime/metrics_registry.h"
 
@@ -36,6 +40,15 @@ class PolicyGauges {
   explicit PolicyGauges(runtime::MetricsRegistry& registry);
 
   void record(const Report& r);
+
+  // A recommended size (SizingAdvisor) of one (workload, container).
+  struct Sizing {
+    std::string workload, container;
+    double requestBytes = 0, limitBytes = 0;
+  };
+  // Replaces the policy's recommended sizes with `sizes`.
+  void recordSizing(const std::string& ns, const std::string& name,
+                    const std::vector<Sizing>& sizes);
   void forget(const std::string& ns, const std::string& name);
 
  private:
@@ -44,6 +57,7 @@ class PolicyGauges {
   runtime::GaugeFamily& incidents_;
   runtime::GaugeFamily& escalations_;
   runtime::GaugeFamily& budget_;
+  runtime::GaugeFamily& recommended_;
 };
 
 }  // namespace lg::reconcile

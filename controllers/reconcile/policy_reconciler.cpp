@@ -8,6 +8,7 @@
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
 #include "controllers/reconcile/incident_builder.h"
+#include "controllers/reconcile/sizing_advisor.h"
 #include "operator/kube/rfc3339.h"
 #include "operator/util/logger.h"
 
@@ -101,6 +102,10 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
   const auto policy = d_.policies->get(key);
   if (!policy) {  // deleted: incidents go with it (owner), its gauges here
     unobserved_.forget(key);
+    {
+      std::lock_guard lock(sizedMu_);
+      sized_.erase(key);
+    }
     if (const auto slash = key.find('/'); d_.gauges && slash != std::string::npos)
       d_.gauges->forget(key.substr(0, slash), key.substr(slash + 1));
     return runtime::ReconcileResult::done();
@@ -124,7 +129,8 @@ runtime::ReconcileResult PolicyReconciler::reconcile(const std::string& key) {
   }
   counts.unobserved = countUnobserved(*policy, covered, now);
   reportGauges(*policy, counts, now);
-  if (auto st = writeStatus(*policy, counts, now); !st.ok()) {
+  const Sizes sizes = sizing(*policy, covered, now);
+  if (auto st = writeStatus(*policy, counts, sizes, now); !st.ok()) {
     // 404: deleted meanwhile; 409 cannot happen with a merge patch. Others: retry.
     if (st.error().code == 404) return runtime::ReconcileResult::done();
     return runtime::ReconcileResult::retry(st.error());
@@ -294,9 +300,11 @@ Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
   const IncidentObject& inc = *it->second;
   w.incident = inc.name;
   if (view.finding->time - parseTime(inc.status, "confirmed") >= 300) {
-    auto patched = d_.api->patch(
-        incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
-        {{"status", {{"confirmed", isoTime(view.finding->time)}, {"evidence", evidence}}}});
+    auto patched = d_.api->patch(incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
+                                 {{"status",
+                                   {{"confirmed", isoTime(view.finding->time)},
+                                    {"evidence", evidence},
+                                    {"usage", incidentUsage(in, d_.hub->history(sk))}}}});
     if (!patched && patched.error().code != 404) return patched.error();
   }
   return w;
@@ -314,6 +322,7 @@ Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInp
       {"confirmed", isoTime(view.finding->time)},
       {"containerId", view.containerId},
       {"evidence", incidentEvidence(in)},
+      {"usage", incidentUsage(in, d_.hub->history({in.podUid, in.container, in.resource}))},
       {"lastAction", p.parsed.spec.mode == policy::Mode::kObserve ? "observe" : "none"},
       {"observedPolicyGeneration", p.generation},
   };
@@ -609,7 +618,58 @@ nlohmann::json PolicyReconciler::lastAction(const PolicyObject& p) const {
   return best;
 }
 
-Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts, double now) {
+PolicyReconciler::Sizes PolicyReconciler::sizing(
+    const PolicyObject& p, const std::vector<const runtime::PodProjection*>& covered, double now) {
+  constexpr std::size_t kMaxItems = 100;
+  const auto& spec = p.parsed.spec.recommendations;
+  // Sizes come from the memory series the policy has the hub keep.
+  if (!d_.hub || !p.parsed.usable() || !spec.enabled ||
+      !p.parsed.spec.watches(detect::Resource::kMemory)) {
+    if (d_.gauges) d_.gauges->recordSizing(p.ns, p.name, {});
+    return {};
+  }
+  // The leaks the open incidents know of (a restarted container has no finding yet).
+  KnownLeaks leaks;
+  if (d_.incidents) {
+    for (const auto& inc : d_.incidents->byIndex("policy", p.key())) {
+      if ((inc->state != "Open" && inc->state != "Mitigating") || inc->resource != "memory")
+        continue;
+      auto& rate = leaks[{workloadKey(*inc), inc->container}];
+      rate = std::max(rate, actions::numberAt(inc->status, "/evidence/ratePerSecond").value_or(0));
+    }
+  }
+  // Sizes move slowly: recomputed every quarter of minHistory (a minute to 15 minutes), and at
+  // once when the policy or the leaks change.
+  const double every = std::clamp(spec.minHistorySeconds / 4, 60.0, 900.0);
+  {
+    std::lock_guard lock(sizedMu_);
+    auto it = sized_.find(p.key());
+    if (it != sized_.end() && it->second.generation == p.generation && it->second.leaks == leaks &&
+        now - it->second.at < every && now >= it->second.at)
+      return it->second.sizes;
+  }
+  const auto opts = sizingOptions(spec);
+  const auto advice = adviseSizing(covered, rsLookup(), *d_.hub, leaks, opts, now, p.parsed.spec);
+  Sizes sizes{.enabled = true,
+              .items = sizingStatus(advice, opts, kMaxItems),
+              .omitted = advice.size() > kMaxItems ? advice.size() - kMaxItems : 0};
+  if (d_.gauges) {
+    std::vector<PolicyGauges::Sizing> sizes;
+    for (const auto& w : advice)
+      if (!w.leaking && w.recommendation.ok)
+        sizes.push_back({.workload = w.workload,
+                         .container = w.container,
+                         .requestBytes = w.recommendation.requestBytes,
+                         .limitBytes = w.recommendation.limitBytes});
+    d_.gauges->recordSizing(p.ns, p.name, sizes);
+  }
+  std::lock_guard lock(sizedMu_);
+  sized_[p.key()] = {.at = now, .generation = p.generation, .leaks = leaks, .sizes = sizes};
+  return sizes;
+}
+
+Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts,
+                                     const Sizes& sizes, double now) {
   const std::string nowText = isoTime(now);
   const auto& spec = p.parsed.spec;
   nlohmann::json conditions = nlohmann::json::array();
@@ -643,6 +703,12 @@ Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts
   desired["leakingPods"] = counts.leaking;
   desired["conditions"] = conditions;
   if (auto last = lastAction(p); !last.is_null()) desired["lastAction"] = last;
+  // A merge patch removes a field with a null: only for one that is there.
+  const auto set = [&](const char* key, nlohmann::json value) {
+    if (!value.is_null() || status.contains(key)) desired[key] = std::move(value);
+  };
+  set("recommendations", sizes.enabled ? sizes.items : nlohmann::json());
+  set("recommendationsOmitted", sizes.omitted > 0 ? nlohmann::json(sizes.omitted) : nullptr);
   if (desired == status) return okStatus();
 
   const bool wasReady = [&] {

@@ -7,8 +7,9 @@
 //      evidence of open ones, resolves those whose container is gone or healthy again, and
 //      prunes the oldest resolved ones beyond spec.incidents.keep;
 //   3. writes status (observedGeneration, matchedPods, leakingPods, Ready and
-//      MetricsAvailable conditions) only when it changed, and the policy's gauges
-//      (PolicyGauges: ready, and matched, leaking and unobserved pods).
+//      MetricsAvailable conditions, and the memory sizing of the covered workloads:
+//      recommendations, SizingAdvisor) only when it changed, and the policy's gauges
+//      (PolicyGauges: ready, matched, leaking and unobserved pods, recommended sizes).
 //   4. with an executor, carries out the policy's playbook for each incident still open, worst
 //      leaker (soonest exhaustion) first: the planner chooses within the budgets (pods of the
 //      workload not Ready count as unavailable), the PlaybookExecutor acts and journals. (The
@@ -25,6 +26,7 @@
 #include "controllers/reconcile/incident_builder.h"
 #include "controllers/reconcile/pod_selection.h"
 #include "controllers/reconcile/policy_gauges.h"
+#include "controllers/reconcile/sizing_advisor.h"
 #include "controllers/reconcile/unobserved_pods.h"
 #include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/metrics_server_source.h"
@@ -125,7 +127,18 @@ class PolicyReconciler : public runtime::Reconciler {
   // Closed incidents with a step still in doubt: the executor has the action verify it.
   Status settleClosed(const Sync& sync);
   Status pruneIncidents(const Sync& sync);
-  Status writeStatus(const PolicyObject& p, const Counts& counts, double now);
+  // status.recommendations and recommendationsOmitted; with !enabled, neither.
+  struct Sizes {
+    bool enabled = false;
+    nlohmann::json items = nlohmann::json::array();
+    std::size_t omitted = 0;  // entries beyond the status' bound
+  };
+  Status writeStatus(const PolicyObject& p, const Counts& counts, const Sizes& sizes, double now);
+  // status.recommendations (SizingAdvisor), recomputed every quarter of the policy's minHistory
+  // (a minute to 15 minutes) and when its generation or its open memory incidents change; the
+  // recommended sizes go to the gauges too.
+  Sizes sizing(const PolicyObject& p, const std::vector<const runtime::PodProjection*>& covered,
+               double now);
 
   // Carries the playbook out on each incident of `work`, worst leaker first, with the budgets
   // the caches know of (availability, history) and each pod's node pressure (when a step asks
@@ -179,6 +192,14 @@ class PolicyReconciler : public runtime::Reconciler {
 
   PolicyReconcilerDeps d_;
   UnobservedPods unobserved_;
+  struct Sized {
+    double at = 0;
+    int64_t generation = 0;
+    KnownLeaks leaks;
+    Sizes sizes;
+  };
+  std::mutex sizedMu_;  // reconciles of different policies run at once
+  std::map<std::string, Sized> sized_;
 };
 
 }  // namespace lg::reconcile

@@ -1,6 +1,7 @@
 #include "operator/cli/cluster_session.h"
 
 #include <chrono>
+#include <ostream>
 
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_api_client.h"
@@ -19,6 +20,28 @@ Result<ClusterSession> openCluster(const std::string& kubeconfig, const std::str
   if (!api) return api.error();
   s.api = std::move(*api);
   return s;
+}
+
+int withCluster(const char* command, const std::string& kubeconfig, const std::string& context,
+                const std::string& ns, std::ostream& err,
+                const std::function<int(ClusterSession&)>& run) {
+  auto session = openCluster(kubeconfig, context, ns);
+  if (!session) {
+    err << "leakguard " << command << ": " << session.error().message << "\n";
+    return 1;
+  }
+  return run(*session);
+}
+
+std::optional<nlohmann::json> listLeakGuard(kube::ApiClient& api, const char* command,
+                                            const std::string& resource, const std::string& ns,
+                                            std::ostream& err) {
+  auto items = listAll(
+      api, {.group = "leakguard.io", .version = "v1alpha1", .resource = resource, .ns = ns});
+  if (items) return std::move(*items);
+  err << "leakguard " << command << ": cannot list " << resource
+      << (ns.empty() ? "" : " in namespace " + ns) << ": " << items.error().message << "\n";
+  return std::nullopt;
 }
 
 Result<nlohmann::json> listAll(kube::ApiClient& api, const kube::ResourceRef& ref,

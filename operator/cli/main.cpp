@@ -11,8 +11,10 @@
 #include "operator/cli/agent_command.h"
 #include "operator/cli/analyze_command.h"
 #include "operator/cli/controller_command.h"
+#include "operator/cli/explain_command.h"
 #include "operator/cli/namespace_list.h"
 #include "operator/cli/rbac_command.h"
+#include "operator/cli/recommend_command.h"
 #include "operator/cli/sample_command.h"
 #include "operator/cli/status_command.h"
 #include "operator/cli/top_command.h"
@@ -181,7 +183,8 @@ int main(int argc, char** argv) {
   lg::cli::TopFlags tf;
   top->add_option("-n,--namespace", tf.ns, "Namespace (default: the context's)");
   top->add_flag("-A,--all-namespaces", tf.allNamespaces, "Every namespace");
-  top->add_option("-o,--output", tf.output, "wide or json")->check(CLI::IsMember({"wide", "json"}));
+  top->add_option("-o,--output", tf.output, "wide, json or yaml")
+      ->check(CLI::IsMember({"wide", "json", "yaml"}));
   top->add_option("--kubeconfig", tf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
   top->add_option("--context", tf.context, "Kubeconfig context (default: current)");
 
@@ -190,9 +193,38 @@ int main(int argc, char** argv) {
   lg::cli::StatusFlags stf;
   status->add_option("-n,--namespace", stf.ns, "Namespace (default: the context's)");
   status->add_flag("-A,--all-namespaces", stf.allNamespaces, "Every namespace");
-  status->add_option("-o,--output", stf.output, "json")->check(CLI::IsMember({"json"}));
+  status->add_option("-o,--output", stf.output, "json or yaml")
+      ->check(CLI::IsMember({"json", "yaml"}));
   status->add_option("--kubeconfig", stf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
   status->add_option("--context", stf.context, "Kubeconfig context (default: current)");
+
+  auto* explain =
+      app.add_subcommand("explain",
+                         "One LeakIncident in words, with its usage, trend and forecast drawn "
+                         "(kubectl leakguard explain)");
+  lg::cli::ExplainFlags ef;
+  std::string incidentName;
+  explain->add_option("incident", incidentName, "The LeakIncident's name")->required();
+  explain->add_option("-n,--namespace", ef.ns, "Namespace (default: the context's)");
+  explain->add_option("-o,--output", ef.output, "json or yaml")
+      ->check(CLI::IsMember({"json", "yaml"}));
+  explain->add_option("--width", ef.width, "Columns of the chart")
+      ->check(CLI::Range(20, 200))
+      ->capture_default_str();
+  explain->add_option("--kubeconfig", ef.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
+  explain->add_option("--context", ef.context, "Kubeconfig context (default: current)");
+
+  auto* recommend =
+      app.add_subcommand("recommend",
+                         "Memory requests and limits for the covered workloads, none for a leak "
+                         "(kubectl leakguard recommend)");
+  lg::cli::RecommendFlags rcf;
+  recommend->add_option("-n,--namespace", rcf.ns, "Namespace (default: the context's)");
+  recommend->add_flag("-A,--all-namespaces", rcf.allNamespaces, "Every namespace");
+  recommend->add_option("-o,--output", rcf.output, "wide, json or yaml")
+      ->check(CLI::IsMember({"wide", "json", "yaml"}));
+  recommend->add_option("--kubeconfig", rcf.kubeconfig, "Kubeconfig file (default: $KUBECONFIG)");
+  recommend->add_option("--context", rcf.context, "Kubeconfig context (default: current)");
 
   // ---- node agent and sampling ----
   auto* sample = app.add_subcommand(
@@ -279,6 +311,11 @@ int main(int argc, char** argv) {
   if (*sample) return lg::cli::runSample(sf, std::cout, std::cerr);
   if (*rbac) return lg::cli::runRbac(rf, std::cout, std::cerr);
   if (*status) return lg::cli::runStatus(stf, std::cout, std::cerr);
+  if (*explain) {
+    ef.color = ::isatty(STDOUT_FILENO) == 1;
+    return lg::cli::runExplain(ef, incidentName, std::cout, std::cerr);
+  }
+  if (*recommend) return lg::cli::runRecommend(rcf, std::cout, std::cerr);
   if (*top) {
     tf.color = ::isatty(STDOUT_FILENO) == 1;
     return lg::cli::runTop(tf, std::cout, std::cerr);

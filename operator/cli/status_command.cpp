@@ -171,8 +171,8 @@ std::string formatStatus(const nlohmann::json& st, bool allNamespaces) {
 int runStatus(const StatusFlags& flags, kube::ApiClient& api, const std::string& ns, double now,
               std::ostream& out, std::ostream& err) {
   const auto st = collectStatus(api, ns, flags.allNamespaces, now);
-  if (flags.output == "json")
-    out << st.dump(2) << "\n";
+  if (flags.output == "json" || flags.output == "yaml")
+    out << formatDocument(st, flags.output);
   else
     out << formatStatus(st, flags.allNamespaces);
   bool failed = false;
@@ -185,12 +185,9 @@ int runStatus(const StatusFlags& flags, kube::ApiClient& api, const std::string&
 }
 
 int runStatus(const StatusFlags& flags, std::ostream& out, std::ostream& err) {
-  auto session = openCluster(flags.kubeconfig, flags.context, flags.ns);
-  if (!session) {
-    err << "leakguard status: " << session.error().message << "\n";
-    return 1;
-  }
-  return runStatus(flags, *session->api, session->ns, wallSeconds(), out, err);
+  return withCluster("status", flags.kubeconfig, flags.context, flags.ns, err, [&](auto& s) {
+    return runStatus(flags, *s.api, s.ns, wallSeconds(), out, err);
+  });
 }
 
 }  // namespace lg::cli

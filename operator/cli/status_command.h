@@ -7,7 +7,7 @@
 //   agents     the node agents' pods (label app.kubernetes.io/name=leakguard-agent, every
 //              namespace): how many are Ready, and the nodes of those that are not;
 //   sources    whether the metrics.k8s.io APIService is Available.
-// -o json gives the same as one object. Exit 0 when every part could be read, 1 otherwise.
+// -o json|yaml gives the same as one object. Exit 0 when every part could be read, 1 otherwise.
 
 #include <iosfwd>
 #include <nlohmann/json.hpp>
@@ -22,7 +22,7 @@ struct StatusFlags {
   std::string context;
   std::string ns;  // "": the context's namespace, else "default"
   bool allNamespaces = false;
-  std::string output;  // "" or "json"
+  std::string output;  // "", "json" or "yaml"
 };
 
 // What status found, as the JSON that -o json prints ("error" in a part that could not be read).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "operator/util/yaml_json.h"
+
 namespace lg::cli {
 
 std::string textTable(const std::vector<std::vector<std::string>>& cells,
@@ -24,6 +26,10 @@ std::string textTable(const std::vector<std::vector<std::string>>& cells,
     out += red ? "\x1b[31m" + line + "\x1b[0m\n" : line + "\n";
   }
   return out;
+}
+
+std::string formatDocument(const nlohmann::json& doc, const std::string& output) {
+  return output == "yaml" ? jsonToYaml(doc) : doc.dump(2) + "\n";
 }
 
 }  // namespace lg::cli

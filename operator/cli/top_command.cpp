@@ -68,7 +68,7 @@ std::vector<TopRow> rankIncidents(const nlohmann::json& items) {
 }
 
 std::string formatTop(const std::vector<TopRow>& rows, double now, const TopFlags& flags) {
-  if (flags.output == "json") {
+  if (flags.output == "json" || flags.output == "yaml") {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& r : rows) {
       nlohmann::json j = {
@@ -80,7 +80,7 @@ std::string formatTop(const std::vector<TopRow>& rows, double now, const TopFlag
           r.exhaustionAt == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.exhaustionAt - now);
       items.push_back(std::move(j));
     }
-    return nlohmann::json{{"items", items}}.dump(2) + "\n";
+    return formatDocument({{"items", items}}, flags.output);
   }
   const bool wide = flags.output == "wide";
   std::vector<std::vector<std::string>> cells;
@@ -116,19 +116,10 @@ std::string formatTop(const std::vector<TopRow>& rows, double now, const TopFlag
 
 int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, double now,
            std::ostream& out, std::ostream& err) {
-  const kube::ResourceRef ref{.group = "leakguard.io",
-                              .version = "v1alpha1",
-                              .resource = "leakincidents",
-                              .ns = flags.allNamespaces ? "" : ns};
-  auto items = listAll(api, ref);
-  if (!items) {
-    err << "leakguard top: cannot list leakincidents"
-        << (flags.allNamespaces ? "" : " in namespace " + ns) << ": " << items.error().message
-        << "\n";
-    return 1;
-  }
+  auto items = listLeakGuard(api, "top", "leakincidents", flags.allNamespaces ? "" : ns, err);
+  if (!items) return 1;
   const auto rows = rankIncidents(*items);
-  if (rows.empty() && flags.output != "json") {
+  if (rows.empty() && flags.output != "json" && flags.output != "yaml") {
     out << (flags.allNamespaces ? std::string("No open leak incidents.")
                                 : "No open leak incidents in namespace " + ns + ".")
         << "\n";
@@ -139,12 +130,8 @@ int runTop(const TopFlags& flags, kube::ApiClient& api, const std::string& ns, d
 }
 
 int runTop(const TopFlags& flags, std::ostream& out, std::ostream& err) {
-  auto session = openCluster(flags.kubeconfig, flags.context, flags.ns);
-  if (!session) {
-    err << "leakguard top: " << session.error().message << "\n";
-    return 1;
-  }
-  return runTop(flags, *session->api, session->ns, wallSeconds(), out, err);
+  return withCluster("top", flags.kubeconfig, flags.context, flags.ns, err,
+                     [&](auto& s) { return runTop(flags, *s.api, s.ns, wallSeconds(), out, err); });
 }
 
 }  // namespace lg::cli

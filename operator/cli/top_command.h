@@ -2,7 +2,7 @@
 // `leakguard top` (also `kubectl leakguard top`, with the binary installed as
 // kubectl-leakguard): the containers LeakGuard found leaking, soonest exhaustion first, from the
 // open LeakIncidents (Open or Mitigating). kubectl's conventions: -n NAMESPACE (default: the
-// context's), -A for every namespace, -o wide|json, --context, --kubeconfig; colour only on a
+// context's), -A for every namespace, -o wide|json|yaml, --context, --kubeconfig; colour only on a
 // terminal. Reads incidents only (list leakincidents); each API call has a 10 s deadline.
 
 #include <iosfwd>
@@ -19,7 +19,7 @@ struct TopFlags {
   std::string context;
   std::string ns;  // "": the context's namespace, else "default"
   bool allNamespaces = false;
-  std::string output;  // "", "wide" or "json"
+  std::string output;  // "", "wide", "json" or "yaml"
   bool color = false;  // set by main when stdout is a terminal
 };
 

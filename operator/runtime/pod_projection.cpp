@@ -115,8 +115,11 @@ std::optional<PodProjection> projectPod(const json& pod, StringInterner& interne
     ContainerProjection cp;
     const std::string_view cname = stringAt(c, "name");
     cp.name = interner.intern(cname);
-    const std::string_view limit = stringAt(objectAt(objectAt(c, "resources"), "limits"), "memory");
+    const json& resources = objectAt(c, "resources");
+    const std::string_view limit = stringAt(objectAt(resources, "limits"), "memory");
     if (!limit.empty()) cp.memoryLimitBytes = parseQuantityBytes(limit).value_or(0);
+    const std::string_view request = stringAt(objectAt(resources, "requests"), "memory");
+    if (!request.empty()) cp.memoryRequestBytes = parseQuantityBytes(request).value_or(0);
     for (const json& s : statuses) {
       if (stringAt(s, "name") != cname) continue;
       cp.id = ContainerId::parse(stringAt(s, "containerID"), interner);

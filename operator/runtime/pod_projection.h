@@ -36,8 +36,9 @@ struct OwnerRef {
 
 struct ContainerProjection {
   InternedString name;
-  ContainerId id;                     // status containerID, e.g. "containerd://<64 hex>"
-  std::int64_t memoryLimitBytes = 0;  // resources.limits.memory; 0: none
+  ContainerId id;                       // status containerID, e.g. "containerd://<64 hex>"
+  std::int64_t memoryLimitBytes = 0;    // resources.limits.memory; 0: none
+  std::int64_t memoryRequestBytes = 0;  // resources.requests.memory; 0: none (sizing's "current")
   std::int32_t restartCount = 0;
   InternedString lastTerminationReason;  // lastState.terminated.reason, e.g. "OOMKilled"
 };

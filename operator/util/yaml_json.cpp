@@ -2,8 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <string>
 
@@ -69,6 +72,74 @@ Result<std::vector<nlohmann::json>> yamlToJson(std::string_view yaml) {
   } catch (const YAML::Exception& e) {
     return makeError(std::string("YAML: ") + e.what());
   }
+}
+
+// ---- JSON to YAML ----
+
+namespace {
+
+// Whether a plain scalar would be read back as something other than this string.
+bool needsQuotes(const std::string& s) {
+  if (s.empty()) return true;
+  std::string lower = s;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* word : {"true", "false", "null", "~", "yes", "no", "on", "off", "y", "n", ".nan",
+                           ".inf", "-.inf", "+.inf"})
+    if (lower == word) return true;
+  char* end = nullptr;
+  (void)std::strtod(s.c_str(), &end);
+  return end != s.c_str() && *end == '\0';  // the whole string is a number
+}
+
+void emit(YAML::Emitter& e, const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object:
+      e << YAML::BeginMap;
+      for (const auto& [k, v] : j.items()) {
+        e << YAML::Key;
+        if (needsQuotes(k))
+          e << YAML::DoubleQuoted << k;
+        else
+          e << k;
+        e << YAML::Value;
+        emit(e, v);
+      }
+      e << YAML::EndMap;
+      break;
+    case nlohmann::json::value_t::array:
+      e << YAML::BeginSeq;
+      for (const auto& v : j)
+        emit(e, v);
+      e << YAML::EndSeq;
+      break;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      if (needsQuotes(s))
+        e << YAML::DoubleQuoted << s;
+      else
+        e << s;
+      break;
+    }
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      e << YAML::Null;
+      break;
+    default:  // numbers and booleans: JSON's text is valid YAML
+      e << j.dump();
+      break;
+  }
+}
+
+}  // namespace
+
+std::string jsonToYaml(const nlohmann::json& j) {
+  YAML::Emitter e;
+  e << YAML::Block;
+  emit(e, j);
+  std::string out = e.c_str();
+  if (out.empty() || out.back() != '\n') out += '\n';
+  return out;
 }
 
 }  // namespace lg

@@ -20,7 +20,12 @@ unprotected leak needs to be OOM-killed:
           health alerts stay silent;
 - top:    `kubectl leakguard top` (the binary as a kubectl plugin) lists the observed leak while
           its incident is open; `kubectl leakguard status` sees the policies Ready, the agent
-          Ready and metrics-server Available.
+          Ready and metrics-server Available;
+- explain: `kubectl leakguard explain` tells the observed leak's evidence in words and draws its
+          usage, trend, forecast and limit from the incident's status.usage;
+- recommend: `kubectl leakguard recommend` sizes the benign workloads near their use (the
+          warm-up near its plateau, the sawtooth to its peaks) plus the stated headroom, and
+          gives the observed leak no size but what a bigger limit would buy.
 
 Standard library plus PyYAML (the chart's values)."""
 import json
@@ -48,6 +53,8 @@ ALL = (OOM, HEAL, BENIGN, FDS, ROLLBACK)
 LEAK = dict(LEAK_PATTERN="linear", LEAK_BASE_MIB=32, LEAK_RATE=40)  # 256Mi reached in ~5.6 min
 DETECTION = {"minGrowth": "2m"}  # a test is short; the default is 1h
 RUN_LIMIT = 20 * 60  # seconds: the unprotected leak is OOM-killed well before
+RECOMMEND = {"minHistory": "3m"}  # sizing after 3 minutes of usage; the default is 1h
+MI = 1 << 20
 
 
 def log(msg):
@@ -163,9 +170,10 @@ class Scenarios(unittest.TestCase):
         apply(policy(HEAL, {"app": "leaky"}, ["memory"], restart_step("30m")))
         # Benign workloads get the most eager policy: any forecast within two days acts.
         apply(policy(BENIGN, {"tier": "benign"}, ["memory", "fds", "threads"],
-                     restart_step("48h")))
+                     restart_step("48h"), recommendations=RECOMMEND))
         apply(policy(FDS, {"app": "fdleak"}, ["fds"], restart_step("48h")))
-        apply(policy(OOM, {"app": "leaky"}, ["memory"], restart_step("30m"), mode="Observe"))
+        apply(policy(OOM, {"app": "leaky"}, ["memory"], restart_step("30m"), mode="Observe",
+                     recommendations=RECOMMEND))
         for ns in (OOM, HEAL):
             apply(leaky_deployment(ns, "leaky", **LEAK))
         benign = {
@@ -187,6 +195,8 @@ class Scenarios(unittest.TestCase):
         cls.oomed = {}  # namespace -> {pod: containers}
         cls.history = []
         cls.top_seen = None  # (json, table) of `kubectl leakguard top` with the leak open
+        cls.explained = None  # (incident, output) of `kubectl leakguard explain`, leak open
+        cls.leak_sizing = None  # `kubectl leakguard recommend -n OOM -o json`, leak open
         cls.run_scenarios()
 
     @classmethod
@@ -206,6 +216,8 @@ class Scenarios(unittest.TestCase):
                     cls.benign_pods = {p["metadata"]["uid"] for p in ps}
             if cls.top_seen is None:
                 cls.look_with_top()
+            if cls.explained is None or cls.leak_sizing is None:
+                cls.explain_and_size_the_leak()
             if cls.oom_at is None and OOM in cls.oomed:
                 cls.oom_at = time.time() - cls.start
                 log("%s: OOMKilled after %.0fs under the Observe policy" % (OOM, cls.oom_at))
@@ -243,6 +255,31 @@ class Scenarios(unittest.TestCase):
             table = kubectl_leakguard(cls.tmp.name, "top", "-n", OOM)
             cls.top_seen = (json.loads(r.stdout), table.stdout)
             log("kubectl leakguard top -n %s:\n%s" % (OOM, table.stdout))
+
+    @classmethod
+    def explain_and_size_the_leak(cls):
+        """While the observed leak's incident is open (and its usage recorded): what `kubectl
+        leakguard explain` says of it, and what `recommend` says of its workload."""
+        open_now = [i for i in incidents(OOM)
+                    if i.get("status", {}).get("state") in ("Open", "Mitigating")
+                    and i["status"].get("usage", {}).get("points")]
+        if not open_now:
+            return
+        if cls.explained is None:
+            name = open_now[0]["metadata"]["name"]
+            r = kubectl_leakguard(cls.tmp.name, "explain", name, "-n", OOM)
+            if r.returncode != 0:
+                log("kubectl leakguard explain failed (%d): %s" % (r.returncode, r.stderr))
+            else:
+                cls.explained = (open_now[0], r.stdout)
+                log("kubectl leakguard explain %s -n %s:\n%s" % (name, OOM, r.stdout))
+        if cls.leak_sizing is None:
+            r = kubectl_leakguard(cls.tmp.name, "recommend", "-n", OOM, "-o", "json")
+            items = json.loads(r.stdout)["items"] if r.returncode == 0 else []
+            if any(it.get("shape") == "leaking" for it in items):
+                cls.leak_sizing = items
+                log("kubectl leakguard recommend -n %s:\n%s" % (
+                    OOM, kubectl_leakguard(cls.tmp.name, "recommend", "-n", OOM).stdout))
 
     @classmethod
     def tearDownClass(cls):
@@ -386,6 +423,61 @@ class Scenarios(unittest.TestCase):
         log("kubectl leakguard status -n %s:\n%s" % (BENIGN, table.stdout))
         self.assertEqual(table.stdout.splitlines()[1].split()[:5],
                          ["guard", "Enforce", "True", "3", "0"])
+
+
+    def test_8_kubectl_leakguard_explain_tells_and_draws_the_observed_leak(self):
+        self.assertIsNotNone(self.explained, "no open incident of %s with usage to explain"
+                             % OOM)
+        inc, out = self.explained
+        usage = inc["status"]["usage"]
+        self.assertEqual(usage["unit"], "bytes")
+        self.assertEqual(usage["limit"], 256 * MI)
+        self.assertGreaterEqual(len(usage["points"]), 5, usage)
+        self.assertLessEqual(len(usage["points"]), 48, usage)
+        self.assertGreater(usage["fit"]["ratePerSecond"], 0, usage)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], "LeakIncident %s/%s  (policy guard)"
+                         % (OOM, inc["metadata"]["name"]))
+        self.assertIn("Memory (anon+shmem) grew at +%s" % inc["status"]["evidence"]["rate"][1:],
+                      out)
+        self.assertIn("of its 256Mi limit, it reaches the limit at", out)
+        self.assertIn("The policy is in Observe mode", out)
+        self.assertIn("\u2588", out)  # usage bars
+        self.assertTrue(any(ln.strip().startswith("256Mi") for ln in lines),
+                        "no y-axis label at the limit")
+        self.assertNotIn("\x1b[", out)  # not a terminal: no colour
+
+    def test_9_kubectl_leakguard_recommend_sizes_the_benign_and_not_the_leak(self):
+        # The leak: no size, but what a bigger limit buys (40 MiB/min: +128Mi buys ~3 minutes).
+        self.assertIsNotNone(self.leak_sizing, "recommend never showed the observed leak")
+        leak = [it for it in self.leak_sizing if it["shape"] == "leaking"][0]
+        self.assertEqual((leak["workload"], leak["container"]), ("Deployment/leaky", "app"))
+        self.assertNotIn("request", leak)
+        self.assertNotIn("limit", leak)
+        self.assertEqual(leak["leak"]["raise"], "+128Mi", leak)
+        self.assertIn("+128Mi delays it by", leak["basis"])
+        # The benign ones: near their use plus the 15% headroom.
+        r = kubectl_leakguard(self.tmp.name, "recommend", "-n", BENIGN, "-o", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = {it["workload"]: it for it in json.loads(r.stdout)["items"]}
+        log("kubectl leakguard recommend -n %s:\n%s" % (
+            BENIGN, kubectl_leakguard(self.tmp.name, "recommend", "-n", BENIGN).stdout))
+        self.assertEqual(set(got), {"Deployment/warmup", "Deployment/sawtooth",
+                                    "Deployment/steady"}, got)
+
+        def mib(q):
+            self.assertTrue(q.endswith("Mi"), q)
+            return float(q[:-2])
+
+        # usage (MiB): steady 64; warm-up to a plateau of 32 + 80; sawtooth 48 to 48 + 64.
+        for name, request, limit in (("steady", 64, 64), ("warmup", 112, 112),
+                                     ("sawtooth", 48 + 0.9 * 64, 112)):
+            it = got["Deployment/" + name]
+            self.assertIn(it["shape"], ("steady", "warm-up"), it)
+            self.assertIn("+15% headroom", it["basis"], it)
+            self.assertAlmostEqual(mib(it["request"]), request * 1.15, delta=request * 0.12,
+                                   msg=it)
+            self.assertAlmostEqual(mib(it["limit"]), limit * 1.15, delta=limit * 0.12, msg=it)
 
 
 if __name__ == "__main__":

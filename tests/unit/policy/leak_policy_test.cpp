@@ -208,6 +208,37 @@ TEST(LeakPolicy, ZeroDurationsAndOverlongNamesAreIssues) {
   EXPECT_TRUE(parseLeakPolicy(named).usable());
 }
 
+TEST(LeakPolicy, RecommendationsDefaultsSettingsAndMistakes) {
+  const auto d = parseLeakPolicy(policy("  selector: {matchLabels: {app: x}}\n"));
+  ASSERT_TRUE(d.usable()) << d.summary();
+  EXPECT_TRUE(d.spec.recommendations.enabled);
+  EXPECT_EQ(d.spec.recommendations.requestQuantile, 90);
+  EXPECT_EQ(d.spec.recommendations.headroomPercent, 15);
+  EXPECT_EQ(d.spec.recommendations.minHistorySeconds, 3600);
+
+  const auto s = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: x}}
+  recommendations: {enabled: false, requestQuantile: 95, headroomPercent: 30, minHistory: 4m}
+)"));
+  ASSERT_TRUE(s.usable()) << s.summary();
+  EXPECT_FALSE(s.spec.recommendations.enabled);
+  EXPECT_EQ(s.spec.recommendations.requestQuantile, 95);
+  EXPECT_EQ(s.spec.recommendations.headroomPercent, 30);
+  EXPECT_EQ(s.spec.recommendations.minHistorySeconds, 240);
+
+  const auto bad = parseLeakPolicy(policy(R"(
+  selector: {matchLabels: {app: x}}
+  recommendations: {enabled: "yes", requestQuantile: 100, headroomPercent: -1, minHistory: soon}
+)"));
+  EXPECT_FALSE(bad.usable());
+  const std::string why = bad.summary();
+  for (const char* field :
+       {"spec.recommendations.enabled: must be true or false",
+        "spec.recommendations.requestQuantile", "spec.recommendations.headroomPercent",
+        "spec.recommendations.minHistory"})
+    EXPECT_NE(why.find(field), std::string::npos) << field << " in " << why;
+}
+
 TEST(LeakPolicy, PercentBudget) {
   const auto p = parseLeakPolicy(
       policy("  selector: {matchLabels: {a: b}}\n  budgets: {maxUnavailable: 25%}\n"));

@@ -202,6 +202,22 @@ TEST_F(PolicyReconcilerTest, AFindingOpensOneIncidentAndReconcilingTwiceOpensNoO
   EXPECT_EQ(inc["status"]["evidence"]["signal"], "working set");
   EXPECT_EQ(inc["metadata"]["labels"][kLabelPodUid], "uid-1");
   EXPECT_EQ(policyStatus()["leakingPods"], 1);
+  // The usage `explain` draws: a few dozen buckets before the finding, and the fitted trend.
+  const auto& usage = inc["status"]["usage"];
+  EXPECT_EQ(usage["unit"], "bytes");
+  EXPECT_EQ(usage["limit"], 1073741824.0);
+  EXPECT_GE(usage["points"].size(), 24u);
+  EXPECT_LE(usage["points"].size(), 48u);
+  EXPECT_GT(usage["stepSeconds"].get<int>(), 0);
+  for (const auto& p : usage["points"])
+    EXPECT_LE(p["min"].get<double>(), p["max"].get<double>());
+  EXPECT_GT(usage["points"].back()["max"].get<double>(),
+            usage["points"].front()["max"].get<double>() + 1e8);  // it grew
+  EXPECT_EQ(usage["fit"]["time"], inc["status"]["confirmed"]);
+  EXPECT_EQ(usage["fit"]["ratePerSecond"], inc["status"]["evidence"]["ratePerSecond"]);
+  EXPECT_GT(usage["fit"]["ratePerSecond"].get<double>(), 0);
+  EXPECT_LT(usage["fit"]["ratePerSecondLow"].get<double>(),
+            usage["fit"]["ratePerSecondHigh"].get<double>());
 
   syncIncidents();
   rec_->reconcile("shop/checkout");
@@ -554,6 +570,69 @@ TEST_F(PolicyReconcilerTest, GaugesCountUnobservedPodsAndGoWithThePolicy) {
   policies_.erase("shop/checkout");
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
   EXPECT_EQ(registry.render().find("policy=\"checkout\""), std::string::npos) << registry.render();
+}
+
+// Sizing in the policy's status and as a metric: steady pods get a size near their use; a
+// leaking one gets none, but what a raise would buy.
+TEST_F(PolicyReconcilerTest, RecommendationsInTheStatusAndTheGauges) {
+  runtime::MetricsRegistry registry;
+  PolicyGauges gauges(registry);
+  PolicyReconcilerDeps d = deps(&api_);
+  d.gauges = &gauges;
+  rec_ = std::make_unique<PolicyReconciler>(std::move(d));
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}},
+                  "recommendations": {"minHistory": "30m"}})");
+  const double now = toSeconds(clock_.now());
+  for (const char* uid : {"uid-1", "uid-2"})
+    for (double t = now - 7200; t <= now; t += 15)
+      hub_.ingest({.podUid = uid,
+                   .ns = "shop",
+                   .pod = uid,
+                   .container = "app",
+                   .time = t,
+                   .value = 3e8 + 1e6 * std::sin(t / 100),
+                   .limit = 1073741824.0});
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  const auto recs = policyStatus()["recommendations"];
+  ASSERT_EQ(recs.size(), 1u) << recs;  // both pods: one workload, one container
+  EXPECT_EQ(recs[0]["workload"], "ReplicaSet/checkout-7d9f");
+  EXPECT_EQ(recs[0]["container"], "app");
+  EXPECT_EQ(recs[0]["pods"], 2);
+  EXPECT_EQ(recs[0]["shape"], "steady");
+  EXPECT_EQ(recs[0]["current"]["limit"], "1Gi");
+  EXPECT_EQ(recs[0]["limit"], "331Mi");  // 301 MB = 287.06Mi peak, +15% = 330.1Mi, up to a MiB
+  EXPECT_NE(recs[0]["basis"].get<std::string>().find("over 2h (2 pods), +15% headroom"),
+            std::string::npos)
+      << recs[0]["basis"];
+  const std::string series =
+      R"(leakguard_recommended_memory_bytes{namespace="shop",policy="checkout",)"
+      R"(workload="ReplicaSet/checkout-7d9f",container="app",bound="limit"} )";
+  EXPECT_NE(registry.render().find(series + std::to_string(331 << 20) + "\n"), std::string::npos)
+      << registry.render();
+
+  policies_.erase("shop/checkout");
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_EQ(registry.render().find("policy=\"checkout\""), std::string::npos);
+}
+
+TEST_F(PolicyReconcilerTest, ALeakGetsNoSizeButWhatARaiseBuys) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  const auto recs = policyStatus()["recommendations"];
+  ASSERT_EQ(recs.size(), 1u) << recs;
+  EXPECT_EQ(recs[0]["shape"], "leaking");
+  EXPECT_FALSE(recs[0].contains("limit"));
+  EXPECT_EQ(recs[0]["leak"]["raise"], "+512Mi");  // at 200 MB/h, about 2h40m later
+  EXPECT_NE(recs[0]["basis"].get<std::string>().find("a bigger limit only postpones the OOM"),
+            std::string::npos);
+}
+
+TEST_F(PolicyReconcilerTest, RecommendationsTurnedOffLeaveNone) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}},
+                  "recommendations": {"enabled": false}})");
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  EXPECT_FALSE(policyStatus().contains("recommendations")) << policyStatus();
 }
 
 TEST_F(PolicyReconcilerTest, DeletedPolicyIsDone) {

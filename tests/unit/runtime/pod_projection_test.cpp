@@ -65,6 +65,7 @@ TEST(PodProjectionTest, ProjectsTheFieldsLeakGuardReads) {
   const auto* app = p->container("app");
   ASSERT_NE(app, nullptr);
   EXPECT_EQ(app->memoryLimitBytes, 256ll * 1024 * 1024);
+  EXPECT_EQ(app->memoryRequestBytes, 128ll * 1024 * 1024);
   EXPECT_EQ(app->restartCount, 3);
   EXPECT_EQ(app->lastTerminationReason, std::string_view("OOMKilled"));
   EXPECT_EQ(app->id.str(),
@@ -73,6 +74,7 @@ TEST(PodProjectionTest, ProjectsTheFieldsLeakGuardReads) {
   const auto* sidecar = p->container("sidecar");
   ASSERT_NE(sidecar, nullptr);
   EXPECT_EQ(sidecar->memoryLimitBytes, 0);
+  EXPECT_EQ(sidecar->memoryRequestBytes, 0);
   EXPECT_EQ(sidecar->id.str(), "containerd://ffff");
   EXPECT_TRUE(sidecar->lastTerminationReason.empty());
 }
