@@ -116,7 +116,22 @@ std::vector<std::string> evidenceSentences(const nlohmann::json& inc, double now
   } else {
     f += ", it reaches the limit " + stringAt(inc, "/status/evidence/exhaustion");
   }
-  if (!iv.empty()) f += " (90% interval: " + iv + " after confirmation)";
+  // The interval as times of day, when the fit says where the fan meets the limit (a narrow one
+  // would read "in 21m to 21m" as durations); else as recorded, from the confirmation.
+  const auto fitTime = epochSeconds(stringAt(inc, "/status/usage/fit/time"));
+  const auto limitValue = numberAt(inc, "/status/usage/limit");
+  const auto fitValue = numberAt(inc, "/status/usage/fit/value");
+  const auto low = numberAt(inc, "/status/usage/fit/ratePerSecondLow");
+  const auto high = numberAt(inc, "/status/usage/fit/ratePerSecondHigh");
+  if (fitTime > 0 && limitValue && fitValue && low && high && *low > 0 && *high > 0 &&
+      *limitValue > *fitValue) {
+    const double early = fitTime + (*limitValue - *fitValue) / *high;
+    const double late = fitTime + (*limitValue - *fitValue) / *low;
+    f += " (90% interval: " + clock(early) + " to " +
+         (late - early < 86400 ? clock(late) : "more than a day later") + " UTC)";
+  } else if (!iv.empty()) {
+    f += " (90% interval: " + iv + " after confirmation)";
+  }
   out.push_back(f + ".");
   if (stringAt(inc, "/status/lastAction") == "observe")
     out.push_back("The policy is in Observe mode: LeakGuard records the leak and does not act.");

@@ -138,8 +138,8 @@ struct Frame {
 };
 
 // The right edge: past the exhaustion by a margin that keeps the mark off the edge, capped so that
-// a distant exhaustion does not squash the usage (at 3 times the time left, and at twice the
-// history shown: the usage keeps a third of the width, the mark goes off the chart); never
+// a distant exhaustion does not squash the usage (at 3 times the time left, and at 5 times the
+// history shown: the usage keeps a sixth of the width, the mark goes off the chart); never
 // before the last bucket or the fit.
 void fitTimeAxis(Frame& f, const std::vector<UsagePoint>& pts, const Trend& tr,
                  std::optional<double> exhaustion) {
@@ -151,7 +151,7 @@ void fitTimeAxis(Frame& f, const std::vector<UsagePoint>& pts, const Trend& tr,
     const double history = std::max(0.0, tr.fitTime - f.t0);
     double edge =
         std::min(*exhaustion + 0.2 * std::max(0.0, *exhaustion - f.t0), tr.fitTime + 3 * left);
-    if (history > 0) edge = std::min(edge, tr.fitTime + 2 * history);
+    if (history > 0) edge = std::min(edge, tr.fitTime + 5 * history);
     right = std::max(right, edge);
   }
   f.span = right - f.t0;

@@ -72,7 +72,6 @@ class TestHttpServer {
     SSL* ssl_;
     TestHttpServer& server_;
     bool closed_ = false;
-    bool keepOpen_ = true;
   };
 
   using Handler = std::function<void(Exchange&)>;

@@ -84,7 +84,7 @@ TEST_F(ExplainCommandTest, TheEvidenceInWords) {
       << o;
   EXPECT_TRUE(contains(o,
                        "At 200Mi of its 256Mi limit, it reaches the limit at 12:28 UTC, in 18m "
-                       "(90% interval: 25m-31m after confirmation).\n"))
+                       "(90% interval: 12:25:27 to 12:31:06 UTC).\n"))
       << o;
   EXPECT_FALSE(contains(o, "\x1b")) << "no colour unless on a terminal";
 }

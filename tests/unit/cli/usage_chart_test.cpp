@@ -299,11 +299,11 @@ TEST(UsageChartTest, RightEdgeFollowsTheCentralExhaustion) {
   in.rate = 56 * kMi / (30 * 86400.0);  // the limit in a month
   in.rateLow = in.rate / 1000;
   in.rateHigh = in.rate * 2;
-  // A month against an hour: the usage keeps a third of the width, the mark is off the chart.
+  // A month against an hour: the usage keeps a sixth of the width, the mark is off the chart.
   const Plot far(renderUsageChart(in), 12);
   EXPECT_EQ(far.columnOf("✕"), -1);
-  EXPECT_GE(far.lastUsageColumn(), 18);
-  EXPECT_LE(far.lastUsageColumn(), 21);
+  EXPECT_GE(far.lastUsageColumn(), 8);
+  EXPECT_LE(far.lastUsageColumn(), 11);
 
   // A slow late bound must not move the right edge.
   in = linearLeak();
