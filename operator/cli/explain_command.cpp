@@ -27,9 +27,11 @@ double epochSeconds(const std::string& rfc3339) {
   return std::chrono::duration<double>(t->time_since_epoch()).count();
 }
 
-// "14:07:30" (UTC), or "" for 0.
+// "14:07:30" (UTC), or "" for 0. Times past year 9999 (what a malformed incident or the chart's
+// edge can give) are "?": converting them to time_t would overflow.
 std::string clock(double t, bool seconds = true) {
   if (t <= 0) return "";
+  if (!(t < 253402300800.0)) return "?";
   const auto tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);

@@ -23,6 +23,8 @@ std::string mebibytes(double v) {
 }
 
 std::string hoursMinutes(double t) {
+  // The degenerate cases pass times far outside a long: a formatter must not overflow on them.
+  if (!(std::abs(t) < 1e15)) return "??:??";
   const long s = static_cast<long>(t) % 86400;
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 3600, s / 60 % 60);

@@ -62,8 +62,9 @@ TEST(StringInternerTest, AssignmentKeepsCountsRight) {
   StringInterner in;
   InternedString a = in.intern("a");
   InternedString b = in.intern("b");
-  a = b;  // "a" unreferenced now
-  b = b;  // self-assignment
+  a = b;                     // "a" unreferenced now
+  InternedString& same = b;  // through a reference: a compiler warns on a plain `b = b`
+  b = same;                  // self-assignment
   a = std::move(b);
   EXPECT_EQ(a.view(), "b");
   EXPECT_EQ(in.sweep(), 1u);
