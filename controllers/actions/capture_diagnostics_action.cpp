@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/api_resources.h"
 #include "controllers/policy/duration.h"
-#include "controllers/reconcile/cached_objects.h"
 #include "operator/kube/base64.h"
 #include "operator/kube/quantity.h"
 
@@ -160,8 +160,8 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
        {{"name", cm},
         {"namespace", t.ns},
         {"labels",
-         {{reconcile::kLabelPolicy, t.policyName},
-          {reconcile::kLabelPodUid, t.podUid},
+         {{policy::kLabelPolicy, t.policyName},
+          {policy::kLabelPodUid, t.podUid},
           {"app.kubernetes.io/managed-by", "leakguard"}}},
         {"annotations",
          {{"leakguard.io/source", source},

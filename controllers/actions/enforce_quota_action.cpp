@@ -1,6 +1,7 @@
 #include "controllers/actions/enforce_quota_action.h"
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/api_resources.h"
 
 namespace lg::actions {
 namespace {
@@ -37,12 +38,7 @@ Result<std::string> whyNotOurs(const ActionContext& ctx, const std::string& reso
   const std::string ownerUid = stringAt(existing, "/metadata/labels/leakguard.io~1policy-uid");
   if (!ownerUid.empty() ? ownerUid == t.policyUid : ownerName == t.policyName) return std::string();
   if (ownerName.empty()) return std::string();  // no writer recorded: an orphan
-  auto owner = ctx.api->get({.group = "leakguard.io",
-                             .version = "v1alpha1",
-                             .resource = "leakpolicies",
-                             .ns = t.ns,
-                             .name = ownerName,
-                             .subresource = ""});
+  auto owner = ctx.api->get(policy::leakPoliciesRef(t.ns, ownerName));
   if (!owner) {
     if (owner.error().code == 404) return std::string();
     return owner.error();

@@ -3,20 +3,11 @@
 #include <algorithm>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/api_resources.h"
 #include "operator/kube/rfc3339.h"
 
 namespace lg::actions {
 namespace {
-
-kube::ResourceRef incidentRef(const std::string& ns, const std::string& name,
-                              const std::string& sub = "") {
-  return {.group = "leakguard.io",
-          .version = "v1alpha1",
-          .resource = "leakincidents",
-          .ns = ns,
-          .name = name,
-          .subresource = sub};
-}
 
 nlohmann::json entryJson(const JournalWrite& w) {
   nlohmann::json e = {{"time", isoTime(w.time)},
@@ -57,7 +48,7 @@ Result<IncidentJournal> IncidentJournal::load(kube::ApiClient& api, const std::s
                                               const std::string& name,
                                               std::chrono::milliseconds timeout) {
   (void)timeout;  // ApiClient::get has the client-wide deadline
-  auto obj = api.get(incidentRef(ns, name));
+  auto obj = api.get(policy::leakIncidentsRef(ns, name));
   if (!obj) return obj.error();
   if (!obj->is_object()) return makeError("leakincident " + name + " is not an object");
   return IncidentJournal(api, std::move(*obj), timeout);
@@ -98,8 +89,8 @@ Status IncidentJournal::write(nlohmann::json status) {
   body["status"] = std::move(status);
   kube::WriteOptions w;
   w.timeout = timeout_;
-  auto r = api_->replace(incidentRef(stringAt(obj_, "/metadata/namespace"),
-                                     stringAt(obj_, "/metadata/name"), "status"),
+  auto r = api_->replace(policy::leakIncidentsRef(stringAt(obj_, "/metadata/namespace"),
+                                                  stringAt(obj_, "/metadata/name"), "status"),
                          body, w);
   if (!r) return r.error();
   if (r->is_object()) {

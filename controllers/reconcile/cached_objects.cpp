@@ -1,5 +1,7 @@
 #include "controllers/reconcile/cached_objects.h"
 
+#include "controllers/policy/api_resources.h"
+
 namespace lg::reconcile {
 namespace {
 
@@ -26,6 +28,7 @@ std::optional<PolicyObject> projectPolicy(const nlohmann::json& o,
   if (p.name.empty()) return std::nullopt;
   p.ns = str(md, "namespace");
   p.uid = str(md, "uid");
+  p.created = str(md, "creationTimestamp");
   if (auto g = md.find("generation"); g != md.end() && g->is_number_integer())
     p.generation = g->get<int64_t>();
   p.parsed = policy::parseLeakPolicy(o, actions);
@@ -64,8 +67,8 @@ std::optional<IncidentObject> projectIncident(const nlohmann::json& o) {
   i.ns = str(md, "namespace");
   i.created = str(md, "creationTimestamp");
   const auto& labels = obj(md, "labels");
-  i.podUid = str(labels, kLabelPodUid);
-  i.container = str(labels, kLabelContainer);
+  i.podUid = str(labels, policy::kLabelPodUid);
+  i.container = str(labels, policy::kLabelContainer);
   const auto& spec = obj(o, "spec");
   i.policy = str(spec, "policy");
   i.resource = str(spec, "resource");

@@ -14,6 +14,7 @@ namespace lg::reconcile {
 
 struct PolicyObject {
   std::string ns, name, uid;
+  std::string created;  // metadata.creationTimestamp (RFC 3339): which policy judges a series
   int64_t generation = 0;
   policy::ParsedPolicy parsed;
   nlohmann::json status = nlohmann::json::object();  // as last stored (for change detection)
@@ -44,11 +45,5 @@ struct IncidentObject {
   std::string key() const { return ns + "/" + name; }
 };
 std::optional<IncidentObject> projectIncident(const nlohmann::json& obj);
-
-// Labels LeakGuard puts on what it creates, so it can find them again.
-inline constexpr const char* kLabelPolicy = "leakguard.io/policy";
-inline constexpr const char* kLabelPodUid = "leakguard.io/pod-uid";
-inline constexpr const char* kLabelContainer = "leakguard.io/container";
-inline constexpr const char* kLabelResource = "leakguard.io/resource";
 
 }  // namespace lg::reconcile

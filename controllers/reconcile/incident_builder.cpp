@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "controllers/detect/usage_digest.h"
+#include "controllers/policy/api_resources.h"
 #include "controllers/policy/duration.h"
 #include "operator/kube/quantity.h"
 #include "operator/kube/rfc3339.h"
@@ -137,10 +138,10 @@ nlohmann::json incidentObject(const IncidentInput& in, const std::string& name) 
         {"namespace", p.ns},
         {"labels",
          {{"app.kubernetes.io/managed-by", "leakguard"},
-          {kLabelPolicy, p.name},
-          {kLabelPodUid, in.podUid},
-          {kLabelContainer, in.container},
-          {kLabelResource, std::string(detect::name(in.resource))}}},
+          {policy::kLabelPolicy, p.name},
+          {policy::kLabelPodUid, in.podUid},
+          {policy::kLabelContainer, in.container},
+          {policy::kLabelResource, std::string(detect::name(in.resource))}}},
         {"ownerReferences",
          {{{"apiVersion", "leakguard.io/v1alpha1"},
            {"kind", "LeakPolicy"},

@@ -7,6 +7,7 @@
 #include "controllers/actions/action_support.h"
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
+#include "controllers/policy/api_resources.h"
 #include "controllers/reconcile/incident_builder.h"
 #include "controllers/reconcile/sizing_advisor.h"
 #include "operator/kube/rfc3339.h"
@@ -33,16 +34,6 @@ double parseTime(const nlohmann::json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return 0;
   auto t = kube::parseRfc3339(j[key].get<std::string>());
   return t ? toSeconds(*t) : 0;
-}
-
-kube::ResourceRef incidentsRef(const std::string& ns, const std::string& name = "",
-                               const std::string& sub = "") {
-  return {.group = "leakguard.io",
-          .version = "v1alpha1",
-          .resource = "leakincidents",
-          .ns = ns,
-          .name = name,
-          .subresource = sub};
 }
 
 std::string resourcesText(const policy::LeakPolicySpec& s) {
@@ -185,12 +176,12 @@ Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, cons
   };
   for (int attempt = 0; attempt < 20; ++attempt) {
     const std::string name = next();
-    auto created = d_.api->create(incidentsRef(p.ns), incidentObject(in, name));
+    auto created = d_.api->create(policy::leakIncidentsRef(p.ns), incidentObject(in, name));
     if (created) return name;
     if (created.error().code != 409) return created.error();
     // Taken. Ours, created before the cache saw it: carry on with it. Another policy's (two
     // policies covering one pod) or a deleted-and-recreated policy's: never adopt it.
-    auto existing = d_.api->get(incidentsRef(p.ns, name));
+    auto existing = d_.api->get(policy::leakIncidentsRef(p.ns, name));
     if (!existing) {
       if (existing.error().code != 404) return existing.error();
       continue;  // deleted meanwhile: try the name again
@@ -300,11 +291,12 @@ Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
   const IncidentObject& inc = *it->second;
   w.incident = inc.name;
   if (view.finding->time - parseTime(inc.status, "confirmed") >= 300) {
-    auto patched = d_.api->patch(incidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
-                                 {{"status",
-                                   {{"confirmed", isoTime(view.finding->time)},
-                                    {"evidence", evidence},
-                                    {"usage", incidentUsage(in, d_.hub->history(sk))}}}});
+    auto patched =
+        d_.api->patch(policy::leakIncidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
+                      {{"status",
+                        {{"confirmed", isoTime(view.finding->time)},
+                         {"evidence", evidence},
+                         {"usage", incidentUsage(in, d_.hub->history(sk))}}}});
     if (!patched && patched.error().code != 404) return patched.error();
   }
   return w;
@@ -326,8 +318,8 @@ Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInp
       {"lastAction", p.parsed.spec.mode == policy::Mode::kObserve ? "observe" : "none"},
       {"observedPolicyGeneration", p.generation},
   };
-  auto patched = d_.api->patch(incidentsRef(p.ns, name, "status"), kube::PatchType::kMerge,
-                               {{"status", status}});
+  auto patched = d_.api->patch(policy::leakIncidentsRef(p.ns, name, "status"),
+                               kube::PatchType::kMerge, {{"status", status}});
   if (!patched) return patched.error();
   sync.names.insert(name);
   LG_LOG(info, "leak confirmed",
@@ -400,7 +392,7 @@ Status PolicyReconciler::closeFinished(const Sync& sync,
     // Nothing done and the pod gone (deleted, scaled down): abandoned, not resolved.
     const std::string state = acted || f.why != Finished::Why::kPodGone ? "Resolved" : "Abandoned";
     auto patched = d_.api->patch(
-        incidentsRef(sync.p.ns, inc->name, "status"), kube::PatchType::kMerge,
+        policy::leakIncidentsRef(sync.p.ns, inc->name, "status"), kube::PatchType::kMerge,
         {{"status", {{"state", state}, {"resolved", isoTime(sync.now)}, {"after", f.text}}}});
     if (!patched && patched.error().code != 404) return patched.error();
   }
@@ -433,7 +425,7 @@ Status PolicyReconciler::pruneIncidents(const Sync& sync) {
             [](const auto* a, const auto* b) { return a->created < b->created; });
   const std::size_t excess = sync.mine.size() - static_cast<std::size_t>(keep);
   for (std::size_t i = 0; i < closed.size() && i < excess; ++i) {
-    auto st = d_.api->remove(incidentsRef(sync.p.ns, closed[i]->name));
+    auto st = d_.api->remove(policy::leakIncidentsRef(sync.p.ns, closed[i]->name));
     if (!st && st.error().code != 404) return st.error();
   }
   return okStatus();
@@ -717,12 +709,7 @@ Status PolicyReconciler::writeStatus(const PolicyObject& p, const Counts& counts
       if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
     return true;
   }();
-  const kube::ResourceRef ref{.group = "leakguard.io",
-                              .version = "v1alpha1",
-                              .resource = "leakpolicies",
-                              .ns = p.ns,
-                              .name = p.name,
-                              .subresource = "status"};
+  const kube::ResourceRef ref = policy::leakPoliciesRef(p.ns, p.name, "status");
   auto r = d_.api->patch(ref, kube::PatchType::kMerge, {{"status", desired}});
   if (!r) return r.error();
   if (d_.events && wasReady != p.parsed.usable()) {

@@ -27,23 +27,13 @@
 #include "controllers/detect/finding.h"
 #include "controllers/detect/leak_detector.h"
 #include "controllers/detect/resource.h"
+#include "controllers/sources/usage_sample.h"
 
 namespace lg::reconcile {
 
-enum class Source { kMetricsServer, kAgent };
-
-struct UsageSample {
-  std::string podUid;
-  std::string ns;
-  std::string pod;
-  std::string container;
-  std::string containerId;  // "" when the source does not know it
-  double time = 0;          // seconds since the epoch, when the usage was measured
-  detect::Resource resource = detect::Resource::kMemory;
-  double value = 0;
-  double limit = 0;  // <= 0: unknown (no detection without a limit)
-  Source source = Source::kMetricsServer;
-};
+// The sources' sample type (sources/usage_sample.h), as the hub takes it.
+using sources::Source;
+using sources::UsageSample;
 
 struct SeriesKey {
   std::string podUid;

@@ -7,21 +7,21 @@
 
 namespace lg::sources {
 
-std::vector<reconcile::UsageSample> toUsageSamples(const agent::AgentSample& s) {
-  std::vector<reconcile::UsageSample> out;
+std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s) {
+  std::vector<UsageSample> out;
   if (!s.running || !s.id) return out;
   const auto& id = *s.id;
   auto base = [&](detect::Resource r, double value, double limit) {
-    return reconcile::UsageSample{.podUid = id.podUid,
-                                  .ns = id.ns,
-                                  .pod = id.pod,
-                                  .container = id.container,
-                                  .containerId = id.containerId,
-                                  .time = s.time,
-                                  .resource = r,
-                                  .value = value,
-                                  .limit = limit,
-                                  .source = reconcile::Source::kAgent};
+    return UsageSample{.podUid = id.podUid,
+                       .ns = id.ns,
+                       .pod = id.pod,
+                       .container = id.container,
+                       .containerId = id.containerId,
+                       .time = s.time,
+                       .resource = r,
+                       .value = value,
+                       .limit = limit,
+                       .source = Source::kAgent};
   };
   const auto& m = s.data.memory;
   if (m.anon && m.shmem)
@@ -38,7 +38,7 @@ std::vector<reconcile::UsageSample> toUsageSamples(const agent::AgentSample& s) 
   return out;
 }
 
-AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, Sink sink)
+AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, UsageSink sink)
     : clock_(clock),
       opts_(std::move(opts)),
       sink_(std::move(sink)),
@@ -219,9 +219,16 @@ AgentSourceStatus AgentSource::status() const {
   return status_;
 }
 
-void AgentSource::start() {
-  if (thread_.joinable() || !client_) return;
+Status AgentSource::start() {
+  if (thread_.joinable()) return okStatus();
+  if (!client_)
+    if (Status st = init(); !st.ok()) return st;
+  {
+    std::lock_guard g(mu_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] { loop(); });
+  return okStatus();
 }
 
 void AgentSource::loop() {

@@ -1,7 +1,7 @@
 #pragma once
 // AgentSource: the controller's side of the node agents. Every interval it asks each agent for
 // the samples taken since the last ones it got (GET /v1/samples?since=<next>), and turns them
-// into UsageHub samples (Source::kAgent):
+// into UsageSamples (Source::kAgent) for its UsageSink:
 //   memory  = anon + shmem (what the kernel cannot reclaim; DESIGN.md "What memory counts"),
 //             limit = the container cgroup's memory limit
 //   fds     = open fds of the container's process holding the most (RLIMIT_NOFILE is per
@@ -34,9 +34,9 @@
 #include <vector>
 
 #include "controllers/agent/agent_sample.h"
-#include "controllers/reconcile/usage_hub.h"
 #include "controllers/sources/agent_client.h"
 #include "controllers/sources/agent_endpoint.h"
+#include "controllers/sources/usage_source.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/runtime/metrics_registry.h"
 #include "operator/util/clock.h"
@@ -44,8 +44,8 @@
 
 namespace lg::sources {
 
-// The UsageHub samples of one agent sample (0 to 3).
-std::vector<reconcile::UsageSample> toUsageSamples(const agent::AgentSample& s);
+// The UsageSamples of one agent sample (0 to 3).
+std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s);
 
 struct AgentSourceOptions {
   std::function<std::vector<AgentEndpoint>()> endpoints;
@@ -85,19 +85,19 @@ struct AgentSourceStatus {
   std::string lastError;         // the last failure, "" if the last round had none
 };
 
-class AgentSource {
+class AgentSource final : public UsageSource {
  public:
-  using Sink = std::function<void(const reconcile::UsageSample&)>;
+  AgentSource(Clock& clock, AgentSourceOptions opts, UsageSink sink);
+  ~AgentSource() override;
 
-  AgentSource(Clock& clock, AgentSourceOptions opts, Sink sink);
-  ~AgentSource();
-
-  // Creates the client (reads the CA file). Error: unreadable CA file.
+  std::string name() const override { return "node agent source"; }
+  // Creates the client (reads the CA file). Error: unreadable CA file. start() calls it when
+  // it has not been called.
   Status init();
-  void start();
-  void stop();
+  Status start() override;
+  void stop() override;
   // One round over the current endpoints, synchronously (tests; the loop calls it).
-  void pollOnce();
+  void pollOnce() override;
   AgentSourceStatus status() const;
 
  private:
@@ -121,7 +121,7 @@ class AgentSource {
 
   Clock& clock_;
   AgentSourceOptions opts_;
-  Sink sink_;
+  UsageSink sink_;
   LogThrottle refusalLog_;
   runtime::CounterFamily* refusedTotal_ = nullptr;
   std::unique_ptr<AgentClient> client_;

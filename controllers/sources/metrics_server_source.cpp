@@ -4,12 +4,29 @@
 
 namespace lg::sources {
 
+std::optional<UsageSample> toUsageSample(const ContainerUsage& u,
+                                         const runtime::PodProjection& pod) {
+  const runtime::ContainerProjection* c = pod.container(u.container);
+  if (!c) return std::nullopt;
+  return UsageSample{.podUid = pod.uid.str(),
+                     .ns = u.ns,
+                     .pod = u.pod,
+                     .container = u.container,
+                     .containerId = c->id.str(),
+                     .time = u.timestamp,
+                     .resource = detect::Resource::kMemory,
+                     .value = u.workingSetBytes,
+                     .limit = static_cast<double>(c->memoryLimitBytes),
+                     .source = Source::kMetricsServer};
+}
+
 MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
-                                         std::chrono::seconds interval, Sink sink,
-                                         std::vector<std::string> namespaces)
+                                         std::chrono::seconds interval, PodLookup pods,
+                                         UsageSink sink, std::vector<std::string> namespaces)
     : api_(api),
       clock_(clock),
       interval_(interval),
+      pods_(std::move(pods)),
       sink_(std::move(sink)),
       namespaces_(std::move(namespaces)) {}
 
@@ -17,9 +34,14 @@ MetricsServerSource::~MetricsServerSource() {
   stop();
 }
 
-void MetricsServerSource::start() {
-  if (thread_.joinable()) return;
+Status MetricsServerSource::start() {
+  if (thread_.joinable()) return okStatus();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] { loop(); });
+  return okStatus();
 }
 
 void MetricsServerSource::stop() {
@@ -60,8 +82,11 @@ void MetricsServerSource::pollOnce() {
     const PodMetricsParse parsed = parsePodMetrics(list);
     if (parsed.skipped > 0)
       LG_LOG(debug, "skipped malformed pod metrics", {{"count", parsed.skipped}});
-    for (const auto& u : parsed.usages)
-      sink_(u);
+    for (const auto& u : parsed.usages) {
+      auto pod = pods_(u.ns, u.pod);
+      if (!pod) continue;
+      if (auto sample = toUsageSample(u, *pod)) sink_(*sample);
+    }
     st.lastSamples += parsed.usages.size();
   }
   if (st.available) st.lastSuccess = toSeconds(clock_.now());
@@ -75,7 +100,7 @@ void MetricsServerSource::loop() {
   for (;;) {
     pollOnce();
     std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, interval_, [this] { return stopping_; })) return;
+    if (clock_.waitFor(lock, cv_, interval_, [this] { return stopping_; })) return;
   }
 }
 

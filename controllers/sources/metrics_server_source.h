@@ -1,8 +1,9 @@
 #pragma once
 // MetricsServerSource: polls metrics.k8s.io/v1beta1 PodMetrics for the whole cluster (or, scoped
 // to some namespaces, for each of them: namespaced RBAC suffices) every interval and feeds each
-// container's working set to a sink (the UsageHub, through a mapping that adds the pod uid and the
-// container's memory limit from the pod cache).
+// container's working set to its UsageSink as a memory sample, with the pod uid, the container
+// id and the memory limit of the pod cache (toUsageSample). A container the cache does not know
+// gives nothing.
 //
 // When the metrics API is missing (404) or unavailable (503, no APIService, metrics-server
 // down), it says so through status() and keeps polling: the operator keeps working with the
@@ -14,11 +15,13 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "controllers/sources/pod_metrics.h"
+#include "controllers/sources/usage_source.h"
 #include "operator/kube/api_client.h"
 #include "operator/util/clock.h"
 
@@ -32,19 +35,23 @@ struct MetricsServerStatus {
   std::size_t lastSamples = 0;
 };
 
-class MetricsServerSource {
+// The sample of one container's metrics, with what the pod cache adds; nullopt when `pod` has
+// no such container.
+std::optional<UsageSample> toUsageSample(const ContainerUsage& u,
+                                         const runtime::PodProjection& pod);
+
+class MetricsServerSource final : public UsageSource {
  public:
-  using Sink = std::function<void(const ContainerUsage&)>;
-
   // namespaces empty: one list of every pod's metrics; otherwise one list per namespace.
-  MetricsServerSource(kube::ApiClient& api, Clock& clock, std::chrono::seconds interval, Sink sink,
-                      std::vector<std::string> namespaces = {});
-  ~MetricsServerSource();
+  MetricsServerSource(kube::ApiClient& api, Clock& clock, std::chrono::seconds interval,
+                      PodLookup pods, UsageSink sink, std::vector<std::string> namespaces = {});
+  ~MetricsServerSource() override;
 
-  void start();
-  void stop();
+  std::string name() const override { return "metrics-server source"; }
+  Status start() override;
+  void stop() override;
   // One poll, synchronously (tests and the first poll at start).
-  void pollOnce();
+  void pollOnce() override;
   MetricsServerStatus status() const;
 
  private:
@@ -53,7 +60,8 @@ class MetricsServerSource {
   kube::ApiClient& api_;
   Clock& clock_;
   std::chrono::seconds interval_;
-  Sink sink_;
+  PodLookup pods_;
+  UsageSink sink_;
   std::vector<std::string> namespaces_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -15,6 +15,7 @@
 #include "controllers/agent/serving_certificate.h"
 #include "controllers/agent/token_authenticator.h"
 #include "controllers/policy/duration.h"
+#include "operator/cli/cluster_session.h"
 #include "operator/cli/version.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_api_client.h"
@@ -85,17 +86,9 @@ int runAgent(const AgentFlags& flags) {
   std::vector<std::string> allowed = flags.allowedUsers;
   if (allowed.empty()) allowed.emplace_back(agent::kDefaultAllowedUser);
 
-  auto config = kube::loadConfig({.kubeconfigFlag = flags.kubeconfig, .context = flags.context});
-  if (!config) {
-    LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
-    return 1;
-  }
   runtime::ApiRequestMetrics apiMetrics;  // counts once the registry exists
-  auto api = kube::HttpApiClient::create(std::move(*config), {.observe = apiMetrics.observer()});
-  if (!api) {
-    LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
-    return 1;
-  }
+  auto api = connectService(flags.kubeconfig, flags.context, apiMetrics);
+  if (!api) return 1;
   std::optional<double> certLifetime;
   if (!flags.certificateSigner.empty()) {
     auto parsed = policy::parseDuration(flags.certificateLifetime);
@@ -113,7 +106,7 @@ int runAgent(const AgentFlags& flags) {
   }
 
   agent::NodeAgent nodeAgent(
-      **api, clock,
+      *api, clock,
       {.nodeName = node,
        .namespaces = flags.namespaces,
        .cgroupRoot = flags.cgroupRoot,
@@ -131,14 +124,14 @@ int runAgent(const AgentFlags& flags) {
   apiMetrics.attach(nodeAgent.metrics());
   runtime::registerBuildInfo(nodeAgent.metrics(), versionNumber(), gitRevision());
   agent::TokenAuthenticator auth(
-      **api, clock,
+      *api, clock,
       {.allowedUsers = allowed, .audiences = audiences, .metrics = &nodeAgent.metrics()});
   agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
   nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
   std::unique_ptr<agent::CertificateRotator> rotator;
   if (!flags.certificateSigner.empty()) {
     rotator = std::make_unique<agent::CertificateRotator>(
-        **api, clock,
+        *api, clock,
         agent::CertificateRotatorOptions{
             .node = node,
             .signerName = flags.certificateSigner,

@@ -3,9 +3,11 @@
 #include <chrono>
 #include <ostream>
 
+#include "controllers/policy/api_resources.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_api_client.h"
 #include "operator/util/clock.h"
+#include "operator/util/logger.h"
 
 namespace lg::cli {
 
@@ -37,7 +39,8 @@ std::optional<nlohmann::json> listLeakGuard(kube::ApiClient& api, const char* co
                                             const std::string& resource, const std::string& ns,
                                             std::ostream& err) {
   auto items = listAll(
-      api, {.group = "leakguard.io", .version = "v1alpha1", .resource = resource, .ns = ns});
+      api,
+      {.group = policy::kApiGroup, .version = policy::kApiVersion, .resource = resource, .ns = ns});
   if (items) return std::move(*items);
   err << "leakguard " << command << ": cannot list " << resource
       << (ns.empty() ? "" : " in namespace " + ns) << ": " << items.error().message << "\n";
@@ -59,6 +62,22 @@ Result<nlohmann::json> listAll(kube::ApiClient& api, const kube::ResourceRef& re
 
 double wallSeconds() {
   return std::chrono::duration<double>(SystemClock::instance().now().time_since_epoch()).count();
+}
+
+std::unique_ptr<kube::ApiClient> connectService(const std::string& kubeconfig,
+                                                const std::string& context,
+                                                runtime::ApiRequestMetrics& metrics) {
+  auto config = kube::loadConfig({.kubeconfigFlag = kubeconfig, .context = context});
+  if (!config) {
+    LG_LOG(error, "cannot load cluster config", {{"error", config.error().message}});
+    return nullptr;
+  }
+  auto api = kube::HttpApiClient::create(std::move(*config), {.observe = metrics.observer()});
+  if (!api) {
+    LG_LOG(error, "cannot create API client", {{"error", api.error().message}});
+    return nullptr;
+  }
+  return std::move(*api);
 }
 
 }  // namespace lg::cli

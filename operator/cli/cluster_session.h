@@ -13,6 +13,7 @@
 #include <string>
 
 #include "operator/kube/api_client.h"
+#include "operator/runtime/api_request_metrics.h"
 #include "operator/util/result.h"
 
 namespace lg::cli {
@@ -40,6 +41,13 @@ Result<nlohmann::json> listAll(kube::ApiClient& api, const kube::ResourceRef& re
 std::optional<nlohmann::json> listLeakGuard(kube::ApiClient& api, const char* command,
                                             const std::string& resource, const std::string& ns,
                                             std::ostream& err);
+
+// For the long-running commands (controller, agent): the cluster config (--kubeconfig, --context,
+// $KUBECONFIG, in-cluster) and an API client whose requests `metrics` counts; nullptr after
+// logging why not.
+std::unique_ptr<kube::ApiClient> connectService(const std::string& kubeconfig,
+                                                const std::string& context,
+                                                runtime::ApiRequestMetrics& metrics);
 
 // Seconds since the epoch now (the wall clock).
 double wallSeconds();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/api_resources.h"
 #include "controllers/policy/duration.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/text_table.h"
@@ -278,11 +279,7 @@ std::string formatExplain(const nlohmann::json& inc, double now, const ExplainFl
 
 int runExplain(const ExplainFlags& flags, kube::ApiClient& api, const std::string& ns,
                const std::string& name, double now, std::ostream& out, std::ostream& err) {
-  const kube::ResourceRef ref{.group = "leakguard.io",
-                              .version = "v1alpha1",
-                              .resource = "leakincidents",
-                              .ns = ns,
-                              .name = name};
+  const kube::ResourceRef ref = policy::leakIncidentsRef(ns, name);
   auto inc = api.get(ref);
   if (!inc) {
     if (inc.error().code == 404) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/api_resources.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/text_table.h"
 #include "operator/cli/top_command.h"
@@ -24,10 +25,7 @@ nlohmann::json condition(const nlohmann::json& obj, const std::string& type) {
 }
 
 nlohmann::json policies(kube::ApiClient& api, const std::string& ns, bool all) {
-  auto items = listAll(api, {.group = "leakguard.io",
-                             .version = "v1alpha1",
-                             .resource = "leakpolicies",
-                             .ns = all ? "" : ns});
+  auto items = listAll(api, policy::leakPoliciesRef(all ? "" : ns));
   if (!items) return {{"error", "cannot list leakpolicies: " + items.error().message}};
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : *items) {
@@ -51,10 +49,7 @@ nlohmann::json policies(kube::ApiClient& api, const std::string& ns, bool all) {
 }
 
 nlohmann::json incidents(kube::ApiClient& api, const std::string& ns, bool all, double now) {
-  auto items = listAll(api, {.group = "leakguard.io",
-                             .version = "v1alpha1",
-                             .resource = "leakincidents",
-                             .ns = all ? "" : ns});
+  auto items = listAll(api, policy::leakIncidentsRef(all ? "" : ns));
   if (!items) return {{"error", "cannot list leakincidents: " + items.error().message}};
   const auto rows = rankIncidents(*items);
   const auto soon = std::count_if(rows.begin(), rows.end(), [&](const TopRow& r) {

@@ -21,6 +21,32 @@ Controller& Manager::addController(Reconciler& reconciler, ControllerOptions opt
   return *controllers_.back();
 }
 
+void Manager::add(Runnable& runnable) {
+  runnables_.push_back(&runnable);
+  runnableStarted_.push_back(false);
+}
+
+Status Manager::startRunnables(bool leaderOnly) {
+  for (std::size_t i = 0; i < runnables_.size(); ++i) {
+    if (runnableStarted_[i] || runnables_[i]->needsLeadership() != leaderOnly) continue;
+    if (Status s = runnables_[i]->start(); !s.ok()) {
+      LG_LOG(error, "cannot start",
+             {{"runnable", runnables_[i]->name()}, {"error", s.error().message}});
+      return makeError("cannot start the " + runnables_[i]->name() + ": " + s.error().message);
+    }
+    runnableStarted_[i] = true;
+  }
+  return okStatus();
+}
+
+void Manager::stopRunnables(bool leaderOnly) {
+  for (std::size_t i = runnables_.size(); i-- > 0;) {
+    if (!runnableStarted_[i] || runnables_[i]->needsLeadership() != leaderOnly) continue;
+    runnables_[i]->stop();
+    runnableStarted_[i] = false;
+  }
+}
+
 void Manager::notify() {
   // Taking the mutex orders the state change the waiter checks before its wake-up.
   { std::lock_guard g(mu_); }
@@ -63,6 +89,10 @@ Status Manager::run() {
   if (opts_.signals) opts_.signals->start([this](int) { requestShutdown(); });
   for (auto& i : informers_)
     i->start();
+  if (Status s = startRunnables(false); !s.ok()) {
+    shutdownAll();
+    return s;
+  }
 
   if (opts_.leaderElection) {
     LeaderElectorOptions le = *opts_.leaderElection;
@@ -117,7 +147,12 @@ Status Manager::run() {
         lock.unlock();
         LG_LOG(info, "caches synced, starting controllers", {{"controllers", controllers_.size()}});
         startControllers();
+        const Status started = startRunnables(true);
         lock.lock();
+        if (!started.ok()) {
+          result = started;
+          break;
+        }
       } else if (clock_.steadyNow() >= *syncDeadline) {
         std::vector<std::string> pending;
         for (const auto& i : informers_)
@@ -139,7 +174,9 @@ void Manager::shutdownAll() {
   // Order matters, see the header: drain workers before giving the Lease away.
   for (auto& c : controllers_)
     c->stop();
+  stopRunnables(true);
   if (elector_) elector_->stop();
+  stopRunnables(false);
   for (auto& i : informers_)
     i->stop();
   health_.stop();

@@ -15,16 +15,20 @@
 //   return mgr.run().ok() ? 0 : 1;
 //
 // run():
-//   1. starts the health server (/readyz waits for every informer's first list) and every
-//      informer (all replicas keep warm caches, so a new leader starts at once);
+//   1. starts the health server (/readyz waits for every informer's first list), every
+//      informer (all replicas keep warm caches, so a new leader starts at once), then every
+//      Runnable that does not need leadership (usage sources, flushers), in the order added;
 //   2. campaigns for the Lease (or leads at once without leader election);
-//   3. once leading and every cache has synced (within cacheSyncTimeout), starts controllers;
+//   3. once leading and every cache has synced (within cacheSyncTimeout), starts controllers
+//      and the Runnables that need leadership;
 //   4. blocks until requestShutdown() (a signal) or leadership is lost, then stops in this
-//      order: controllers (queue shut down, in-flight reconciles finish), leader election
-//      (Lease released, so a successor takes over without waiting for expiry; releasing only
-//      after the drain keeps two replicas from acting at once), informers, health server.
-// Returns an error if leadership was lost, a cache did not sync in time or the health server
-// could not listen; the process should then exit non-zero and be restarted fresh.
+//      order: controllers (queue shut down, in-flight reconciles finish), the leader-only
+//      Runnables, leader election (Lease released, so a successor takes over without waiting
+//      for expiry; releasing only after the drain keeps two replicas from acting at once), the
+//      other Runnables (last added first), informers, health server.
+// Returns an error if leadership was lost, a cache did not sync in time, a Runnable could not
+// start or the health server could not listen; the process should then exit non-zero and be
+// restarted fresh.
 //
 // Thread safety: add*() before run(), from one thread. requestShutdown(), leading() and
 // healthPort() are thread-safe.
@@ -43,6 +47,7 @@
 #include "operator/runtime/informer.h"
 #include "operator/runtime/leader_elector.h"
 #include "operator/runtime/metrics_registry.h"
+#include "operator/runtime/runnable.h"
 #include "operator/runtime/runtime_metrics.h"
 #include "operator/runtime/signal_handler.h"
 #include "operator/util/clock.h"
@@ -90,6 +95,9 @@ class Manager {
   // A controller owned by the manager; started once leading and synced. `reconciler` must
   // outlive the manager.
   Controller& addController(Reconciler& reconciler, ControllerOptions opts);
+  // Something else that runs (runnable.h), started and stopped with the rest. Not owned: it
+  // must outlive the manager.
+  void add(Runnable& runnable);
 
   Status run();
   void requestShutdown();
@@ -100,6 +108,9 @@ class Manager {
   void notify();
   bool allSynced() const;
   void startControllers();
+  // Starts the Runnables of one kind that have not started; the first error, if any.
+  Status startRunnables(bool leaderOnly);
+  void stopRunnables(bool leaderOnly);
   void shutdownAll();
 
   kube::ApiClient& api_;
@@ -110,6 +121,8 @@ class Manager {
   HealthServer health_;
   std::vector<std::unique_ptr<InformerBase>> informers_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  std::vector<Runnable*> runnables_;
+  std::vector<bool> runnableStarted_;  // by index of runnables_
   std::unique_ptr<LeaderElector> elector_;
 
   mutable std::mutex mu_;

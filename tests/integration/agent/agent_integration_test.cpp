@@ -416,7 +416,7 @@ TEST_F(AgentOnCluster, WorkingSetAgreesWithMetricsServer) {
 
   // The controller's side: AgentSource turns the samples into anon + shmem for the UsageHub.
   std::mutex mu;
-  std::vector<reconcile::UsageSample> got;
+  std::vector<lg::sources::UsageSample> got;
   sources::AgentSource src(
       SystemClock::instance(),
       {.endpoints =
@@ -425,7 +425,7 @@ TEST_F(AgentOnCluster, WorkingSetAgreesWithMetricsServer) {
            },
        .token = [&] { return Result<std::string>(controllerToken_); },
        .client = {.timeout = 10s}},
-      [&](const reconcile::UsageSample& u) {
+      [&](const lg::sources::UsageSample& u) {
         std::lock_guard g(mu);
         if (u.podUid == uid) got.push_back(u);
       });

@@ -1,4 +1,5 @@
 #include "controllers/reconcile/incident_builder.h"
+#include "controllers/policy/api_resources.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +51,7 @@ TEST(IncidentBuilder, ObjectCarriesLabelsOwnerAndSpec) {
   in.finding.confidence = 0.9991;
   const auto o = incidentObject(in, "checkout-1-20261125");
   EXPECT_EQ(o["metadata"]["namespace"], "shop");
-  EXPECT_EQ(o["metadata"]["labels"][kLabelPodUid], "pod-uid");
+  EXPECT_EQ(o["metadata"]["labels"][policy::kLabelPodUid], "pod-uid");
   EXPECT_EQ(o["metadata"]["ownerReferences"][0]["uid"], "policy-uid");
   EXPECT_EQ(o["metadata"]["ownerReferences"][0]["controller"], true);
   EXPECT_EQ(o["spec"]["workload"]["revision"], "7d9f");

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "controllers/actions/default_actions.h"
+#include "controllers/policy/api_resources.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
 #include "operator/kube/rfc3339.h"
 #include "tests/fakes/fake_api_client.h"
@@ -200,7 +201,7 @@ TEST_F(PolicyReconcilerTest, AFindingOpensOneIncidentAndReconcilingTwiceOpensNoO
   EXPECT_EQ(inc["spec"]["pod"]["name"], "checkout-1");
   EXPECT_EQ(inc["status"]["state"], "Open");
   EXPECT_EQ(inc["status"]["evidence"]["signal"], "working set");
-  EXPECT_EQ(inc["metadata"]["labels"][kLabelPodUid], "uid-1");
+  EXPECT_EQ(inc["metadata"]["labels"][policy::kLabelPodUid], "uid-1");
   EXPECT_EQ(policyStatus()["leakingPods"], 1);
   // The usage `explain` draws: a few dozen buckets before the finding, and the fitted trend.
   const auto& usage = inc["status"]["usage"];

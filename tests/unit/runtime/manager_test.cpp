@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "operator/kube/rfc3339.h"
 #include "tests/fakes/fake_api_client.h"
@@ -74,6 +75,36 @@ int httpStatus(std::uint16_t port, const std::string& path) {
   return resp.size() > 12 ? std::stoi(resp.substr(9, 3)) : 0;
 }
 
+// A Runnable that writes "start <name>" and "stop <name>" into a shared log.
+class LoggingRunnable final : public Runnable {
+ public:
+  LoggingRunnable(std::string name, bool leader, std::vector<std::string>& log, std::mutex& mu,
+                  Status startResult = okStatus())
+      : name_(std::move(name)),
+        leader_(leader),
+        log_(log),
+        mu_(mu),
+        start_(std::move(startResult)) {}
+  std::string name() const override { return name_; }
+  Status start() override {
+    std::lock_guard g(mu_);
+    log_.push_back("start " + name_);
+    return start_;
+  }
+  void stop() override {
+    std::lock_guard g(mu_);
+    log_.push_back("stop " + name_);
+  }
+  bool needsLeadership() const override { return leader_; }
+
+ private:
+  std::string name_;
+  bool leader_;
+  std::vector<std::string>& log_;
+  std::mutex& mu_;
+  Status start_;
+};
+
 class ManagerTest : public ::testing::Test {
  protected:
   ManagerOptions options() {
@@ -87,6 +118,15 @@ class ManagerTest : public ::testing::Test {
     r.resource = lg::testing::configMapsRef();
     r.backoff = BackoffOptions{.initial = 1s, .max = 1s, .factor = 2.0, .jitter = 0.0};
     return r;
+  }
+  // Someone else holds a fresh lease.
+  void putForeignLease() {
+    json lease = {{"metadata", {{"name", "lg"}, {"namespace", "leakguard-system"}}},
+                  {"spec",
+                   {{"holderIdentity", "other"},
+                    {"leaseDurationSeconds", 15},
+                    {"renewTime", kube::formatRfc3339Micro(clock_.now())}}}};
+    api_.put(lg::testing::leasesRef("leakguard-system"), lease);
   }
   void wire(Manager& m) {
     auto& informer = m.addInformer<Cm>(cmOptions(), projectCm);
@@ -162,13 +202,7 @@ TEST_F(ManagerTest, CacheSyncTimeoutFailsTheRun) {
 
 TEST_F(ManagerTest, LeaderElectionGatesControllersAndReleasesOnShutdown) {
   api_.put(lg::testing::configMapsRef(), cm("a"));
-  // Someone else holds a fresh lease.
-  json lease = {{"metadata", {{"name", "lg"}, {"namespace", "leakguard-system"}}},
-                {"spec",
-                 {{"holderIdentity", "other"},
-                  {"leaseDurationSeconds", 15},
-                  {"renewTime", kube::formatRfc3339Micro(clock_.now())}}}};
-  api_.put(lg::testing::leasesRef("leakguard-system"), lease);
+  putForeignLease();
   ManagerOptions o = options();
   o.enableHealthServer = false;
   LeaderElectorOptions le;
@@ -222,6 +256,62 @@ TEST_F(ManagerTest, LostLeadershipEndsTheRunWithAnError) {
   const Status s = run.get();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("leadership"), std::string::npos);
+}
+
+TEST_F(ManagerTest, RunnablesStartWithTheirKindAndStopInReverse) {
+  api_.put(lg::testing::configMapsRef(), cm("a"));
+  putForeignLease();
+  ManagerOptions o = options();
+  o.enableHealthServer = false;
+  o.leaderElection = LeaderElectorOptions{.ns = "leakguard-system", .name = "lg", .identity = "me"};
+  Manager m(api_, clock_, o);
+  wire(m);
+  std::mutex mu;
+  std::vector<std::string> log;
+  const auto logged = [&] {
+    std::lock_guard g(mu);
+    return log;
+  };
+  LoggingRunnable source("source", false, log, mu), flusher("flusher", false, log, mu),
+      leaderTask("leader-task", true, log, mu);
+  m.add(source);
+  m.add(leaderTask);
+  m.add(flusher);
+  auto run = std::async(std::launch::async, [&] { return m.run(); });
+  // A follower runs what every replica runs, not what needs leadership.
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
+  EXPECT_EQ(logged(), (std::vector<std::string>{"start source", "start flusher"}));
+  for (int i = 0; i < 8 && !m.leading(); ++i) {
+    clock_.advance(2s);
+    ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 2s));
+  }
+  ASSERT_TRUE(reconciler_.waitFor("shop/a"));
+  for (int i = 0; i < 100 && logged().size() < 3; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(logged(),
+            (std::vector<std::string>{"start source", "start flusher", "start leader-task"}));
+  m.requestShutdown();
+  EXPECT_TRUE(run.get().ok());
+  // The leader-only one before the Lease goes, the others last added first.
+  EXPECT_EQ(logged(),
+            (std::vector<std::string>{"start source", "start flusher", "start leader-task",
+                                      "stop leader-task", "stop flusher", "stop source"}));
+}
+
+TEST_F(ManagerTest, ARunnableThatCannotStartFailsTheRunAndTheStartedOnesStop) {
+  Manager m(api_, clock_, options());
+  wire(m);
+  std::mutex mu;
+  std::vector<std::string> log;
+  LoggingRunnable first("first", false, log, mu),
+      broken("broken", false, log, mu, makeError("no CA file"));
+  m.add(first);
+  m.add(broken);
+  const Status s = m.run();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "cannot start the broken: no CA file");
+  EXPECT_EQ(log, (std::vector<std::string>{"start first", "start broken", "stop first"}));
+  EXPECT_EQ(api_.openWatches(), 0u);
 }
 
 TEST_F(ManagerTest, HealthServerBindFailureFailsTheRun) {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "controllers/agent/node_agent.h"
+#include "controllers/reconcile/usage_hub.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/agent/cgroup_fixture.h"
@@ -36,7 +37,7 @@ agent::AgentSample sampleWith(bool running = true) {
   return s;
 }
 
-const reconcile::UsageSample* of(const std::vector<reconcile::UsageSample>& v, Resource r) {
+const UsageSample* of(const std::vector<UsageSample>& v, Resource r) {
   for (const auto& u : v)
     if (u.resource == r) return &u;
   return nullptr;
@@ -55,7 +56,7 @@ TEST(AgentSourceConversion, MemoryIsAnonPlusShmemFdsPerProcessThreadsPerCgroup) 
   EXPECT_EQ(m->container, "app");
   EXPECT_EQ(m->containerId, "containerd://abc");
   EXPECT_DOUBLE_EQ(m->time, 1795635318.5);
-  EXPECT_EQ(m->source, reconcile::Source::kAgent);
+  EXPECT_EQ(m->source, Source::kAgent);
   const auto* f = of(v, Resource::kFds);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->value, 40);
@@ -147,20 +148,19 @@ class AgentSourceTest : public ::testing::Test {
                             .client = {.caFile = caFile, .timeout = 3s},
                             .pageSize = 2};
     if (more) more(opts);
-    auto s = std::make_unique<AgentSource>(clock, std::move(opts),
-                                           [this](const reconcile::UsageSample& u) {
-                                             std::lock_guard g(mu);
-                                             got.push_back(u);
-                                           });
+    auto s = std::make_unique<AgentSource>(clock, std::move(opts), [this](const UsageSample& u) {
+      std::lock_guard g(mu);
+      got.push_back(u);
+    });
     EXPECT_TRUE(s->init().ok());
     return s;
   }
-  std::vector<reconcile::UsageSample> samples() {
+  std::vector<UsageSample> samples() {
     std::lock_guard g(mu);
     return got;
   }
   std::mutex mu;
-  std::vector<reconcile::UsageSample> got;
+  std::vector<UsageSample> got;
 };
 
 TEST_F(AgentSourceTest, PollsAgentsForNewSamplesOnly) {
@@ -339,7 +339,7 @@ TEST_F(AgentSourceTest, NoAgentsNothingHappens) {
   src->pollOnce();
   EXPECT_EQ(src->status().agents, 0u);
   EXPECT_EQ(src->status().lastError, "");
-  src->start();
+  EXPECT_TRUE(src->start().ok());
   src->stop();
 }
 
@@ -347,7 +347,7 @@ TEST_F(AgentSourceTest, FeedsTheUsageHubAsTheAgentSource) {
   FixtureAgent a;
   a.sample();
   auto opts = std::make_shared<const detect::DetectorOptions>();
-  reconcile::UsageHub hub({.optionsFor = [&](const reconcile::UsageSample&) { return opts; }});
+  reconcile::UsageHub hub({.optionsFor = [&](const UsageSample&) { return opts; }});
   AgentSource src(SystemClock::instance(),
                   {.endpoints =
                        [&] {
@@ -355,12 +355,12 @@ TEST_F(AgentSourceTest, FeedsTheUsageHubAsTheAgentSource) {
                        },
                    .token = [] { return Result<std::string>(std::string("ctl")); },
                    .client = {.caFile = a.caFile}},
-                  [&](const reconcile::UsageSample& u) { hub.ingest(u); });
+                  [&](const UsageSample& u) { hub.ingest(u); });
   ASSERT_TRUE(src.init().ok());
   src.pollOnce();
   auto v = hub.view({kUid, "app", Resource::kMemory});
   ASSERT_TRUE(v.has_value());
-  EXPECT_EQ(v->source, reconcile::Source::kAgent);
+  EXPECT_EQ(v->source, Source::kAgent);
   EXPECT_EQ(v->lastValue, static_cast<double>((50 << 20) + (5 << 20)));
   EXPECT_TRUE(hub.view({kUid, "app", Resource::kFds}).has_value());
   EXPECT_TRUE(hub.view({kUid, "app", Resource::kThreads}).has_value());

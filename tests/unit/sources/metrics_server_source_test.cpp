@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "operator/kube/rfc3339.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -23,20 +24,41 @@ nlohmann::json podMetrics(const std::string& ns, const std::string& name,
           {"containers", {{{"name", "app"}, {"usage", {{"cpu", "10m"}, {"memory", memory}}}}}}};
 }
 
+// A pod of the cache: container "app" with a 256Mi limit; uid "uid-<name>".
+std::shared_ptr<const runtime::PodProjection> cachedPod(const std::string& ns,
+                                                        const std::string& name) {
+  const nlohmann::json pod = {
+      {"metadata", {{"namespace", ns}, {"name", name}, {"uid", "uid-" + name}}},
+      {"spec",
+       {{"nodeName", "n1"},
+        {"containers", {{{"name", "app"}, {"resources", {{"limits", {{"memory", "256Mi"}}}}}}}}}},
+      {"status",
+       {{"containerStatuses", {{{"name", "app"}, {"containerID", "containerd://abc-" + name}}}}}}};
+  auto p = runtime::projectPod(pod);
+  return p ? std::make_shared<const runtime::PodProjection>(std::move(*p)) : nullptr;
+}
+
+// Every pod the tests name is in the cache except those in namespace "gone".
+std::shared_ptr<const runtime::PodProjection> lookup(const std::string& ns,
+                                                     const std::string& name) {
+  return ns == "gone" ? nullptr : cachedPod(ns, name);
+}
+
 class MetricsServerSourceTest : public ::testing::Test {
  protected:
-  MetricsServerSource source{api, clock, std::chrono::seconds(15), [this](const ContainerUsage& u) {
+  MetricsServerSource source{api, clock, std::chrono::seconds(15), lookup,
+                             [this](const UsageSample& u) {
                                std::lock_guard g(mu);
                                got.push_back(u);
                              }};
-  std::vector<ContainerUsage> usages() {
+  std::vector<UsageSample> usages() {
     std::lock_guard g(mu);
     return got;
   }
   lg::testing::FakeApiClient api;
   lg::testing::FakeClock clock;
   std::mutex mu;
-  std::vector<ContainerUsage> got;
+  std::vector<UsageSample> got;
 };
 
 TEST_F(MetricsServerSourceTest, APodMetricsListBecomesSamples) {
@@ -49,9 +71,14 @@ TEST_F(MetricsServerSourceTest, APodMetricsListBecomesSamples) {
   double total = 0;
   for (const auto& x : u) {
     EXPECT_EQ(x.container, "app");
-    EXPECT_DOUBLE_EQ(x.windowSeconds, 15);
-    EXPECT_DOUBLE_EQ(x.cpuCores, 0.01);
-    total += x.workingSetBytes;
+    // What the pod cache adds: the uid, the container id, the memory limit.
+    EXPECT_EQ(x.podUid, "uid-" + x.pod);
+    EXPECT_EQ(x.containerId, "containerd://abc-" + x.pod);
+    EXPECT_DOUBLE_EQ(x.limit, 256.0 * 1024 * 1024);
+    EXPECT_EQ(x.resource, detect::Resource::kMemory);
+    EXPECT_EQ(x.source, Source::kMetricsServer);
+    EXPECT_DOUBLE_EQ(x.time, toSeconds(*kube::parseRfc3339("2026-11-25T19:35:18Z")));
+    total += x.value;
   }
   EXPECT_DOUBLE_EQ(total, 120.0 * 1024 * 1024);
   const auto st = source.status();
@@ -65,6 +92,19 @@ TEST_F(MetricsServerSourceTest, APodMetricsListBecomesSamples) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].verb, "list");
   EXPECT_EQ(calls[0].path, "/apis/metrics.k8s.io/v1beta1/pods");
+}
+
+TEST_F(MetricsServerSourceTest, PodsAndContainersTheCacheDoesNotKnowGiveNothing) {
+  api.put(kPodMetrics, podMetrics("gone", "web-1", "100Mi"));  // no such pod in the cache
+  nlohmann::json sidecar = podMetrics("shop", "web-2", "5Mi");
+  sidecar["containers"][0]["name"] = "sidecar";  // the cached pod has no such container
+  api.put(kPodMetrics, sidecar);
+  api.put(kPodMetrics, podMetrics("shop", "web-3", "7Mi"));
+  source.pollOnce();
+  const auto u = usages();
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].pod, "web-3");
+  EXPECT_EQ(u[0].limit, 256.0 * 1024 * 1024);
 }
 
 TEST_F(MetricsServerSourceTest, MalformedItemsAreSkipped) {
@@ -125,9 +165,9 @@ TEST_F(MetricsServerSourceTest, AMissingMetricsApiIsReportedToo) {
 }
 
 TEST_F(MetricsServerSourceTest, ScopedToNamespacesListsEachOfThemOnly) {
-  std::vector<ContainerUsage> scopedGot;
-  MetricsServerSource scoped(api, clock, std::chrono::seconds(15),
-                             [&](const ContainerUsage& u) { scopedGot.push_back(u); },
+  std::vector<UsageSample> scopedGot;
+  MetricsServerSource scoped(api, clock, std::chrono::seconds(15), lookup,
+                             [&](const UsageSample& u) { scopedGot.push_back(u); },
                              {"billing", "shop"});
   api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
   api.put(kPodMetrics, podMetrics("billing", "api-1", "10Mi"));
@@ -155,7 +195,7 @@ TEST_F(MetricsServerSourceTest, ScopedToNamespacesListsEachOfThemOnly) {
 
 TEST_F(MetricsServerSourceTest, StartPollsAndStopReturns) {
   api.put(kPodMetrics, podMetrics("shop", "web-1", "100Mi"));
-  source.start();
+  ASSERT_TRUE(source.start().ok());
   ASSERT_TRUE(api.waitForCalls("list", 1));
   source.stop();
   EXPECT_GE(usages().size(), 1u);

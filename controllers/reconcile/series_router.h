@@ -1,0 +1,73 @@
+#pragma once
+// SeriesRouter: what joins the usage hub to the LeakPolicies.
+//
+// - Which series the hub follows, and with what detector settings (optionsFor): a container's
+//   resource is followed when some usable policy covers its pod, watches that resource and
+//   that container; the settings are those of the policy that judges the series
+//   (judgingPolicy, below).
+// - Where a finding goes (onFinding): the forecast gauge of the series, the findings counter of
+//   every policy covering the pod, and a reconcile of each of those policies.
+// - What goes when a pod or a policy goes (podDeleted, policyDeleted): the hub's series and the
+//   forecast gauges of the pod; the policy's detector settings and findings series.
+//
+// Thread-safe: the hub calls optionsFor and onFinding from the sources' threads, the informers
+// call the rest from theirs; everything it touches is thread-safe.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "controllers/detect/finding.h"
+#include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/detector_settings.h"
+#include "controllers/reconcile/forecast_gauges.h"
+#include "controllers/reconcile/usage_hub.h"
+#include "operator/runtime/metrics_registry.h"
+#include "operator/runtime/pod_projection.h"
+#include "operator/runtime/store.h"
+#include "operator/util/clock.h"
+
+namespace lg::reconcile {
+
+// Among the policies covering a pod, the one whose detection settings judge the series of
+// `container`'s `resource`, or nullptr when none of them is usable and watches it.
+//
+// The oldest policy wins (metadata.creationTimestamp; the namespace/name breaks ties and stands
+// in for a missing timestamp). One detector follows a series, so one policy's settings must be
+// chosen, and the oldest is the stable choice: a policy created later, possibly by another team
+// of the namespace, never restarts the detectors (and throws away the history) of series already
+// followed, and cannot loosen the settings they are judged by. Every covering policy still
+// receives the findings and acts on them with its own playbook.
+const PolicyObject* judgingPolicy(const std::vector<std::shared_ptr<const PolicyObject>>& covering,
+                                  const std::string& container, detect::Resource resource);
+
+struct SeriesRouterDeps {
+  const runtime::Store<PolicyObject>* policies = nullptr;
+  const runtime::Store<runtime::PodProjection>* pods = nullptr;
+  // The keys (namespace/name) of the policies covering a pod (PolicyReconciler).
+  std::function<std::vector<std::string>(const runtime::PodProjection&)> policiesCovering;
+  UsageHub* hub = nullptr;
+  DetectorSettings* settings = nullptr;
+  ForecastGauges* forecast = nullptr;
+  // leakguard_findings_total{resource,policy,namespace}
+  runtime::CounterFamily* findingsTotal = nullptr;
+  // Asks for a reconcile of a policy (its key).
+  std::function<void(const std::string&)> wake;
+  Clock* clock = nullptr;
+};
+
+class SeriesRouter {
+ public:
+  explicit SeriesRouter(SeriesRouterDeps deps) : d_(std::move(deps)) {}
+
+  std::shared_ptr<const detect::DetectorOptions> optionsFor(const UsageSample& s) const;
+  void onFinding(const SeriesKey& key, const SeriesView& view, const detect::Finding& f);
+  void podDeleted(const runtime::PodProjection& pod);
+  void policyDeleted(const PolicyObject& policy);
+
+ private:
+  SeriesRouterDeps d_;
+};
+
+}  // namespace lg::reconcile
