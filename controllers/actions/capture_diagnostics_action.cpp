@@ -120,6 +120,47 @@ ActionPlan CaptureDiagnosticsAction::prepare(const ActionContext& ctx) const {
                         {{"ip", ip}, {"configMap", cm}});
 }
 
+namespace {
+
+// The ConfigMap that keeps a capture: owned by the incident (it goes with it), labelled with the
+// policy and the pod, the body as text or as base64 under `key`.
+nlohmann::json configMapOf(const ActionTarget& t, const std::string& cm, const std::string& source,
+                           const std::string& key, const FetchResponse& res) {
+  nlohmann::json obj = {
+      {"apiVersion", "v1"},
+      {"kind", "ConfigMap"},
+      {"metadata",
+       {{"name", cm},
+        {"namespace", t.ns},
+        {"labels",
+         {{policy::kLabelPolicy, t.policyName},
+          {policy::kLabelPodUid, t.podUid},
+          {"app.kubernetes.io/managed-by", "leakguard"}}},
+        {"annotations",
+         {{"leakguard.io/source", source},
+          {"leakguard.io/pod", t.podName},
+          {"leakguard.io/content-type", res.contentType},
+          {"leakguard.io/truncated", res.truncated ? "true" : "false"}}},
+        {"ownerReferences", nlohmann::json::array({{{"apiVersion", "leakguard.io/v1alpha1"},
+                                                    {"kind", "LeakIncident"},
+                                                    {"name", t.incidentName},
+                                                    {"uid", t.incidentUid}}})}}}};
+  if (isText(res.body)) {
+    obj["data"] = {{key, res.body}};
+  } else {
+    obj["binaryData"] = {{key, kube::base64Encode(res.body)}};
+  }
+  return obj;
+}
+
+// `r` with what was captured, for the incident's status.diagnostics.
+ActionResult withDiagnostics(ActionResult r, nlohmann::json diag) {
+  r.diagnostics = std::move(diag);
+  return r;
+}
+
+}  // namespace
+
 ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const ActionPlan& plan) const {
   const auto& t = *ctx.target;
   const auto p = readParams<Params>(*ctx.step);
@@ -137,46 +178,18 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
   auto res = fetcher_.get(req);
   if (!res) {
     diag["outcome"] = "Failed: " + res.error().message;
-    ActionResult r =
-        ActionResult::failed(source + " on pod " + t.podName + ": " + res.error().message);
-    r.diagnostics = diag;
-    return r;
+    return withDiagnostics(
+        ActionResult::failed(source + " on pod " + t.podName + ": " + res.error().message), diag);
   }
   if (res->status < 200 || res->status > 299) {
     const std::string why =
         source + " on pod " + t.podName + " answered HTTP " + std::to_string(res->status) +
         (res->status >= 300 && res->status < 400 ? " (redirects are not followed)" : "");
     diag["outcome"] = "Failed: HTTP " + std::to_string(res->status);
-    ActionResult r = ActionResult::failed(why);
-    r.diagnostics = diag;
-    return r;
+    return withDiagnostics(ActionResult::failed(why), diag);
   }
 
-  const std::string key = keyFor(p.path.value_or(""));
-  nlohmann::json obj = {
-      {"apiVersion", "v1"},
-      {"kind", "ConfigMap"},
-      {"metadata",
-       {{"name", cm},
-        {"namespace", t.ns},
-        {"labels",
-         {{policy::kLabelPolicy, t.policyName},
-          {policy::kLabelPodUid, t.podUid},
-          {"app.kubernetes.io/managed-by", "leakguard"}}},
-        {"annotations",
-         {{"leakguard.io/source", source},
-          {"leakguard.io/pod", t.podName},
-          {"leakguard.io/content-type", res->contentType},
-          {"leakguard.io/truncated", res->truncated ? "true" : "false"}}},
-        {"ownerReferences", nlohmann::json::array({{{"apiVersion", "leakguard.io/v1alpha1"},
-                                                    {"kind", "LeakIncident"},
-                                                    {"name", t.incidentName},
-                                                    {"uid", t.incidentUid}}})}}}};
-  if (isText(res->body)) {
-    obj["data"] = {{key, res->body}};
-  } else {
-    obj["binaryData"] = {{key, kube::base64Encode(res->body)}};
-  }
+  const nlohmann::json obj = configMapOf(t, cm, source, keyFor(p.path.value_or("")), *res);
   const auto cmRef = coreRef("configmaps", t.ns);
   auto created = ctx.api->create(cmRef, obj, writeOptions(ctx));
   if (!created && created.error().code == 409) {
@@ -188,42 +201,41 @@ ActionResult CaptureDiagnosticsAction::run(const ActionContext& ctx, const Actio
     auto old = ctx.api->get(ref);
     if (old && !ownedByIncident(*old, t.incidentUid)) {
       diag["outcome"] = "Failed: configmap/" + cm + " exists and is not this incident's";
-      ActionResult r = ActionResult::notPossible(
-          source + " on pod " + t.podName + ": configmap/" + cm +
-          " exists and is not this incident's (no ownerReference to it); left alone");
-      r.diagnostics = diag;
-      return r;
+      return withDiagnostics(
+          ActionResult::notPossible(
+              source + " on pod " + t.podName + ": configmap/" + cm +
+              " exists and is not this incident's (no ownerReference to it); left alone"),
+          diag);
     }
     if (old) {
       diag["keptIn"] = "configmap/" + cm;
       diag["outcome"] = "Captured";
       diag["earlierAttempt"] = true;
-      ActionResult r = ActionResult::succeeded(
-          "DiagnosticsCaptured",
-          source + " of an earlier attempt of this incident kept in configmap/" + cm);
-      r.diagnostics = diag;
-      return r;
+      return withDiagnostics(
+          ActionResult::succeeded(
+              "DiagnosticsCaptured",
+              source + " of an earlier attempt of this incident kept in configmap/" + cm),
+          diag);
     }
     created = old.error();
   }
   if (!created) {
     diag["outcome"] = "Failed: " + created.error().message;
-    ActionResult r = ActionResult::failed("keeping the diagnostics in configmap/" + cm + ": " +
-                                          created.error().message);
-    r.diagnostics = diag;
-    return r;
+    return withDiagnostics(ActionResult::failed("keeping the diagnostics in configmap/" + cm +
+                                                ": " + created.error().message),
+                           diag);
   }
   const auto bytes = static_cast<int64_t>(res->body.size());
   diag["keptIn"] = "configmap/" + cm;
   diag["bytes"] = bytes;
   diag["truncated"] = res->truncated;
   diag["outcome"] = "Captured";
-  ActionResult r = ActionResult::succeeded(
-      "DiagnosticsCaptured", source + " " + kube::formatBytes(static_cast<double>(bytes)) + "B" +
-                                 (res->truncated ? " (truncated)" : "") + " kept in configmap/" +
-                                 cm);
-  r.diagnostics = diag;
-  return r;
+  return withDiagnostics(
+      ActionResult::succeeded("DiagnosticsCaptured",
+                              source + " " + kube::formatBytes(static_cast<double>(bytes)) + "B" +
+                                  (res->truncated ? " (truncated)" : "") + " kept in configmap/" +
+                                  cm),
+      diag);
 }
 
 Result<Verification> CaptureDiagnosticsAction::verify(const ActionContext& ctx, double) const {

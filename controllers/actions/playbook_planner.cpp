@@ -99,15 +99,12 @@ int maxUnavailable(const policy::Budgets& b, int pods) {
   return std::max(1, b.maxUnavailable);
 }
 
-std::vector<Decision> planPlaybook(const PlanInput& in) {
-  std::vector<Decision> out;
-  const auto& spec = *in.spec;
-  const bool observe = spec.mode == policy::Mode::kObserve;
-  const double cooldown = spec.budgets.cooldownSeconds;
-  static const ActionRegistry kNoActions;
-  const ActionRegistry& actions = in.actions ? *in.actions : kNoActions;
+namespace {
 
-  // The highest eligible escalation not yet done.
+// The highest eligible escalation not yet done (to run, or to skip while it cools down).
+std::optional<Decision> highestEscalation(const PlanInput& in, const ActionRegistry& actions) {
+  const auto& spec = *in.spec;
+  const double cooldown = spec.budgets.cooldownSeconds;
   std::optional<Decision> escalation;
   for (std::size_t i = 0; i < spec.playbook.size(); ++i) {
     const auto& step = spec.playbook[i];
@@ -123,7 +120,7 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
                           .action = step.action,
                           .traits = traits,
                           .verdict = Decision::Verdict::kRun,
-                          .dryRun = observe || step.dryRun,
+                          .dryRun = spec.mode == policy::Mode::kObserve || step.dryRun,
                           .reason = why};
     if (st.failures > 0 && in.now - st.lastFailure < cooldown) {
       escalation->verdict = Decision::Verdict::kSkip;
@@ -131,48 +128,73 @@ std::vector<Decision> planPlaybook(const PlanInput& in) {
                            policy::formatDuration(cooldown - (in.now - st.lastFailure));
     }
   }
-  bool evidenceUnderWay = false;
-  for (const auto& step : spec.playbook) {
+  return escalation;
+}
+
+// Whether a diagnostics capture started within evidenceWaitSeconds is still in doubt.
+bool evidenceUnderWay(const PlanInput& in, const ActionRegistry& actions) {
+  bool underWay = false;
+  for (const auto& step : in.spec->playbook) {
     if (!actions.traits(step.action).evidence) continue;
     const double since = stepHistory(step.name, in.journal).inDoubtSince;
-    evidenceUnderWay |= since > 0 && in.now - since < in.evidenceWaitSeconds;
+    underWay |= since > 0 && in.now - since < in.evidenceWaitSeconds;
   }
-  if (escalation && escalation->verdict == Decision::Verdict::kRun && evidenceUnderWay) {
+  return underWay;
+}
+
+// The budgets an escalation about to run spends, or why it must wait. Dry runs spend none:
+// they change nothing.
+void spendBudgets(Decision& escalation, const PlanInput& in) {
+  const auto& budgets = in.spec->budgets;
+  const double cooldown = budgets.cooldownSeconds;
+  const auto perHour = countSince(in.policyActionTimes, in.now - 3600);
+  const double lastWorkload =
+      in.workloadActionTimes.empty()
+          ? -1e300
+          : *std::max_element(in.workloadActionTimes.begin(), in.workloadActionTimes.end());
+  const int maxUn = maxUnavailable(budgets, in.workloadPods);
+  std::string skip;
+  if (static_cast<int>(perHour) >= budgets.maxActionsPerHour) {
+    skip = "budget spent: " + std::to_string(perHour) + "/" +
+           std::to_string(budgets.maxActionsPerHour) + " actions this hour";
+  } else if (in.now - lastWorkload < cooldown) {
+    skip = "cooldown: the workload was acted on " + policy::formatDuration(in.now - lastWorkload) +
+           " ago (cooldown " + policy::formatDuration(cooldown) + ")";
+  } else if (escalation.traits.takesPodAway && in.workloadUnavailable >= maxUn) {
+    skip = "maxUnavailable " + std::to_string(maxUn) + ": " +
+           std::to_string(in.workloadUnavailable) + " of " + std::to_string(in.workloadPods) +
+           " pods are unavailable";
+  } else if (!in.globalRateAllows) {
+    skip = "the operator's global action rate is spent";
+  }
+  if (!skip.empty()) {
+    escalation.verdict = Decision::Verdict::kSkip;
+    escalation.reason = skip;
+  } else {
+    escalation.budget = std::to_string(perHour + 1) + "/" +
+                        std::to_string(budgets.maxActionsPerHour) + " this hour";
+    escalation.reason += "; budget " + escalation.budget;
+  }
+}
+
+}  // namespace
+
+std::vector<Decision> planPlaybook(const PlanInput& in) {
+  std::vector<Decision> out;
+  const auto& spec = *in.spec;
+  const bool observe = spec.mode == policy::Mode::kObserve;
+  const double cooldown = spec.budgets.cooldownSeconds;
+  static const ActionRegistry kNoActions;
+  const ActionRegistry& actions = in.actions ? *in.actions : kNoActions;
+
+  std::optional<Decision> escalation = highestEscalation(in, actions);
+  if (escalation && escalation->verdict == Decision::Verdict::kRun &&
+      evidenceUnderWay(in, actions)) {
     escalation->verdict = Decision::Verdict::kSkip;
     escalation->reason = "waiting for the diagnostics capture under way";
   }
-  if (escalation && escalation->verdict == Decision::Verdict::kRun && !escalation->dryRun) {
-    // Budgets. Dry runs spend none: they change nothing.
-    const auto perHour = countSince(in.policyActionTimes, in.now - 3600);
-    const double lastWorkload =
-        in.workloadActionTimes.empty()
-            ? -1e300
-            : *std::max_element(in.workloadActionTimes.begin(), in.workloadActionTimes.end());
-    const int maxUn = maxUnavailable(spec.budgets, in.workloadPods);
-    std::string skip;
-    if (static_cast<int>(perHour) >= spec.budgets.maxActionsPerHour) {
-      skip = "budget spent: " + std::to_string(perHour) + "/" +
-             std::to_string(spec.budgets.maxActionsPerHour) + " actions this hour";
-    } else if (in.now - lastWorkload < cooldown) {
-      skip = "cooldown: the workload was acted on " +
-             policy::formatDuration(in.now - lastWorkload) + " ago (cooldown " +
-             policy::formatDuration(cooldown) + ")";
-    } else if (escalation->traits.takesPodAway && in.workloadUnavailable >= maxUn) {
-      skip = "maxUnavailable " + std::to_string(maxUn) + ": " +
-             std::to_string(in.workloadUnavailable) + " of " + std::to_string(in.workloadPods) +
-             " pods are unavailable";
-    } else if (!in.globalRateAllows) {
-      skip = "the operator's global action rate is spent";
-    }
-    if (!skip.empty()) {
-      escalation->verdict = Decision::Verdict::kSkip;
-      escalation->reason = skip;
-    } else {
-      escalation->budget = std::to_string(perHour + 1) + "/" +
-                           std::to_string(spec.budgets.maxActionsPerHour) + " this hour";
-      escalation->reason += "; budget " + escalation->budget;
-    }
-  }
+  if (escalation && escalation->verdict == Decision::Verdict::kRun && !escalation->dryRun)
+    spendBudgets(*escalation, in);
   const bool escalating = escalation && escalation->verdict == Decision::Verdict::kRun;
 
   // Record steps, in order; evidence first when an escalation is about to run.

@@ -71,6 +71,25 @@ Result<std::uint64_t> ProcReader::countFds(const std::string& fdDir) {
   return static_cast<std::uint64_t>(*n);
 }
 
+std::optional<std::uint64_t> ProcReader::softLimit(std::int64_t pid, const std::string& base,
+                                                   FileReader& reader, ReadProblems& problems,
+                                                   Clock::steady_time_point now) {
+  auto it = limits_.find(pid);
+  if (it != limits_.end() && now - it->second.readAt < opts_.limitsMaxAge) return it->second.soft;
+  path_ = base + "/limits";
+  auto text = reader.read(path_);
+  Result<std::uint64_t> soft =
+      text ? parseNoFileSoftLimit(*text)
+           : Result<std::uint64_t>(Error{describeErrno(text.error().code), text.error().code});
+  if (soft) {
+    limits_.insert_or_assign(pid, CachedLimit{*soft, now});
+    return *soft;
+  }
+  if (soft.error().code != ENOENT) problems.push_back({path_, soft.error().message});
+  if (it != limits_.end()) limits_.erase(it);
+  return std::nullopt;
+}
+
 ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader& reader,
                               ReadProblems& problems) {
   ProcessStats out;
@@ -109,28 +128,8 @@ ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader&
       if (!out.fdsMax || *fds > *out.fdsMax) {
         out.fdsMax = *fds;
         out.fdsMaxPid = pid;
-        // The limit of the process holding the most fds: cached per pid.
-        auto it = limits_.find(pid);
-        if (it == limits_.end() || now - it->second.readAt >= opts_.limitsMaxAge) {
-          path_ = base + "/limits";
-          auto text = reader.read(path_);
-          Result<std::uint64_t> soft =
-              text ? parseNoFileSoftLimit(*text)
-                   : Result<std::uint64_t>(
-                         Error{describeErrno(text.error().code), text.error().code});
-          if (soft) {
-            it = limits_.insert_or_assign(pid, CachedLimit{*soft, now}).first;
-          } else {
-            if (soft.error().code != ENOENT) problems.push_back({path_, soft.error().message});
-            if (it != limits_.end()) limits_.erase(it);
-            it = limits_.end();
-          }
-        }
-        if (it != limits_.end()) {
-          out.fdsSoftLimit = it->second.soft;
-        } else {
-          out.fdsSoftLimit.reset();
-        }
+        // The limit of the process holding the most fds.
+        out.fdsSoftLimit = softLimit(pid, base, reader, problems, now);
       }
     }
     if (gone) continue;

@@ -58,6 +58,11 @@ class ProcReader {
   };
   // Open fds of one process; ENOENT when it has gone.
   Result<std::uint64_t> countFds(const std::string& fdDir);
+  // The soft RLIMIT_NOFILE of process `pid` (its /proc dir `base`), cached per pid for
+  // opts_.limitsMaxAge; nullopt when it cannot be read (said in `problems` unless it exited).
+  std::optional<std::uint64_t> softLimit(std::int64_t pid, const std::string& base,
+                                         FileReader& reader, ReadProblems& problems,
+                                         Clock::steady_time_point now);
 
   ProcReaderOptions opts_;
   const Clock& clock_;

@@ -106,29 +106,10 @@ std::string ParsedPolicy::summary() const {
   return out;
 }
 
-ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& actions) {
-  ParsedPolicy out;
-  auto& issues = out.issues;
-  auto& spec = out.spec;
-  const nlohmann::json* specJson = nullptr;
-  if (object.is_object()) {
-    auto it = object.find("spec");
-    if (it != object.end() && it->is_object()) specJson = &*it;
-  }
-  if (!specJson) {
-    issues.push_back({"spec", "required"});
-    return out;
-  }
-  FieldReader r(*specJson, "spec", issues);
-  // The policy's name labels its incidents (leakguard.io/policy): a label value.
-  if (auto md = object.find("metadata"); md != object.end() && md->is_object()) {
-    if (auto name = md->find("name");
-        name != md->end() && name->is_string() && name->get<std::string>().size() > 63)
-      issues.push_back({"metadata.name",
-                        "must be at most 63 characters (it labels the policy's incidents), got " +
-                            std::to_string(name->get<std::string>().size())});
-  }
+namespace {
 
+// spec.selector or spec.workloadRef: exactly one of them.
+void readTarget(FieldReader& r, LeakPolicySpec& spec, std::vector<ValidationIssue>& issues) {
   if (const auto* sel = r.get("selector")) {
     auto s = LabelSelector::parse(*sel);
     if (!s) {
@@ -160,6 +141,140 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
   } else if (!r.get("selector") && !r.get("workloadRef")) {
     issues.push_back({"spec", "set exactly one of selector and workloadRef"});
   }
+}
+
+// spec.resources: memory, fds, threads, each once; memory when none is usable.
+void readResources(FieldReader& r, LeakPolicySpec& spec, std::vector<ValidationIssue>& issues) {
+  if (const auto* res = r.get("resources")) {
+    if (!res->is_array() || res->empty()) {
+      issues.push_back({"spec.resources", "must be a non-empty list of memory, fds, threads"});
+    } else {
+      spec.resources.clear();
+      for (std::size_t i = 0; i < res->size(); ++i) {
+        const auto& x = (*res)[i];
+        auto parsed = x.is_string() ? detect::parseResource(x.get<std::string>()) : std::nullopt;
+        if (!parsed) {
+          issues.push_back(
+              {"spec.resources[" + std::to_string(i) + "]", "must be memory, fds or threads"});
+        } else if (!spec.watches(*parsed)) {
+          spec.resources.push_back(*parsed);
+        }
+      }
+      if (spec.resources.empty()) spec.resources.push_back(detect::Resource::kMemory);
+    }
+  }
+}
+
+// spec.playbook: its steps (parseStep), whose names must be unique.
+void readPlaybook(FieldReader& r, const ActionCatalog& actions, LeakPolicySpec& spec,
+                  std::vector<ValidationIssue>& issues) {
+  if (const auto* pb = r.get("playbook")) {
+    if (!pb->is_array()) {
+      issues.push_back({"spec.playbook", "must be a list of steps"});
+    } else {
+      for (std::size_t i = 0; i < pb->size(); ++i)
+        parseStep((*pb)[i], i, actions, spec, issues);
+      // A step's name is its identity in every incident's journal: two steps of one name would
+      // share one history.
+      for (std::size_t i = 0; i < spec.playbook.size(); ++i)
+        for (std::size_t k = 0; k < i; ++k)
+          if (spec.playbook[i].name == spec.playbook[k].name) {
+            issues.push_back({"spec.playbook", "two steps are named \"" + spec.playbook[i].name +
+                                                   "\" (step names must be unique; a step "
+                                                   "without a name repeats another)"});
+            break;
+          }
+    }
+  }
+}
+
+// spec.budgets.maxUnavailable: a count of at least 1 or a percentage.
+void readMaxUnavailable(const nlohmann::json& mu, LeakPolicySpec& spec,
+                        std::vector<ValidationIssue>& issues) {
+  if (mu.is_number_integer() && mu.get<int64_t>() >= 1 && mu.get<int64_t>() <= 100000) {
+    spec.budgets.maxUnavailable = static_cast<int>(mu.get<int64_t>());
+  } else if (mu.is_string() && !mu.get<std::string>().empty() &&
+             mu.get<std::string>().back() == '%') {
+    const std::string s = mu.get<std::string>();
+    int pct = 0;
+    try {
+      std::size_t used = 0;
+      pct = std::stoi(s.substr(0, s.size() - 1), &used);
+      if (used != s.size() - 1) pct = 0;
+    } catch (...) {
+      pct = 0;
+    }
+    if (pct >= 1 && pct <= 100) {
+      spec.budgets.maxUnavailablePercent = pct;
+    } else {
+      issues.push_back({"spec.budgets.maxUnavailable",
+                        "must be a count of at least 1 or a percentage such as 25%"});
+    }
+  } else {
+    issues.push_back({"spec.budgets.maxUnavailable",
+                      "must be a count of at least 1 or a percentage such as 25%"});
+  }
+}
+
+// spec.budgets: maxUnavailable, maxActionsPerHour, cooldown.
+void readBudgets(FieldReader& r, LeakPolicySpec& spec, std::vector<ValidationIssue>& issues) {
+  if (const auto* b = r.get("budgets")) {
+    FieldReader br(*b, "spec.budgets", issues);
+    if (const auto* mu = br.get("maxUnavailable")) readMaxUnavailable(*mu, spec, issues);
+    if (auto a = br.integer("maxActionsPerHour", 1, 1000)) spec.budgets.maxActionsPerHour = *a;
+    if (auto c = br.duration("cooldown")) spec.budgets.cooldownSeconds = *c;
+  }
+}
+
+// spec.recommendations: how the policy sizes memory.
+void readRecommendations(FieldReader& r, LeakPolicySpec& spec,
+                         std::vector<ValidationIssue>& issues) {
+  if (const auto* rec = r.get("recommendations")) {
+    FieldReader rr(*rec, "spec.recommendations", issues);
+    if (const auto* e = rr.get("enabled")) {
+      if (e->is_boolean())
+        spec.recommendations.enabled = e->get<bool>();
+      else
+        issues.push_back({"spec.recommendations.enabled", "must be true or false"});
+    }
+    if (auto q = rr.integer("requestQuantile", 50, 99)) spec.recommendations.requestQuantile = *q;
+    if (auto h = rr.integer("headroomPercent", 0, 100)) spec.recommendations.headroomPercent = *h;
+    if (auto m = rr.duration("minHistory")) {
+      // The hub keeps 6 hours of usage: a longer minHistory would never be met.
+      if (*m > 6 * 3600.0)
+        rr.issue(rr.at("minHistory"), "must be at most 6h (the usage LeakGuard keeps)");
+      else
+        spec.recommendations.minHistorySeconds = *m;
+    }
+  }
+}
+
+}  // namespace
+
+ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& actions) {
+  ParsedPolicy out;
+  auto& issues = out.issues;
+  auto& spec = out.spec;
+  const nlohmann::json* specJson = nullptr;
+  if (object.is_object()) {
+    auto it = object.find("spec");
+    if (it != object.end() && it->is_object()) specJson = &*it;
+  }
+  if (!specJson) {
+    issues.push_back({"spec", "required"});
+    return out;
+  }
+  FieldReader r(*specJson, "spec", issues);
+  // The policy's name labels its incidents (leakguard.io/policy): a label value.
+  if (auto md = object.find("metadata"); md != object.end() && md->is_object()) {
+    if (auto name = md->find("name");
+        name != md->end() && name->is_string() && name->get<std::string>().size() > 63)
+      issues.push_back({"metadata.name",
+                        "must be at most 63 characters (it labels the policy's incidents), got " +
+                            std::to_string(name->get<std::string>().size())});
+  }
+
+  readTarget(r, spec, issues);
 
   if (const auto* c = r.get("containers")) {
     if (!c->is_array()) {
@@ -180,24 +295,7 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
     }
   }
 
-  if (const auto* res = r.get("resources")) {
-    if (!res->is_array() || res->empty()) {
-      issues.push_back({"spec.resources", "must be a non-empty list of memory, fds, threads"});
-    } else {
-      spec.resources.clear();
-      for (std::size_t i = 0; i < res->size(); ++i) {
-        const auto& x = (*res)[i];
-        auto parsed = x.is_string() ? detect::parseResource(x.get<std::string>()) : std::nullopt;
-        if (!parsed) {
-          issues.push_back(
-              {"spec.resources[" + std::to_string(i) + "]", "must be memory, fds or threads"});
-        } else if (!spec.watches(*parsed)) {
-          spec.resources.push_back(*parsed);
-        }
-      }
-      if (spec.resources.empty()) spec.resources.push_back(detect::Resource::kMemory);
-    }
-  }
+  readResources(r, spec, issues);
 
   if (const auto* d = r.get("detection")) {
     FieldReader dr(*d, "spec.detection", issues);
@@ -206,79 +304,15 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
     if (auto g = dr.duration("minGrowth")) spec.detection.minGrowthSeconds = *g;
   }
 
-  if (const auto* pb = r.get("playbook")) {
-    if (!pb->is_array()) {
-      issues.push_back({"spec.playbook", "must be a list of steps"});
-    } else {
-      for (std::size_t i = 0; i < pb->size(); ++i)
-        parseStep((*pb)[i], i, actions, spec, issues);
-      // A step's name is its identity in every incident's journal: two steps of one name would
-      // share one history.
-      for (std::size_t i = 0; i < spec.playbook.size(); ++i)
-        for (std::size_t k = 0; k < i; ++k)
-          if (spec.playbook[i].name == spec.playbook[k].name) {
-            issues.push_back({"spec.playbook", "two steps are named \"" + spec.playbook[i].name +
-                                                   "\" (step names must be unique; a step "
-                                                   "without a name repeats another)"});
-            break;
-          }
-    }
-  }
-
-  if (const auto* b = r.get("budgets")) {
-    FieldReader br(*b, "spec.budgets", issues);
-    if (const auto* mu = br.get("maxUnavailable")) {
-      if (mu->is_number_integer() && mu->get<int64_t>() >= 1 && mu->get<int64_t>() <= 100000) {
-        spec.budgets.maxUnavailable = static_cast<int>(mu->get<int64_t>());
-      } else if (mu->is_string() && !mu->get<std::string>().empty() &&
-                 mu->get<std::string>().back() == '%') {
-        const std::string s = mu->get<std::string>();
-        int pct = 0;
-        try {
-          std::size_t used = 0;
-          pct = std::stoi(s.substr(0, s.size() - 1), &used);
-          if (used != s.size() - 1) pct = 0;
-        } catch (...) {
-          pct = 0;
-        }
-        if (pct >= 1 && pct <= 100) {
-          spec.budgets.maxUnavailablePercent = pct;
-        } else {
-          issues.push_back({"spec.budgets.maxUnavailable",
-                            "must be a count of at least 1 or a percentage such as 25%"});
-        }
-      } else {
-        issues.push_back({"spec.budgets.maxUnavailable",
-                          "must be a count of at least 1 or a percentage such as 25%"});
-      }
-    }
-    if (auto a = br.integer("maxActionsPerHour", 1, 1000)) spec.budgets.maxActionsPerHour = *a;
-    if (auto c = br.duration("cooldown")) spec.budgets.cooldownSeconds = *c;
-  }
+  readPlaybook(r, actions, spec, issues);
+  readBudgets(r, spec, issues);
 
   if (const auto* inc = r.get("incidents")) {
     FieldReader ir(*inc, "spec.incidents", issues);
     if (auto k = ir.integer("keep", 1, 1000)) spec.keepIncidents = *k;
   }
 
-  if (const auto* rec = r.get("recommendations")) {
-    FieldReader rr(*rec, "spec.recommendations", issues);
-    if (const auto* e = rr.get("enabled")) {
-      if (e->is_boolean())
-        spec.recommendations.enabled = e->get<bool>();
-      else
-        issues.push_back({"spec.recommendations.enabled", "must be true or false"});
-    }
-    if (auto q = rr.integer("requestQuantile", 50, 99)) spec.recommendations.requestQuantile = *q;
-    if (auto h = rr.integer("headroomPercent", 0, 100)) spec.recommendations.headroomPercent = *h;
-    if (auto m = rr.duration("minHistory")) {
-      // The hub keeps 6 hours of usage: a longer minHistory would never be met.
-      if (*m > 6 * 3600.0)
-        rr.issue(rr.at("minHistory"), "must be at most 6h (the usage LeakGuard keeps)");
-      else
-        spec.recommendations.minHistorySeconds = *m;
-    }
-  }
+  readRecommendations(r, spec, issues);
   return out;
 }
 

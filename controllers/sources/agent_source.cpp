@@ -132,6 +132,22 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
   return "";
 }
 
+std::vector<AgentSource::AgentState*> AgentSource::keepStates(
+    const std::vector<AgentEndpoint>& eps) {
+  // Forget agents that went away (their pod IP may come back for another pod).
+  std::map<std::string, AgentState> kept;
+  for (const auto& ep : eps) {
+    const std::string key = ep.host + ":" + std::to_string(ep.port);
+    auto it = agents_.find(key);
+    kept[key] = it != agents_.end() ? it->second : AgentState{};
+  }
+  agents_ = std::move(kept);
+  std::vector<AgentState*> states;
+  for (const auto& ep : eps)
+    states.push_back(&agents_[ep.host + ":" + std::to_string(ep.port)]);
+  return states;
+}
+
 void AgentSource::pollOnce() {
   if (!client_) return;
   std::vector<AgentEndpoint> eps =
@@ -146,17 +162,7 @@ void AgentSource::pollOnce() {
     st.future = status_.future;
   }
   st.agents = eps.size();
-  // Forget agents that went away (their pod IP may come back for another pod).
-  std::map<std::string, AgentState> kept;
-  std::vector<AgentState*> states;
-  for (const auto& ep : eps) {
-    const std::string key = ep.host + ":" + std::to_string(ep.port);
-    auto it = agents_.find(key);
-    kept[key] = it != agents_.end() ? it->second : AgentState{};
-  }
-  agents_ = std::move(kept);
-  for (const auto& ep : eps)
-    states.push_back(&agents_[ep.host + ":" + std::to_string(ep.port)]);
+  const std::vector<AgentState*> states = keepStates(eps);
   if (eps.empty()) {
     std::lock_guard g(mu_);
     status_ = st;

@@ -110,6 +110,8 @@ class AgentSource final : public UsageSource {
     std::atomic<std::uint64_t> samples{0}, dropped{0}, otherNode{0}, unknownPod{0}, future{0};
   };
   enum class Refusal { kNone, kOtherNode, kUnknownPod, kFuture };
+  // The state of each of `eps`, in their order; agents no longer among them are forgotten.
+  std::vector<AgentState*> keepStates(const std::vector<AgentEndpoint>& eps);
   // Polls one agent; returns "" or the error.
   std::string pollAgent(const AgentEndpoint& ep, const std::string& token, AgentState& state,
                         RoundCounts& counts);
