@@ -5,6 +5,7 @@
 #include "controllers/actions/action_support.h"
 #include "controllers/policy/api_resources.h"
 #include "controllers/policy/duration.h"
+#include "controllers/policy/policy_schema.h"
 #include "operator/kube/base64.h"
 #include "operator/kube/quantity.h"
 
@@ -255,7 +256,8 @@ Result<Verification> CaptureDiagnosticsAction::verify(const ActionContext& ctx, 
 CaptureDiagnosticsAction::Params CaptureDiagnosticsAction::Params::read(
     const policy::FieldReader& r) {
   Params p;
-  p.port = r.integer("port", 1, 65535);
+  p.port = r.integer("port", policy::schema::kPlaybookParamsPortMinimum,
+                     policy::schema::kPlaybookParamsPortMaximum);
   p.path = r.string("path");
   if (p.path &&
       (p.path->empty() || p.path->front() != '/' || p.path->find("://") != std::string::npos)) {
@@ -263,7 +265,9 @@ CaptureDiagnosticsAction::Params CaptureDiagnosticsAction::Params::read(
     p.path.reset();
   }
   if (auto t = r.duration("timeout")) p.timeoutSeconds = std::min(*t, 60.0);
-  if (auto m = r.integer("maxBytes", 1024, 921600)) p.maxBytes = *m;
+  if (auto m = r.integer("maxBytes", policy::schema::kPlaybookParamsMaxBytesMinimum,
+                         policy::schema::kPlaybookParamsMaxBytesMaximum))
+    p.maxBytes = *m;
   return p;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/policy/policy_schema.h"
 #include "operator/kube/quantity.h"
 
 namespace lg::actions {
@@ -86,7 +87,7 @@ ActionResult ResizeLimitsAction::run(const ActionContext& ctx, const ActionPlan&
 
 ResizeLimitsAction::Params ResizeLimitsAction::Params::read(const policy::FieldReader& r) {
   Params p;
-  if (auto f = r.number("factor", 1.0, 4.0)) {
+  if (auto f = r.number("factor", 1.0, policy::schema::kPlaybookParamsFactorMaximum)) {
     if (*f <= 1.0) {
       r.issue(r.at("factor"), "must be above 1");
     } else {

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "operator/runtime/health_server.h"
+#include "operator/runtime/accept_loop.h"
 #include "operator/util/logger.h"
 
 namespace lg::agent {
@@ -136,14 +136,12 @@ HttpRequest toHttpRequest(std::string_view method, std::string_view target,
   return hr;
 }
 
-// Sessions point at Impl with raw pointers: Impl owns the io_context (destroyed before the
-// members above it, and with it every pending handler and Session) and joins the workers in
-// stop() before anything goes away.
+// Sessions point at Impl with raw pointers: Impl owns the AcceptLoop and with it the io_context
+// (its last member: destroyed before the members above it, and with it every pending handler and
+// Session) and joins the workers in stop() before anything goes away.
 struct AgentServer::Impl {
   AgentServerOptions opts;
   std::map<std::string, Handler, std::less<>> routes;
-  std::atomic<std::uint16_t> port{0};
-  std::atomic<int> connections{0};
   std::atomic<std::size_t> pending{0};
   std::mutex mu;
   bool started = false;
@@ -156,9 +154,7 @@ struct AgentServer::Impl {
     return ctx;
   }
   std::unique_ptr<asio::thread_pool> workers;
-  asio::io_context ioc{1};
-  std::optional<tcp::acceptor> acceptor;
-  std::thread thread;
+  std::unique_ptr<runtime::AcceptLoop> loop;  // last: see above
 
   HttpResponse dispatch(const HttpRequest& req) {
     if (req.method != "GET") {
@@ -178,12 +174,12 @@ struct AgentServer::Impl {
 
   class Session : public std::enable_shared_from_this<Session> {
    public:
-    Session(Impl* server, tcp::socket socket, std::string remote)
+    Session(Impl* server, tcp::socket socket, std::string remote, runtime::AcceptLoop::Slot slot)
         : server_(server),
+          slot_(std::move(slot)),
           ctx_(server->context()),
           stream_(std::move(socket), *ctx_),
           remote_(std::move(remote)) {}
-    ~Session() { server_->connections.fetch_sub(1); }
 
     void start() {
       lowest().expires_after(server_->opts.handshakeTimeout);
@@ -236,7 +232,7 @@ struct AgentServer::Impl {
       asio::post(*server_->workers, [self = shared_from_this(), hr = std::move(hr), keep] {
         HttpResponse res = self->server_->dispatch(hr);
         self->server_->pending.fetch_sub(1);
-        auto& ioc = self->server_->ioc;
+        auto& ioc = self->server_->loop->ioc();
         asio::post(ioc, [self, res = std::move(res), keep]() mutable {
           self->reply(std::move(res), keep);
         });
@@ -276,6 +272,7 @@ struct AgentServer::Impl {
     }
 
     Impl* server_;
+    runtime::AcceptLoop::Slot slot_;
     std::shared_ptr<ssl::context> ctx_;  // before stream_: outlives it
     beast::ssl_stream<beast::tcp_stream> stream_;
     std::string remote_;
@@ -283,29 +280,14 @@ struct AgentServer::Impl {
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<http::response<http::string_body>> res_;
   };
-
-  void accept() {
-    acceptor->async_accept(ioc, [self = this](beast::error_code ec, tcp::socket s) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
-        LG_LOG(warn, "agent accept failed", {{"error", ec.message()}});
-      } else if (self->connections.fetch_add(1) >= self->opts.maxConnections) {
-        self->connections.fetch_sub(1);
-        beast::error_code ignored;
-        s.close(ignored);
-      } else {
-        beast::error_code rec;
-        const auto ep = s.remote_endpoint(rec);
-        std::string remote = rec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-        std::make_shared<Session>(self, std::move(s), std::move(remote))->start();
-      }
-      self->accept();
-    });
-  }
 };
 
 AgentServer::AgentServer(AgentServerOptions opts) : impl_(std::make_unique<Impl>()) {
   impl_->opts = std::move(opts);
+  impl_->loop = std::make_unique<runtime::AcceptLoop>(
+      runtime::AcceptLoopOptions{.bindAddress = impl_->opts.bindAddress,
+                                 .maxConnections = impl_->opts.maxConnections,
+                                 .name = "agent server"});
 }
 
 AgentServer::~AgentServer() {
@@ -331,30 +313,14 @@ Status AgentServer::start() {
   if (!ctx) return ctx.error();
   impl_->ctx = std::move(*ctx);
 
-  beast::error_code ec;
-  auto parsed = runtime::parseBindAddress(impl_->opts.bindAddress);
-  if (!parsed.ok()) return parsed.error();
-  auto [host, port] = *parsed;
-  if (host.empty()) host = "0.0.0.0";
-  if (host == "localhost") host = "127.0.0.1";
-  const auto addr = asio::ip::make_address(host, ec);
-  if (ec) return makeError("bad bind host " + host + ": " + ec.message());
-  const tcp::endpoint ep{addr, port};
-  tcp::acceptor acc(impl_->ioc);
-  acc.open(ep.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(ep, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    return makeError("cannot listen on " + impl_->opts.bindAddress + ": " + ec.message(),
-                     ec.value());
-  impl_->port = acc.local_endpoint().port();
-  impl_->acceptor.emplace(std::move(acc));
   impl_->workers = std::make_unique<asio::thread_pool>(
       static_cast<std::size_t>(std::max(1, impl_->opts.workers)));
+  Status st = impl_->loop->start([impl = impl_.get()](tcp::socket s, std::string peer,
+                                                      runtime::AcceptLoop::Slot slot) {
+    std::make_shared<Impl::Session>(impl, std::move(s), std::move(peer), std::move(slot))->start();
+  });
+  if (!st.ok()) return st;
   impl_->started = true;
-  impl_->accept();
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
   return okStatus();
 }
 
@@ -364,18 +330,13 @@ void AgentServer::stop() {
     if (!impl_->started || impl_->stopped) return;
     impl_->stopped = true;
   }
-  asio::post(impl_->ioc, [impl = impl_.get()] {
-    beast::error_code ignored;
-    impl->acceptor->close(ignored);
-    impl->ioc.stop();
-  });
-  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->loop->stop([impl = impl_.get()] { impl->loop->ioc().stop(); });
   // Running handlers finish; what they post to the stopped io_context is destroyed with it.
   impl_->workers->join();
 }
 
 std::uint16_t AgentServer::port() const {
-  return impl_->port.load();
+  return impl_->loop->port();
 }
 
 }  // namespace lg::agent

@@ -61,8 +61,12 @@ void parseStep(const nlohmann::json& j, std::size_t index, const ActionCatalog& 
   if (const auto* w = r.get("when")) {
     FieldReader c(*w, path + ".when", issues);
     step.when.exhaustionWithinSeconds = c.duration("exhaustionWithin");
-    step.when.confidenceAtLeast = c.number("confidenceAtLeast", 0, 1);
-    step.when.restartsAtLeast = c.integer("restartsAtLeast", 1, 1000);
+    step.when.confidenceAtLeast =
+        c.number("confidenceAtLeast", schema::kPlaybookWhenConfidenceAtLeastMinimum,
+                 schema::kPlaybookWhenConfidenceAtLeastMaximum);
+    step.when.restartsAtLeast =
+        c.integer("restartsAtLeast", schema::kPlaybookWhenRestartsAtLeastMinimum,
+                  schema::kPlaybookWhenRestartsAtLeastMaximum);
     step.when.withinSeconds = c.duration("within");
     if (const auto* p = c.get("nodeMemoryPressure")) {
       if (p->is_boolean()) {
@@ -124,8 +128,7 @@ void readTarget(FieldReader& r, LeakPolicySpec& spec, std::vector<ValidationIssu
   if (const auto* w = r.get("workloadRef")) {
     FieldReader wr(*w, "spec.workloadRef", issues);
     WorkloadRef ref{wr.string("kind").value_or(""), wr.string("name").value_or("")};
-    static const std::array<std::string_view, 4> kinds{"Deployment", "StatefulSet", "DaemonSet",
-                                                       "ReplicaSet"};
+    const auto& kinds = schema::kWorkloadRefKindEnum;
     if (std::find(kinds.begin(), kinds.end(), ref.kind) == kinds.end()) {
       issues.push_back(
           {"spec.workloadRef.kind",
@@ -221,7 +224,9 @@ void readBudgets(FieldReader& r, LeakPolicySpec& spec, std::vector<ValidationIss
   if (const auto* b = r.get("budgets")) {
     FieldReader br(*b, "spec.budgets", issues);
     if (const auto* mu = br.get("maxUnavailable")) readMaxUnavailable(*mu, spec, issues);
-    if (auto a = br.integer("maxActionsPerHour", 1, 1000)) spec.budgets.maxActionsPerHour = *a;
+    if (auto a = br.integer("maxActionsPerHour", schema::kBudgetsMaxActionsPerHourMinimum,
+                            schema::kBudgetsMaxActionsPerHourMaximum))
+      spec.budgets.maxActionsPerHour = *a;
     if (auto c = br.duration("cooldown")) spec.budgets.cooldownSeconds = *c;
   }
 }
@@ -237,11 +242,15 @@ void readRecommendations(FieldReader& r, LeakPolicySpec& spec,
       else
         issues.push_back({"spec.recommendations.enabled", "must be true or false"});
     }
-    if (auto q = rr.integer("requestQuantile", 50, 99)) spec.recommendations.requestQuantile = *q;
-    if (auto h = rr.integer("headroomPercent", 0, 100)) spec.recommendations.headroomPercent = *h;
+    if (auto q = rr.integer("requestQuantile", schema::kRecommendationsRequestQuantileMinimum,
+                            schema::kRecommendationsRequestQuantileMaximum))
+      spec.recommendations.requestQuantile = *q;
+    if (auto h = rr.integer("headroomPercent", schema::kRecommendationsHeadroomPercentMinimum,
+                            schema::kRecommendationsHeadroomPercentMaximum))
+      spec.recommendations.headroomPercent = *h;
     if (auto m = rr.duration("minHistory")) {
       // The hub keeps 6 hours of usage: a longer minHistory would never be met.
-      if (*m > 6 * 3600.0)
+      if (*m > schema::kRecommendationsMinHistoryMaximumSeconds)
         rr.issue(rr.at("minHistory"), "must be at most 6h (the usage LeakGuard keeps)");
       else
         spec.recommendations.minHistorySeconds = *m;
@@ -299,7 +308,9 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
 
   if (const auto* d = r.get("detection")) {
     FieldReader dr(*d, "spec.detection", issues);
-    if (auto m = dr.number("margin", 2, 50)) spec.detection.margin = *m;
+    if (auto m =
+            dr.number("margin", schema::kDetectionMarginMinimum, schema::kDetectionMarginMaximum))
+      spec.detection.margin = *m;
     if (auto h = dr.duration("horizon")) spec.detection.horizonSeconds = *h;
     if (auto g = dr.duration("minGrowth")) spec.detection.minGrowthSeconds = *g;
   }
@@ -309,7 +320,8 @@ ParsedPolicy parseLeakPolicy(const nlohmann::json& object, const ActionCatalog& 
 
   if (const auto* inc = r.get("incidents")) {
     FieldReader ir(*inc, "spec.incidents", issues);
-    if (auto k = ir.integer("keep", 1, 1000)) spec.keepIncidents = *k;
+    if (auto k = ir.integer("keep", schema::kIncidentsKeepMinimum, schema::kIncidentsKeepMaximum))
+      spec.keepIncidents = *k;
   }
 
   readRecommendations(r, spec, issues);

@@ -14,6 +14,7 @@
 #include "controllers/policy/action_catalog.h"
 #include "controllers/policy/field_reader.h"
 #include "controllers/policy/label_selector.h"
+#include "controllers/policy/policy_schema.h"
 
 namespace lg::policy {
 
@@ -44,25 +45,29 @@ struct PlaybookStep {
   nlohmann::json params = nlohmann::json::object();
 };
 
+// The defaults below are the CRD's (schema::, generated from it): written there, once.
 struct Budgets {
-  int maxUnavailable = 1;                    // a count, or...
+  int maxUnavailable = schema::kBudgetsMaxUnavailableDefault;  // a count, or...
   std::optional<int> maxUnavailablePercent;  // ...a percentage of the workload's pods
-  int maxActionsPerHour = 4;
-  double cooldownSeconds = 600;
+  int maxActionsPerHour = schema::kBudgetsMaxActionsPerHourDefault;
+  double cooldownSeconds = schema::kBudgetsCooldownDefaultSeconds;
 };
 
 struct Detection {
-  double margin = 10;
-  double horizonSeconds = 7 * 86400.0;
-  double minGrowthSeconds = 3600;
+  double margin = schema::kDetectionMarginDefault;
+  double horizonSeconds = schema::kDetectionHorizonDefaultSeconds;
+  double minGrowthSeconds = schema::kDetectionMinGrowthDefaultSeconds;
 };
 
 // How the policy sizes the memory of the containers it covers (status.recommendations).
 struct Recommendations {
-  bool enabled = true;
-  int requestQuantile = 90;         // percent: the request is this quantile of the settled usage...
-  int headroomPercent = 15;         // ...plus this; the limit is the settled peak plus this
-  double minHistorySeconds = 3600;  // a pod's usage must span this long before it is sized
+  bool enabled = schema::kRecommendationsEnabledDefault;
+  // percent: the request is this quantile of the settled usage...
+  int requestQuantile = schema::kRecommendationsRequestQuantileDefault;
+  // ...plus this; the limit is the settled peak plus this
+  int headroomPercent = schema::kRecommendationsHeadroomPercentDefault;
+  // a pod's usage must span this long before it is sized
+  double minHistorySeconds = schema::kRecommendationsMinHistoryDefaultSeconds;
 };
 struct LeakPolicySpec {
   std::optional<LabelSelector> selector;
@@ -73,7 +78,7 @@ struct LeakPolicySpec {
   Detection detection;
   std::vector<PlaybookStep> playbook;
   Budgets budgets;
-  int keepIncidents = 20;
+  int keepIncidents = schema::kIncidentsKeepDefault;
   Recommendations recommendations;
 
   bool watches(detect::Resource r) const;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/runtime/accept_loop.h"
 #include "operator/runtime/metrics_registry.h"
 #include "operator/util/logger.h"
 
@@ -52,14 +53,12 @@ struct Check {
 
 }  // namespace
 
-// Sessions and handlers point at Impl with raw pointers: Impl owns the io_context, whose
-// destruction destroys every pending handler (and with it each Session) before the members
-// declared above `ioc` go away.
+// Sessions and handlers point at Impl with raw pointers: Impl owns the AcceptLoop (its last
+// member), whose io_context's destruction destroys every pending handler (and with it each
+// Session) before the members declared above it go away.
 struct HealthServer::Impl {
   MetricsRegistry* metrics = nullptr;
   HealthServerOptions opts;
-  std::atomic<std::uint16_t> port{0};
-  std::atomic<int> connections{0};
   std::mutex mu;
   std::vector<Check> readiness;
   std::vector<Check> liveness;
@@ -67,9 +66,7 @@ struct HealthServer::Impl {
   bool stopped = false;
   class Session;
   std::set<Session*> sessions;  // touched on the I/O thread only (or after it ended)
-  asio::io_context ioc{1};
-  std::optional<tcp::acceptor> acceptor;
-  std::thread thread;
+  std::unique_ptr<AcceptLoop> loop;
 
   // Names of failing checks, joined by ", "; "" if all pass.
   std::string failing(const std::vector<Check>& checks) {
@@ -133,14 +130,14 @@ struct HealthServer::Impl {
 
   class Session : public std::enable_shared_from_this<Session> {
    public:
-    Session(Impl* server, tcp::socket socket)
-        : server_(server), stream_(std::move(socket)), buffer_(server->opts.maxRequestBytes) {
+    Session(Impl* server, tcp::socket socket, AcceptLoop::Slot slot)
+        : server_(server),
+          slot_(std::move(slot)),
+          stream_(std::move(socket)),
+          buffer_(server->opts.maxRequestBytes) {
       server_->sessions.insert(this);
     }
-    ~Session() {
-      server_->sessions.erase(this);
-      server_->connections.fetch_sub(1);
-    }
+    ~Session() { server_->sessions.erase(this); }
 
     void read() {
       if (!stream_.socket().is_open()) return;
@@ -203,33 +200,22 @@ struct HealthServer::Impl {
 
    private:
     Impl* server_;
+    AcceptLoop::Slot slot_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<http::response<http::string_body>> res_;
   };
-
-  void accept() {
-    acceptor->async_accept(ioc, [self = this](beast::error_code ec, tcp::socket s) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
-        LG_LOG(warn, "health server accept failed", {{"error", ec.message()}});
-      } else if (self->connections.fetch_add(1) >= self->opts.maxConnections) {
-        self->connections.fetch_sub(1);
-        beast::error_code ignored;
-        s.close(ignored);
-      } else {
-        std::make_shared<Session>(self, std::move(s))->read();
-      }
-      self->accept();
-    });
-  }
 };
 
 HealthServer::HealthServer(MetricsRegistry* metrics, HealthServerOptions opts)
     : impl_(std::make_unique<Impl>()) {
   impl_->metrics = metrics;
   impl_->opts = std::move(opts);
+  impl_->loop =
+      std::make_unique<AcceptLoop>(AcceptLoopOptions{.bindAddress = impl_->opts.bindAddress,
+                                                     .maxConnections = impl_->opts.maxConnections,
+                                                     .name = "health server"});
 }
 
 HealthServer::~HealthServer() {
@@ -249,30 +235,14 @@ void HealthServer::addLivenessCheck(std::string name, std::function<bool()> chec
 Status HealthServer::start() {
   std::lock_guard g(impl_->mu);
   if (impl_->started) return makeError("health server already started");
-  auto parsed = parseBindAddress(impl_->opts.bindAddress);
-  if (!parsed.ok()) return parsed.error();
-  auto [host, port] = *parsed;
-  if (host.empty()) host = "0.0.0.0";
-  if (host == "localhost") host = "127.0.0.1";
-  beast::error_code ec;
-  const auto addr = asio::ip::make_address(host, ec);
-  if (ec) return makeError("bad bind host " + host + ": " + ec.message());
-  const tcp::endpoint ep{addr, port};
-  tcp::acceptor acc(impl_->ioc);
-  acc.open(ep.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(ep, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    return makeError("cannot listen on " + impl_->opts.bindAddress + ": " + ec.message(),
-                     ec.value());
-  impl_->port = acc.local_endpoint().port();
-  impl_->acceptor.emplace(std::move(acc));
+  Status st =
+      impl_->loop->start([impl = impl_.get()](tcp::socket s, std::string, AcceptLoop::Slot slot) {
+        std::make_shared<Impl::Session>(impl, std::move(s), std::move(slot))->read();
+      });
+  if (!st.ok()) return st;
   impl_->started = true;
-  impl_->accept();
-  impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
   LG_LOG(info, "health server listening",
-         {{"address", impl_->opts.bindAddress}, {"port", impl_->port.load()}});
+         {{"address", impl_->opts.bindAddress}, {"port", impl_->loop->port()}});
   return okStatus();
 }
 
@@ -282,19 +252,16 @@ void HealthServer::stop() {
     if (!impl_->started || impl_->stopped) return;
     impl_->stopped = true;
   }
-  // Closing the listener and every socket fails their pending operations; the handlers end
-  // without re-arming, the sessions are released, and run() returns for lack of work.
-  asio::post(impl_->ioc, [impl = impl_.get()] {
-    beast::error_code ignored;
-    impl->acceptor->close(ignored);
+  // Closing every socket fails its pending operations; the handlers end without re-arming, the
+  // sessions are released, and the loop's thread ends for lack of work.
+  impl_->loop->stop([impl = impl_.get()] {
     for (auto* session : std::set<Impl::Session*>(impl->sessions))
       session->close();
   });
-  if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 std::uint16_t HealthServer::port() const {
-  return impl_->port.load();
+  return impl_->loop->port();
 }
 
 }  // namespace lg::runtime

@@ -7,6 +7,7 @@
 
 #include "operator/kube/base64.h"
 #include "tests/unit/actions/action_test_support.h"
+#include "tests/unit/reconcile/crd_schema.h"
 
 namespace lg::actions {
 namespace {
@@ -93,6 +94,14 @@ TEST_F(CaptureDiagnosticsTest, FetchesOnlyThePolicysPortAndPathAndKeepsItWithThe
   EXPECT_EQ(r.diagnostics["bytes"], 12);
   EXPECT_EQ(r.diagnostics["truncated"], false);
   EXPECT_EQ(r.diagnostics["source"], "GET :6060/debug/pprof/heap");
+  // As the incident's status.diagnostics keeps it: what the CRD declares, nothing pruned.
+  const auto schema = lg::testing::crdSchema("leakguard.io_leakincidents.yaml");
+  ASSERT_TRUE(schema.is_object());
+  EXPECT_EQ(lg::testing::schemaViolations(r.diagnostics,
+                                          schema.at(nlohmann::json::json_pointer(
+                                              "/properties/status/properties/diagnostics/items"))),
+            std::vector<std::string>{})
+      << r.diagnostics.dump();
 }
 
 TEST_F(CaptureDiagnosticsTest, BinaryBodiesGoToBinaryDataAndBigOnesAreCut) {

@@ -1,7 +1,8 @@
 #include "controllers/reconcile/incident_builder.h"
-#include "controllers/policy/api_resources.h"
 
 #include <gtest/gtest.h>
+
+#include "controllers/policy/api_resources.h"
 
 namespace lg::reconcile {
 namespace {

@@ -14,6 +14,7 @@
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/actions/action_test_support.h"
+#include "tests/unit/reconcile/crd_schema.h"
 
 namespace lg::reconcile {
 namespace {
@@ -634,6 +635,48 @@ TEST_F(PolicyReconcilerTest, RecommendationsTurnedOffLeaveNone) {
                   "recommendations": {"enabled": false}})");
   ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
   EXPECT_FALSE(policyStatus().contains("recommendations")) << policyStatus();
+}
+
+// What the reconciler writes (a policy's status with its sizes, an incident with its evidence,
+// usage and actions; the diagnostics entry is checked in capture_diagnostics_action_test) is what
+// the CRDs declare: nothing the API server would prune
+// or refuse (crd_schema.h).
+TEST_F(PolicyReconcilerTest, WhatItWritesIsWhatTheCrdsDeclare) {
+  const auto incidentSchema = testing::crdSchema("leakguard.io_leakincidents.yaml");
+  const auto policySchema = testing::crdSchema("leakguard.io_leakpolicies.yaml");
+  ASSERT_TRUE(incidentSchema.is_object());
+  ASSERT_TRUE(policySchema.is_object());
+  // The check itself finds a field the schema does not declare, a wrong type and a bad enum.
+  EXPECT_EQ(testing::schemaViolations(
+                {{"spec", {{"policy", "p"}, {"pod", {{"name", "x"}}}, {"resource", "disk"}}},
+                 {"status", {{"stepSeconds", 1}, {"usage", {{"stepSeconds", "60"}}}}}},
+                incidentSchema),
+            (std::vector<std::string>{
+                "spec.resource: \"disk\" is not one of [\"memory\",\"fds\",\"threads\"]",
+                "status.stepSeconds: not declared (the API server prunes it)",
+                "status.usage.stepSeconds: not an integer: \"60\""}));
+
+  withExecutor();
+  readyPods(true);
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Enforce",
+                  "recommendations": {"minHistory": "30m"},
+                  "playbook": [{"name": "restart", "action": "restart"}]})");
+  leak();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  syncIncidents();
+  syncPolicy();
+  ASSERT_TRUE(rec_->reconcile("shop/checkout").ok());
+  const auto inc = onlyIncident();
+  for (const char* block : {"evidence", "usage", "actions", "state", "lastAction"})
+    ASSERT_TRUE(inc["status"].contains(block)) << block << ": " << inc["status"].dump();
+  ASSERT_FALSE(inc["status"]["usage"]["points"].empty());
+  EXPECT_EQ(testing::schemaViolations(inc, incidentSchema), std::vector<std::string>{})
+      << inc.dump();
+  const auto policy = *api_.object(kPolicies, "shop", "checkout");
+  for (const char* block : {"conditions", "matchedPods", "lastAction", "recommendations"})
+    ASSERT_TRUE(policy["status"].contains(block)) << block << ": " << policy["status"].dump();
+  EXPECT_EQ(testing::schemaViolations(policy, policySchema), std::vector<std::string>{})
+      << policy["status"].dump();
 }
 
 TEST_F(PolicyReconcilerTest, DeletedPolicyIsDone) {
