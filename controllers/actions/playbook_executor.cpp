@@ -4,6 +4,7 @@
 
 #include "controllers/actions/action_support.h"
 #include "controllers/actions/disruption_ledger.h"
+#include "controllers/actions/event_fanout.h"
 #include "controllers/actions/incident_journal.h"
 #include "operator/util/logger.h"
 
@@ -11,13 +12,6 @@ namespace lg::actions {
 namespace {
 
 constexpr double kRememberSeconds = 2 * 3600.0;
-
-std::string ownerApiVersion(const std::string& kind) {
-  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "ReplicaSet")
-    return "apps/v1";
-  if (kind == "Job") return "batch/v1";
-  return "v1";
-}
 
 // prepare()/run() of a plugin, with anything it throws (a field of an unexpected type in what
 // the cluster sent) turned into a failure: the operator must not crash on what it reads.
@@ -146,32 +140,15 @@ void PlaybookExecutor::emit(const ActionTarget& t, kube::EventType type, const s
   if (!o_.events || reason.empty()) return;
   std::string act = action;
   if (!act.empty()) act[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(act[0])));
-  std::vector<kube::ObjectReference> refs;
-  refs.push_back({.apiVersion = "v1",
-                  .kind = "Pod",
-                  .ns = t.ns,
-                  .name = t.podName,
-                  .uid = t.podUid,
-                  .fieldPath = ""});
-  if (!t.workloadKind.empty() && !t.workloadName.empty())
-    refs.push_back({.apiVersion = ownerApiVersion(t.workloadKind),
-                    .kind = t.workloadKind,
-                    .ns = t.ns,
-                    .name = t.workloadName,
-                    .uid = "",
-                    .fieldPath = ""});
-  refs.push_back({.apiVersion = "leakguard.io/v1alpha1",
-                  .kind = "LeakPolicy",
-                  .ns = t.ns,
-                  .name = t.policyName,
-                  .uid = t.policyUid,
-                  .fieldPath = ""});
-  for (const auto& ref : refs) {
-    // The owner's and the policy's Events name the pod; the pod's need not.
-    const std::string n = ref.kind == "Pod" ? note : "pod " + t.podName + ": " + note;
-    if (auto st = o_.events->record(ref, type, reason, act, n); !st)
-      LG_LOG(warn, "cannot record event", {{"reason", reason}, {"error", st.error().message}});
-  }
+  recordOnPodOwnerAndPolicy(*o_.events,
+                            {.ns = t.ns,
+                             .podName = t.podName,
+                             .podUid = t.podUid,
+                             .workloadKind = t.workloadKind,
+                             .workloadName = t.workloadName,
+                             .policyName = t.policyName,
+                             .policyUid = t.policyUid},
+                            type, reason, act, note);
 }
 
 void PlaybookExecutor::release(const std::string& key, double time,

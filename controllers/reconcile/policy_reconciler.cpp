@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controllers/actions/action_support.h"
+#include "controllers/actions/event_fanout.h"
 #include "controllers/actions/incident_journal.h"
 #include "controllers/actions/playbook_planner.h"
 #include "controllers/policy/api_resources.h"
@@ -341,33 +342,15 @@ void PolicyReconciler::announceLeak(const PolicyObject& p, const IncidentInput& 
                            ev["signal"].get<std::string>() + ") " + ev["rate"].get<std::string>() +
                            ", limit reached " + ev["exhaustion"].get<std::string>() + " (90% " +
                            ev["exhaustionInterval"].get<std::string>() + "); incident " + incident;
-  (void)d_.events->record({.apiVersion = "v1",
-                           .kind = "Pod",
-                           .ns = p.ns,
-                           .name = in.podName,
-                           .uid = in.podUid,
-                           .fieldPath = ""},
-                          kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
-  // The same on the owner and the policy, naming the pod (UX: one line on each).
-  const std::string podNote = "pod " + in.podName + ": " + note;
-  if (!in.workload.kind.empty() && !in.workload.name.empty()) {
-    const bool apps = in.workload.kind == "Deployment" || in.workload.kind == "StatefulSet" ||
-                      in.workload.kind == "DaemonSet" || in.workload.kind == "ReplicaSet";
-    (void)d_.events->record({.apiVersion = apps ? "apps/v1" : "batch/v1",
-                             .kind = in.workload.kind,
-                             .ns = p.ns,
-                             .name = in.workload.name,
-                             .uid = "",
-                             .fieldPath = ""},
-                            kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
-  }
-  (void)d_.events->record({.apiVersion = "leakguard.io/v1alpha1",
-                           .kind = "LeakPolicy",
-                           .ns = p.ns,
-                           .name = p.name,
-                           .uid = p.uid,
-                           .fieldPath = ""},
-                          kube::EventType::kNormal, "LeakConfirmed", "Detect", podNote);
+  actions::recordOnPodOwnerAndPolicy(*d_.events,
+                                     {.ns = p.ns,
+                                      .podName = in.podName,
+                                      .podUid = in.podUid,
+                                      .workloadKind = in.workload.kind,
+                                      .workloadName = in.workload.name,
+                                      .policyName = p.name,
+                                      .policyUid = p.uid},
+                                     kube::EventType::kNormal, "LeakConfirmed", "Detect", note);
 }
 
 Status PolicyReconciler::closeFinished(const Sync& sync,
