@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "operator/runtime/accept_loop.h"
+#include "operator/util/hex.h"
 #include "operator/util/logger.h"
 
 namespace lg::agent {
@@ -22,13 +23,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string percentDecode(std::string_view s) {
   std::string out;

@@ -1,15 +1,8 @@
 #include "operator/runtime/uid.h"
 
-namespace lg::runtime {
+#include "operator/util/hex.h"
 
-namespace {
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
+namespace lg::runtime {
 
 Uid Uid::parse(std::string_view s, StringInterner& interner) {
   Uid u;
