@@ -27,6 +27,7 @@
 
 #include "controllers/agent/serving_certificate.h"
 #include "controllers/agent/token_authenticator.h"
+#include "operator/runtime/runnable.h"
 #include "operator/util/result.h"
 
 namespace lg::agent {
@@ -66,21 +67,22 @@ struct AgentServerOptions {
   std::size_t maxPendingRequests = 64;
 };
 
-class AgentServer {
+class AgentServer final : public runtime::Runnable {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   explicit AgentServer(AgentServerOptions opts);
-  ~AgentServer();  // stop()
+  ~AgentServer() override;  // stop()
   AgentServer(const AgentServer&) = delete;
   AgentServer& operator=(const AgentServer&) = delete;
 
   void route(std::string path, Handler handler);
+  std::string name() const override { return "agent server"; }
   // Loads the certificate, binds and serves on a thread of its own. Errors: bad certificate,
   // bad address, bind failure.
-  Status start();
+  Status start() override;
   // Closes the listener and every connection, waits for running handlers. Idempotent.
-  void stop();
+  void stop() override;
   std::uint16_t port() const;
   // Serves new connections with `cert` from now on (a rotated certificate); connections open
   // keep theirs. Thread-safe. Errors: the certificate or key does not load, or do not match.

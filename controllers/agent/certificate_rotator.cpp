@@ -111,9 +111,10 @@ void CertificateRotator::loop() {
   }
 }
 
-void CertificateRotator::start() {
-  if (thread_.joinable()) return;
+Status CertificateRotator::start() {
+  if (thread_.joinable()) return okStatus();
   thread_ = std::thread([this] { loop(); });
+  return okStatus();
 }
 
 void CertificateRotator::stop() {

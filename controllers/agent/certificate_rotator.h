@@ -20,6 +20,7 @@
 #include "controllers/agent/certificate_request.h"
 #include "controllers/agent/serving_certificate.h"
 #include "operator/kube/api_client.h"
+#include "operator/runtime/runnable.h"
 #include "operator/util/clock.h"
 #include "operator/util/result.h"
 
@@ -35,21 +36,22 @@ struct CertificateRotatorOptions {
   std::function<Status(const ServingCertificate&)> install;
 };
 
-class CertificateRotator {
+class CertificateRotator final : public runtime::Runnable {
  public:
   // When to ask for the next certificate: two thirds of the way from notBefore to notAfter.
   static Clock::time_point renewAt(const CertificateValidity& v);
 
   CertificateRotator(kube::ApiClient& api, Clock& clock, CertificateRotatorOptions opts);
-  ~CertificateRotator();  // stop()
+  ~CertificateRotator() override;  // stop()
   CertificateRotator(const CertificateRotator&) = delete;
   CertificateRotator& operator=(const CertificateRotator&) = delete;
 
   // One round: key, request, wait for the certificate, check it. Does not install it.
   Result<ServingCertificate> requestOnce();
+  std::string name() const override { return "certificate rotator"; }
   // Rounds on a thread of its own, installing each certificate through opts.install.
-  void start();
-  void stop();
+  Status start() override;
+  void stop() override;
   // A certificate issued for this node is installed (the agent's readiness).
   bool hasCertificate() const { return installed_.load(); }
 

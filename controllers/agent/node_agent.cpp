@@ -332,12 +332,14 @@ bool NodeAgent::healthy() const {
   return now - last < allowance;
 }
 
-void NodeAgent::start() {
-  if (thread_.joinable()) return;
+Status NodeAgent::start() {
+  if (thread_.joinable()) return okStatus();
+  if (!sampler_)
+    if (Status st = init(); !st.ok()) return st;
   startedNs_ = steadyNs(clock_.steadyNow());
   if (!opts_.containerLogLinks.empty()) {
     thread_ = std::thread([this] { loop(); });
-    return;
+    return okStatus();
   }
   runtime::ReflectorOptions ro{.resource = {.version = "v1", .resource = "pods"},
                                .fieldSelector = "spec.nodeName=" + opts_.nodeName,
@@ -347,6 +349,7 @@ void NodeAgent::start() {
       opts_.namespaces);
   informer_->start();
   thread_ = std::thread([this] { loop(); });
+  return okStatus();
 }
 
 void NodeAgent::loop() {

@@ -40,6 +40,7 @@
 #include "operator/kube/api_client.h"
 #include "operator/runtime/informer.h"
 #include "operator/runtime/metrics_registry.h"
+#include "operator/runtime/runnable.h"
 #include "operator/util/clock.h"
 
 namespace lg::agent {
@@ -62,21 +63,23 @@ struct NodeAgentOptions {
   std::size_t maxPageSamples = 5000;
 };
 
-class NodeAgent {
+class NodeAgent final : public runtime::Runnable {
  public:
   using PodList = std::vector<std::shared_ptr<const AgentPod>>;
 
   NodeAgent(kube::ApiClient& api, Clock& clock, NodeAgentOptions opts);
-  ~NodeAgent();  // stop()
+  ~NodeAgent() override;  // stop()
   NodeAgent(const NodeAgent&) = delete;
   NodeAgent& operator=(const NodeAgent&) = delete;
 
   // Finds the cgroup hierarchy and opens the kernel log (a log it cannot read is logged; OOM
   // kills then come from cgroup counters only). Error: no cgroup hierarchy at the root.
   Status init();
-  // Starts the pod informer and the sampling thread (a pass every interval). After init().
-  void start();
-  void stop();
+  std::string name() const override { return "node agent"; }
+  // Starts the pod informer and the sampling thread (a pass every interval); init() first if it
+  // has not been called.
+  Status start() override;
+  void stop() override;
 
   // One sampling pass over `pods`; returns the samples taken. After init().
   std::size_t sampleOnce(const PodList& pods);

@@ -3,10 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "controllers/agent/agent_server.h"
@@ -21,6 +19,7 @@
 #include "operator/kube/http_api_client.h"
 #include "operator/runtime/api_request_metrics.h"
 #include "operator/runtime/health_server.h"
+#include "operator/runtime/manager.h"
 #include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
 #include "operator/util/logger.h"
@@ -152,10 +151,6 @@ int runAgent(const AgentFlags& flags) {
                              : "sampling stalled\n";
     return r;
   });
-  if (auto st = server.start(); !st) {
-    LG_LOG(error, "cannot serve", {{"error", st.error().message}});
-    return 1;
-  }
   // For Prometheus: the same registry, on a plain port of its own, so a scraper needs neither
   // a token the agent accepts nor the agents' CA (README, "Alerts and scraping").
   std::unique_ptr<runtime::HealthServer> metricsServer;
@@ -163,41 +158,26 @@ int runAgent(const AgentFlags& flags) {
     metricsServer = std::make_unique<runtime::HealthServer>(
         &nodeAgent.metrics(), runtime::HealthServerOptions{.bindAddress = flags.metricsListen});
     metricsServer->addReadinessCheck("sampling", [&nodeAgent] { return nodeAgent.healthy(); });
-    if (auto st = metricsServer->start(); !st) {
-      LG_LOG(error, "cannot serve metrics",
-             {{"address", flags.metricsListen}, {"error", st.error().message}});
-      return 1;
-    }
   }
-  LG_LOG(info, "node agent serving",
+  // The Manager runs them all until a signal (no informers, no leader election: every agent
+  // acts for its own node), and stops them in the reverse order.
+  runtime::Manager mgr(*api, clock, {.enableHealthServer = false, .signals = &signals});
+  mgr.add(nodeAgent);
+  mgr.add(server);
+  if (metricsServer) mgr.add(*metricsServer);
+  if (rotator) mgr.add(*rotator);
+  LG_LOG(info, "node agent starting",
          {{"version", versionString()},
           {"node", node},
           {"address", flags.listen},
-          {"port", server.port()},
-          {"metricsPort", metricsServer ? metricsServer->port() : 0},
+          {"metricsAddress", flags.metricsListen},
           {"allowedUsers", allowed},
           {"audiences", audiences}});
-
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  signals.start([&](int) {
-    std::lock_guard g(mu);
-    done = true;
-    cv.notify_all();
-  });
-  nodeAgent.start();
-  if (rotator) rotator->start();
-  {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return done; });
+  if (Status st = mgr.run(); !st.ok()) {
+    LG_LOG(error, "node agent stopped", {{"error", st.error().message}});
+    return 1;
   }
-  LG_LOG(info, "node agent stopping");
-  if (rotator) rotator->stop();
-  if (metricsServer) metricsServer->stop();
-  server.stop();
-  nodeAgent.stop();
-  signals.stop();
+  LG_LOG(info, "node agent stopped");
   return 0;
 }
 

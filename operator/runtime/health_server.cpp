@@ -260,6 +260,10 @@ void HealthServer::stop() {
   });
 }
 
+std::string HealthServer::name() const {
+  return "health server on " + impl_->opts.bindAddress;
+}
+
 std::uint16_t HealthServer::port() const {
   return impl_->loop->port();
 }

@@ -21,6 +21,7 @@
 #include <string>
 #include <utility>
 
+#include "operator/runtime/runnable.h"
 #include "operator/util/result.h"
 
 namespace lg::runtime {
@@ -36,11 +37,11 @@ struct HealthServerOptions {
   int maxConnections = 64;
 };
 
-class HealthServer {
+class HealthServer final : public Runnable {
  public:
   // `metrics` may be null (then /metrics is 404); it must outlive the server.
   HealthServer(MetricsRegistry* metrics, HealthServerOptions opts = {});
-  ~HealthServer();  // stop()
+  ~HealthServer() override;  // stop()
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;
 
@@ -48,10 +49,11 @@ class HealthServer {
   void addReadinessCheck(std::string name, std::function<bool()> check);
   void addLivenessCheck(std::string name, std::function<bool()> check);
 
+  std::string name() const override;  // "health server on <bindAddress>"
   // Binds and starts serving on a thread of its own. Errors: bad address, bind failure.
-  Status start();
+  Status start() override;
   // Closes the listener and every connection; joins the thread. Idempotent.
-  void stop();
+  void stop() override;
 
   // The bound port (useful with port 0); 0 before start().
   std::uint16_t port() const;
