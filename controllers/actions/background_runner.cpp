@@ -6,9 +6,16 @@
 
 namespace lg::actions {
 
-BackgroundRunner::BackgroundRunner(int threads, std::size_t maxQueued) : maxQueued_(maxQueued) {
-  for (int i = 0; i < threads; ++i)
+BackgroundRunner::BackgroundRunner(int threads, std::size_t maxQueued)
+    : threadCount_(threads), maxQueued_(maxQueued) {}
+
+Status BackgroundRunner::start() {
+  std::lock_guard g(mu_);
+  if (stopping_) return makeError("the diagnostics runner was stopped");
+  if (!threads_.empty()) return okStatus();
+  for (int i = 0; i < threadCount_; ++i)
     threads_.emplace_back([this] { work(); });
+  return okStatus();
 }
 
 BackgroundRunner::~BackgroundRunner() {

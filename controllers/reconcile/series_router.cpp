@@ -8,15 +8,16 @@ const PolicyObject* judgingPolicy(const std::vector<std::shared_ptr<const Policy
                                   const std::string& container, detect::Resource resource) {
   const PolicyObject* best = nullptr;
   // RFC 3339 timestamps of the API server (UTC, "Z", whole seconds) order as strings; a policy
-  // without one sorts after those that have one.
-  const auto rank = [](const PolicyObject& p) {
-    return std::make_tuple(p.created.empty(), p.created, p.ns, p.name);
+  // without one sorts after those that have one. Called for every sample: no copies.
+  const auto older = [](const PolicyObject& a, const PolicyObject& b) {
+    if (a.created.empty() != b.created.empty()) return b.created.empty();
+    return std::tie(a.created, a.ns, a.name) < std::tie(b.created, b.ns, b.name);
   };
   for (const auto& p : covering) {
     if (!p || !p->parsed.usable() || !p->parsed.spec.watches(resource) ||
         !p->parsed.spec.watchesContainer(container))
       continue;
-    if (!best || rank(*p) < rank(*best)) best = p.get();
+    if (!best || older(*p, *best)) best = p.get();
   }
   return best;
 }

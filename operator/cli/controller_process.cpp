@@ -50,7 +50,7 @@ int ControllerProcess::wire() {
     return 2;
   }
   addCaches();
-  addUsage();
+  if (int rc = addUsage(); rc != 0) return rc;
   if (int rc = addAgentSigner(); rc != 0) return rc;
   addPlaybooks();
   addReconcilers();
@@ -60,8 +60,7 @@ int ControllerProcess::wire() {
 
 int ControllerProcess::run() {
   const Status st = mgr_.run();
-  diagnosticsRunner_.stop();  // its jobs use the executor, the API client and the queue
-  (void)events_.flush();      // what they recorded
+  (void)events_.flush();  // what the diagnostics runner's last jobs recorded
   if (!st.ok()) {
     LG_LOG(error, "controller stopped", {{"error", st.error().message}});
     return 1;
@@ -90,7 +89,7 @@ void ControllerProcess::addCaches() {
 }
 
 // Every replica follows usage, so that a new leader starts with warm detectors.
-void ControllerProcess::addUsage() {
+int ControllerProcess::addUsage() {
   const sources::PodLookup podLookup = [this](const std::string& ns, const std::string& name) {
     return pods_->store().get(ns + "/" + name);
   };
@@ -121,7 +120,13 @@ void ControllerProcess::addUsage() {
           },
           .metrics = &mgr_.metrics()},
       toHub);
+  // An unreadable --agent-ca-file stops the controller before anything starts.
+  if (auto st = agentSource_->init(); !st) {
+    LG_LOG(error, "cannot set up the node agent source", {{"error", st.error().message}});
+    return 1;
+  }
   mgr_.add(*agentSource_);
+  return 0;
 }
 
 // The agents' per-node serving certificates: the leader approves and signs their CSRs.
@@ -179,6 +184,9 @@ int ControllerProcess::addAgentSigner() {
 
 // Playbooks: actions found by name, carried out and journalled.
 void ControllerProcess::addPlaybooks() {
+  // The leader's: stopped after the controllers, before the Lease is released (its jobs use the
+  // executor, the API client and the queue).
+  mgr_.add(diagnosticsRunner_);
   auto& actionsTotal = mgr_.metrics().counter(
       "leakguard_actions_total",
       "Playbook action outcomes (Started, Succeeded, Failed, Skipped, Observed)",

@@ -57,7 +57,7 @@ class ControllerProcess {
 
  private:
   void addCaches();
-  void addUsage();
+  int addUsage();
   int addAgentSigner();
   void addPlaybooks();
   void addReconcilers();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace lg::actions {
 namespace {
@@ -44,6 +45,7 @@ TEST(BackgroundRunner, OneJobPerGroupAndABoundedQueue) {
   Gate gate;
   std::atomic<int> done{0};
   BackgroundRunner runner(1, 2);
+  ASSERT_TRUE(runner.start().ok());
   auto job = [&] {
     gate.pass();
     ++done;
@@ -71,6 +73,7 @@ TEST(BackgroundRunner, StopLetsTheRunningJobEndAndDropsTheQueued) {
   Gate gate;
   std::atomic<int> done{0};
   BackgroundRunner runner(1, 8);
+  ASSERT_TRUE(runner.start().ok());
   auto job = [&] {
     gate.pass();
     ++done;
@@ -86,8 +89,25 @@ TEST(BackgroundRunner, StopLetsTheRunningJobEndAndDropsTheQueued) {
   EXPECT_EQ(runner.pending(), 0u);
 }
 
+// A Runnable of the leader: jobs queued before start() wait for it.
+TEST(BackgroundRunner, JobsQueuedBeforeStartRunOnceStarted) {
+  BackgroundRunner runner(1, 8);
+  EXPECT_TRUE(runner.needsLeadership());
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(runner.tryStart("shop/a", [&] { ++ran; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(ran.load(), 0);
+  EXPECT_EQ(runner.pending(), 1u);
+  ASSERT_TRUE(runner.start().ok());
+  ASSERT_TRUE(waitIdle(runner));
+  EXPECT_EQ(ran.load(), 1);
+  runner.stop();
+  EXPECT_FALSE(runner.start().ok());  // stopped for good
+}
+
 TEST(BackgroundRunner, AJobThatThrowsFreesItsGroup) {
   BackgroundRunner runner(1, 8);
+  ASSERT_TRUE(runner.start().ok());
   std::atomic<bool> ran{false};
   ASSERT_TRUE(runner.tryStart("a", [] { throw std::runtime_error("boom"); }));
   for (int i = 0; i < 1000 && !runner.canStart("a"); ++i)

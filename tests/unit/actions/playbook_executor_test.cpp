@@ -369,6 +369,7 @@ TEST_F(PlaybookExecutorTest, AStallingDebugPortHoldsUpNoReconcile) {
   ActionRegistry registry;
   registerDefaultActions(registry, stalling);
   BackgroundRunner runner(1, 8);
+  ASSERT_TRUE(runner.start().ok());
   std::mutex wokenMu;
   std::vector<std::string> woken;
   PlaybookExecutor exec(ExecutorOptions{.api = &api_,

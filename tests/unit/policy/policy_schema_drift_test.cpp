@@ -3,7 +3,10 @@
 // CRD itself and fail when the operator's validation or defaults say anything else: every
 // minimum and maximum is accepted at the bound and refused just past it, with the field named;
 // every default is what a policy that leaves the field out gets; every enum value is taken and
-// nothing else. A field the CRD gains with a default or a range must be added to kFields below.
+// nothing else. The drift they catch is a number written by hand in the operator instead of
+// read from policy_schema.h (a bound of 40 where the CRD says 50 fails the range test), a field
+// the parser does not read, or a generator that misreads the CRD. A field the CRD gains with a
+// default must be added to kFields below.
 
 #include <gtest/gtest.h>
 

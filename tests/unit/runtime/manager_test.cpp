@@ -85,6 +85,8 @@ class LoggingRunnable final : public Runnable {
         log_(log),
         mu_(mu),
         start_(std::move(startResult)) {}
+  // What the log's "stop" line adds, e.g. who holds the Lease at that moment.
+  std::function<std::string()> atStop;
   std::string name() const override { return name_; }
   Status start() override {
     std::lock_guard g(mu_);
@@ -92,8 +94,9 @@ class LoggingRunnable final : public Runnable {
     return start_;
   }
   void stop() override {
+    const std::string extra = atStop ? " (" + atStop() + ")" : "";
     std::lock_guard g(mu_);
-    log_.push_back("stop " + name_);
+    log_.push_back("stop " + name_ + extra);
   }
   bool needsLeadership() const override { return leader_; }
 
@@ -274,6 +277,10 @@ TEST_F(ManagerTest, RunnablesStartWithTheirKindAndStopInReverse) {
   };
   LoggingRunnable source("source", false, log, mu), flusher("flusher", false, log, mu),
       leaderTask("leader-task", true, log, mu);
+  leaderTask.atStop = [&] {
+    auto lease = api_.object(lg::testing::leasesRef("leakguard-system"), "leakguard-system", "lg");
+    return "lease held by " + (lease ? (*lease)["spec"].value("holderIdentity", "") : "?");
+  };
   m.add(source);
   m.add(leaderTask);
   m.add(flusher);
@@ -293,9 +300,13 @@ TEST_F(ManagerTest, RunnablesStartWithTheirKindAndStopInReverse) {
   m.requestShutdown();
   EXPECT_TRUE(run.get().ok());
   // The leader-only one before the Lease goes, the others last added first.
-  EXPECT_EQ(logged(),
-            (std::vector<std::string>{"start source", "start flusher", "start leader-task",
-                                      "stop leader-task", "stop flusher", "stop source"}));
+  EXPECT_EQ(logged(), (std::vector<std::string>{
+                          "start source", "start flusher", "start leader-task",
+                          "stop leader-task (lease held by me)", "stop flusher", "stop source"}));
+  const auto lease =
+      api_.object(lg::testing::leasesRef("leakguard-system"), "leakguard-system", "lg");
+  ASSERT_TRUE(lease);
+  EXPECT_EQ((*lease)["spec"]["holderIdentity"], "");  // released after the leader's runnables
 }
 
 TEST_F(ManagerTest, ARunnableThatCannotStartFailsTheRunAndTheStartedOnesStop) {

@@ -40,8 +40,6 @@ TEST(PeriodicTaskTest, TicksAtOnceThenEveryPeriodAndEndsWithLast) {
   task.stop();
   EXPECT_EQ(lasts.load(), 1);
   EXPECT_EQ(ticksAtLast.load(), 2);
-  clock.advance(60s);
-  EXPECT_EQ(ticks.load(), 2);
   task.stop();  // a second stop does nothing
   EXPECT_EQ(lasts.load(), 1);
 }
