@@ -57,6 +57,7 @@ struct Detection {
   double margin = schema::kDetectionMarginDefault;
   double horizonSeconds = schema::kDetectionHorizonDefaultSeconds;
   double minGrowthSeconds = schema::kDetectionMinGrowthDefaultSeconds;
+  bool operator==(const Detection&) const = default;
 };
 
 // How the policy sizes the memory of the containers it covers (status.recommendations).

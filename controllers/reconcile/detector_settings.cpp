@@ -7,8 +7,7 @@ std::shared_ptr<const detect::DetectorOptions> DetectorSettings::forPolicy(const
   // An object from the API server always has a uid; the key keeps one without apart anyway.
   Entry& e = byUid_[p.uid.empty() ? "name:" + p.key() : p.uid];
   const auto& d = p.parsed.spec.detection;
-  if (!e.opts || e.detection.margin != d.margin || e.detection.horizonSeconds != d.horizonSeconds ||
-      e.detection.minGrowthSeconds != d.minGrowthSeconds) {
+  if (!e.opts || e.detection != d) {
     e.opts = std::make_shared<const detect::DetectorOptions>(
         detect::DetectorOptions::forPolicy(d.margin, d.horizonSeconds, d.minGrowthSeconds));
     e.detection = d;

@@ -302,6 +302,12 @@ Subcommand addSample(CLI::App& app) {
   sample->add_option("--cgroup-root", sf.cgroupRoot, "Where the cgroup hierarchies are mounted")
       ->capture_default_str();
   sample->add_option("--proc-root", sf.procRoot, "Where /proc is mounted")->capture_default_str();
+  sample
+      ->add_option(
+          "-o,--output", sf.output,
+          "json (the agent's fields) or csv (a usage trace that `leakguard analyze` reads)")
+      ->check(CLI::IsMember({"json", "csv"}))
+      ->capture_default_str();
   return {sample, [f] { return runSample(*f, std::cout, std::cerr); }};
 }
 

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "controllers/detect/trace_reader.h"
 #include "tests/unit/agent/cgroup_fixture.h"
 
 namespace lg::cli {
@@ -58,6 +60,65 @@ TEST(SampleCommand, PrintsOneJsonLinePerSample) {
   EXPECT_EQ(j["processes"]["fdsSoftLimit"], 512);
   EXPECT_EQ(j["processes"]["threads"], 3);
   EXPECT_TRUE(j["problems"].empty());
+}
+
+// -o csv: a usage trace that the trace reader (and so `leakguard analyze`) reads back into the
+// same figures, shmem included; a field that cannot be read is an empty cell.
+TEST(SampleCommand, CsvIsAUsageTraceTheAnalyzerReads) {
+  TempDir dir;
+  agent::testing::makeV1Root(dir, "cg");
+  MemoryFixture m;
+  agent::testing::writeV1Cgroup(dir, "cg", "/test/x", m, {10});
+  agent::testing::writeProc(dir, "proc", 10, 3, 9, "512");
+  std::ostringstream out, err;
+  ASSERT_EQ(runSample({.cgroup = "/test/x",
+                       .count = 2,
+                       .cgroupRoot = dir.file("cg"),
+                       .procRoot = dir.file("proc"),
+                       .output = "csv"},
+                      out, err, [](double) {}),
+            0)
+      << err.str();
+  const std::string text = out.str();
+  EXPECT_EQ(text.substr(0, text.find('\n')), kTraceHeader);
+  auto trace = detect::parseTrace(text, "sample.csv");
+  ASSERT_TRUE(trace) << trace.error().message << "\n" << text;
+  ASSERT_EQ(trace->rows.size(), 2u);
+  EXPECT_TRUE(trace->hasAnon);
+  const auto& r = trace->rows[0];
+  EXPECT_GT(r.timestamp, 1.7e9);
+  EXPECT_EQ(r.workingSet, static_cast<double>(m.usage - m.inactiveFile));
+  EXPECT_EQ(r.anon, static_cast<double>(m.anon));
+  EXPECT_EQ(r.shmem, static_cast<double>(m.shmem));
+  EXPECT_EQ(r.limit, static_cast<double>(m.limit));
+  EXPECT_EQ(r.openFds, 9);
+  EXPECT_EQ(r.fdLimit, 512);
+  EXPECT_EQ(r.threads, 3);
+  EXPECT_GE(trace->rows[1].timestamp, r.timestamp);
+
+  // Unreadable memory.stat: those cells are empty, the row is still a row; the reason on stderr.
+  dir.write("cg/memory/test/x/memory.stat", "total_rss twelve\n");
+  std::ostringstream out2, err2;
+  ASSERT_EQ(runSample({.cgroup = "/test/x",
+                       .count = 1,
+                       .cgroupRoot = dir.file("cg"),
+                       .procRoot = dir.file("proc"),
+                       .output = "csv"},
+                      out2, err2),
+            0);
+  auto partial = detect::parseTrace(out2.str(), "partial.csv");
+  ASSERT_TRUE(partial) << partial.error().message << "\n" << out2.str();
+  EXPECT_TRUE(std::isnan(partial->rows.at(0).anon)) << out2.str();
+  EXPECT_EQ(partial->rows.at(0).openFds, 9);
+  EXPECT_NE(err2.str().find("memory.stat"), std::string::npos) << err2.str();
+}
+
+TEST(SampleCommand, AnUnknownOutputIsRefused) {
+  std::ostringstream out, err;
+  EXPECT_EQ(runSample({.cgroup = "/x", .count = 1, .cgroupRoot = "/nonexistent", .output = "xml"},
+                      out, err),
+            2);
+  EXPECT_NE(err.str().find("-o: json or csv, got \"xml\""), std::string::npos) << err.str();
 }
 
 TEST(SampleCommand, UnreadableFilesAreNullsNotErrors) {
