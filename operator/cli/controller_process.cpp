@@ -60,13 +60,21 @@ int ControllerProcess::wire() {
 
 int ControllerProcess::run() {
   const Status st = mgr_.run();
-  (void)events_.flush();  // what the diagnostics runner's last jobs recorded
+  flushEvents();  // what the diagnostics runner's last jobs recorded
   if (!st.ok()) {
     LG_LOG(error, "controller stopped", {{"error", st.error().message}});
     return 1;
   }
   LG_LOG(info, "controller stopped");
   return 0;
+}
+
+// Events are best effort, but a write that keeps failing (RBAC on events.k8s.io taken away, the
+// API server refusing them) is said, at most once a minute, rather than swallowed.
+void ControllerProcess::flushEvents() {
+  if (auto st = events_.flush(); !st.ok())
+    if (auto held = eventErrors_.admit())
+      LG_LOG(warn, "cannot write Events", {{"error", st.error().message}, {"suppressed", *held}});
 }
 
 void ControllerProcess::addCaches() {
@@ -285,12 +293,12 @@ void ControllerProcess::addHousekeeping() {
               [this, &trackedSeries, &metricsUp] {
                 trackedSeries.labels({}).set(static_cast<double>(hub_.seriesCount()));
                 metricsUp.labels({}).set(metricsSource_->status().available ? 1 : 0);
-                (void)events_.flush();
+                flushEvents();
                 const double now = toSeconds(clock_.now());
                 hub_.forgetIdle(now - 6 * 3600.0);
                 forecast_.sweep(now);
               },
-          .last = [this] { (void)events_.flush(); }},
+          .last = [this] { flushEvents(); }},
       clock_);
   mgr_.add(*housekeeping_);
 }

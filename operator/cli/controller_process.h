@@ -39,6 +39,7 @@
 #include "operator/runtime/manager.h"
 #include "operator/runtime/periodic_task.h"
 #include "operator/runtime/pod_projection.h"
+#include "operator/util/log_throttle.h"
 
 namespace lg::cli {
 
@@ -62,6 +63,7 @@ class ControllerProcess {
   void addPlaybooks();
   void addReconcilers();
   void addHousekeeping();
+  void flushEvents();
 
   const ControllerFlags& flags_;
   kube::ApiClient& api_;
@@ -80,6 +82,7 @@ class ControllerProcess {
   runtime::Informer<reconcile::ReplicaSetObject>* replicaSets_ = nullptr;
   runtime::Informer<reconcile::IncidentObject>* incidents_ = nullptr;
   kube::EventRecorder events_;
+  LogThrottle eventErrors_{clock_, std::chrono::minutes(1)};
 
   reconcile::DetectorSettings settings_;
   reconcile::UsageHub hub_;
