@@ -100,9 +100,9 @@ std::string whyNotEvictable(const ActionTarget& t) {
 
 namespace {
 
-// An eviction naming the pod's uid may be sent again without a second effect: the pod is
-// evicted once, and a repeat finds it gone (404) or replaced (409). The API client does not
-// repeat a POST the server may have acted on; these are. Tries: 3, waits 1 s then 2 s.
+// A dropped connection or a 5xx is tried again (3 tries, waits 1 s then 2 s), but only once the
+// pod is seen still running: the API server answers Success to the eviction of a pod that is
+// terminating already, so a blind repeat of a try whose answer was lost would evict it twice.
 constexpr int kEvictionTries = 3;
 bool transient(const Error& e) {
   return e.code == 0 || (e.code >= 500 && e.code != 501);
@@ -111,92 +111,136 @@ void pauseBeforeTry(const ActionContext& ctx, int tried) {
   if (ctx.pause) ctx.pause(std::chrono::milliseconds(1000 * tried));
 }
 
-}  // namespace
+enum class PodNow { kRunning, kGone, kReplaced, kTerminating };
 
-Result<Verification> verifyPodGone(const ActionContext& ctx, const std::string& what) {
+// The incident's pod as the API server has it now (a quorum read).
+Result<PodNow> podNow(const ActionContext& ctx) {
   const auto& t = *ctx.target;
   auto pod = ctx.api->get(podRef(t.ns, t.podName));
   if (!pod) {
-    if (pod.error().code == 404)
-      return Verification::done("pod " + t.podName + " is gone: the " + what + " happened");
+    if (pod.error().code == 404) return PodNow::kGone;
     return pod.error();
   }
-  if (stringAt(*pod, "/metadata/uid") != t.podUid)
-    return Verification::done("pod " + t.podName + " was replaced: the " + what + " happened");
-  if (!stringAt(*pod, "/metadata/deletionTimestamp").empty())
-    return Verification::done("pod " + t.podName + " is terminating: the " + what + " happened");
-  return Verification::notDone("pod " + t.podName + " is still running: the " + what +
-                               " did not happen");
+  if (stringAt(*pod, "/metadata/uid") != t.podUid) return PodNow::kReplaced;
+  if (!stringAt(*pod, "/metadata/deletionTimestamp").empty()) return PodNow::kTerminating;
+  return PodNow::kRunning;
 }
 
-EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName) {
+std::string describe(PodNow s, const std::string& pod) {
+  switch (s) {
+    case PodNow::kGone:
+      return "pod " + pod + " is gone";
+    case PodNow::kReplaced:
+      return "pod " + pod + " is gone: the pod of that name now is a replacement";
+    case PodNow::kTerminating:
+      return "pod " + pod + " is terminating";
+    case PodNow::kRunning:
+      break;
+  }
+  return "pod " + pod + " is still running";
+}
+
+}  // namespace
+
+Result<Verification> verifyPodGone(const ActionContext& ctx, const std::string& what) {
+  auto now = podNow(ctx);
+  if (!now) return now.error();
+  const std::string seen = describe(*now, ctx.target->podName);
+  if (*now == PodNow::kRunning)
+    return Verification::notDone(seen + ": the " + what + " did not happen");
+  return Verification::done(
+      (*now == PodNow::kReplaced ? "pod " + ctx.target->podName + " was replaced" : seen) +
+      ": the " + what + " happened");
+}
+
+EvictionCheck evictionCheck(const ActionContext& ctx) {
   const auto& t = *ctx.target;
-  // Only the pod the incident is about: a same-named replacement (a StatefulSet's) is not.
-  nlohmann::json body = kube::evictionBody(
-      t.ns, podName, {.preconditionUid = podName == t.podName ? t.podUid : std::string()});
+  // Only a pod still running: one terminating is going already (by an earlier attempt whose
+  // outcome was lost, or by someone else), and the Eviction API would answer Success to it
+  // again, which would be a second eviction in the audit log and a second PodRestarted.
+  auto now = podNow(ctx);
+  if (!now)
+    return {.allowed = false,
+            .failed = true,
+            .why = "cannot read pod " + t.podName + ": " + now.error().message};
+  if (*now == PodNow::kTerminating)
+    return {.allowed = false,
+            .failed = false,
+            .why = describe(*now, t.podName) + " already: evicting it again would change nothing"};
+  if (*now != PodNow::kRunning)
+    return {.allowed = false, .failed = false, .why = describe(*now, t.podName)};
+  // Then the API server's own answer (PodDisruptionBudgets), naming this pod by uid.
+  nlohmann::json body = kube::evictionBody(t.ns, t.podName, {.preconditionUid = t.podUid});
   body["deleteOptions"]["dryRun"] = nlohmann::json::array({"All"});
   kube::WriteOptions w = writeOptions(ctx);
   w.fieldManager = "";
-  auto r = ctx.api->create(podRef(t.ns, podName, "eviction"), body, w);
+  auto r = ctx.api->create(podRef(t.ns, t.podName, "eviction"), body, w);
   for (int tried = 1; !r && transient(r.error()) && tried < kEvictionTries; ++tried) {
     pauseBeforeTry(ctx, tried);
-    r = ctx.api->create(podRef(t.ns, podName, "eviction"), body, w);
+    r = ctx.api->create(podRef(t.ns, t.podName, "eviction"), body, w);
   }
   if (r) return {.allowed = true, .failed = false, .why = ""};
   const auto& e = r.error();
   if (e.code == 429)
     return {.allowed = false,
             .failed = false,
-            .why = "a PodDisruptionBudget forbids evicting pod " + podName + " now (" + e.message +
-                   "); waiting"};
+            .why = "a PodDisruptionBudget forbids evicting pod " + t.podName + " now (" +
+                   e.message + "); waiting"};
   if (e.code == 404)
-    return {.allowed = false, .failed = false, .why = "pod " + podName + " is gone"};
+    return {.allowed = false, .failed = false, .why = describe(PodNow::kGone, t.podName)};
   if (e.code == 409)
     return {.allowed = false,
             .failed = false,
-            .why = "pod " + podName + " is gone: the pod of that name now is a replacement (" +
-                   e.message + ")"};
+            .why = describe(PodNow::kReplaced, t.podName) + " (" + e.message + ")"};
   return {.allowed = false,
           .failed = true,
-          .why = "cannot ask the Eviction API about pod " + podName + ": " + e.message};
+          .why = "cannot ask the Eviction API about pod " + t.podName + ": " + e.message};
 }
 
-ActionResult evict(const ActionContext& ctx, const std::string& podName,
-                   const std::string& successReason, const std::string& successMessage) {
+ActionResult evict(const ActionContext& ctx, const std::string& successReason,
+                   const std::string& successMessage) {
+  const auto& t = *ctx.target;
   kube::DeleteOptions del;
   del.timeout = ctx.timeout;
-  // This pod, never a same-named replacement.
-  if (podName == ctx.target->podName) del.preconditionUid = ctx.target->podUid;
-  auto st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
+  del.preconditionUid = t.podUid;  // this pod, never a same-named replacement
+  auto st = kube::evictPod(*ctx.api, t.ns, t.podName, del);
   std::string earlier;  // the transient failures before this answer
-  for (int tried = 1; !st.ok() && transient(st.error()) && tried < kEvictionTries; ++tried) {
-    earlier += (earlier.empty() ? "" : "; ") + st.error().message;
+  for (int tried = 1; !st.ok() && transient(st.error()); ++tried) {
+    const std::string lost = (earlier.empty() ? "" : earlier + "; ") + st.error().message;
+    // The answer is lost, maybe not the eviction: a pod no longer running was evicted by it.
+    if (auto now = podNow(ctx); now && *now != PodNow::kRunning)
+      return ActionResult::succeeded(successReason, successMessage +
+                                                        " (the answer was lost: " + lost + "; " +
+                                                        describe(*now, t.podName) + " now)");
+    if (tried == kEvictionTries) break;
+    earlier = lost;
     pauseBeforeTry(ctx, tried);
-    st = kube::evictPod(*ctx.api, ctx.target->ns, podName, del);
+    st = kube::evictPod(*ctx.api, t.ns, t.podName, del);
   }
   if (st.ok())
     return ActionResult::succeeded(
         successReason,
         successMessage + (earlier.empty() ? "" : " (after " + earlier + ", tried again)"));
   const auto& e = st.error();
-  // Gone after a try whose answer was lost (a dropped connection, a 5xx): that try may well
-  // have been the eviction.
+  // Gone after a try whose answer was lost, between the look and the next try.
   if (!earlier.empty() && (e.code == 404 || e.code == 409))
     return ActionResult::succeeded(
-        successReason, successMessage + " (an earlier try's answer was lost: " + earlier +
-                           "; the pod is gone now)");
-  if (!earlier.empty() && transient(e))
-    return ActionResult::failed("evicting pod " + podName + ": " + earlier + "; " + e.message);
+        successReason, successMessage + " (the answer was lost: " + earlier + "; " +
+                           describe(e.code == 404 ? PodNow::kGone : PodNow::kReplaced, t.podName) +
+                           " now)");
+  if (transient(e))
+    return ActionResult::failed("evicting pod " + t.podName + ": " +
+                                (earlier.empty() ? "" : earlier + "; ") + e.message);
   if (e.code == 429)
-    return ActionResult::failed("a PodDisruptionBudget refused the eviction of pod " + podName +
+    return ActionResult::failed("a PodDisruptionBudget refused the eviction of pod " + t.podName +
                                 ": " + e.message);
-  if (e.code == 404) return ActionResult::notPossible("pod " + podName + " was already gone");
+  if (e.code == 404) return ActionResult::notPossible("pod " + t.podName + " was already gone");
   if (e.code == 409)
-    return ActionResult::notPossible("pod " + podName +
+    return ActionResult::notPossible("pod " + t.podName +
                                      " was already gone: the pod of that name now is a "
                                      "replacement, left alone (" +
                                      e.message + ")");
-  return ActionResult::failed("evicting pod " + podName + ": " + e.message);
+  return ActionResult::failed("evicting pod " + t.podName + ": " + e.message);
 }
 
 }  // namespace lg::actions

@@ -1,6 +1,6 @@
 #pragma once
 // Small helpers the actions share: resource refs with the call's deadline, times, the
-// eviction pre-check. Pure except evict()/evictDryRun(), which call the API once each.
+// eviction pre-check. Pure except evictionCheck(), evict() and verifyPodGone(), which call the API.
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,16 +34,18 @@ std::string stringAt(const nlohmann::json& j, const char* pointer);
 // Reads a number at a JSON pointer; nullopt when absent, not a number or not finite.
 std::optional<double> numberAt(const nlohmann::json& j, const char* pointer);
 
-// The Eviction API with dryRun=All: the API server answers as it would for the real eviction
-// (429 while a PodDisruptionBudget forbids it) and changes nothing. nullopt: it would be
-// allowed; otherwise why not ("a PodDisruptionBudget forbids evicting it now: <API message>",
-// "pod is gone"). An error reaching the API is returned as kFail in `failed`.
+// Whether the incident's pod may be evicted now. The pod is read first: only one still running
+// is (a terminating one is going already, and the Eviction API answers Success to it again);
+// then the Eviction API with dryRun=All answers as it would for the real eviction (429 while a
+// PodDisruptionBudget forbids it) and changes nothing. `why` says why not ("a
+// PodDisruptionBudget forbids evicting pod x now (<API message>); waiting", "pod x is gone",
+// "pod x is terminating already: ..."); an error reaching the API is `failed`.
 struct EvictionCheck {
   bool allowed = false;
   bool failed = false;  // the API could not be asked
   std::string why;
 };
-EvictionCheck evictDryRun(const ActionContext& ctx, const std::string& podName);
+EvictionCheck evictionCheck(const ActionContext& ctx);
 
 // Whether the target pod went (after a crash between "Started" and the outcome of an eviction):
 // gone, replaced or terminating is kDone, the same pod still running kNotDone. `what` names the
@@ -55,14 +57,14 @@ Result<Verification> verifyPodGone(const ActionContext& ctx, const std::string& 
 // deleted for good.
 std::string whyNotEvictable(const ActionTarget& t);
 
-// The real eviction, as an ActionResult with `successReason` on success: 429 is a failure
-// (retried after the cooldown), 404 "not possible" (the pod is gone already). Both carry the
-// target pod's uid as a precondition: a same-named replacement (a StatefulSet's) answers 409,
-// "not possible", and is left alone. A dropped connection or a 5xx is tried again at once (3
-// tries, ctx.pause between): with the uid precondition a repeat cannot evict twice, and a
-// repeat that finds the pod gone means the lost try evicted it (Succeeded). evictDryRun tries
-// the same way.
-ActionResult evict(const ActionContext& ctx, const std::string& podName,
-                   const std::string& successReason, const std::string& successMessage);
+// The real eviction of the incident's pod, as an ActionResult with `successReason` on success:
+// 429 is a failure (retried after the cooldown), 404 "not possible" (the pod is gone already).
+// It carries the pod's uid as a precondition: a same-named replacement (a StatefulSet's)
+// answers 409, "not possible", and is left alone. A dropped connection or a 5xx may have
+// evicted the pod all the same, so the pod is read before any repeat: terminating or gone means
+// that try evicted it (Succeeded); still running, it is tried again (3 tries, ctx.pause
+// between). Never a blind repeat: the API server would answer it Success and evict twice.
+ActionResult evict(const ActionContext& ctx, const std::string& successReason,
+                   const std::string& successMessage);
 
 }  // namespace lg::actions

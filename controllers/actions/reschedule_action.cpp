@@ -50,7 +50,7 @@ ActionPlan RescheduleAction::prepare(const ActionContext& ctx) const {
   }
   if (!nodeUnderMemoryPressure(*node))
     return ActionPlan::skip("node " + t.node + " is not under memory pressure");
-  const auto check = evictDryRun(ctx, t.podName);
+  const auto check = evictionCheck(ctx);
   if (check.failed) return ActionPlan::fail(check.why);
   if (!check.allowed) return ActionPlan::skip(check.why);
   return ActionPlan::go(std::string(hasTaint(*node) ? "keep" : "taint") + " node " + t.node + " " +
@@ -78,7 +78,7 @@ ActionResult RescheduleAction::run(const ActionContext& ctx, const ActionPlan&) 
     if (st.error().code != 409 || attempt == 3)
       return ActionResult::failed("tainting node " + t.node + ": " + st.error().message);
   }
-  return evict(ctx, t.podName, "PodRescheduled",
+  return evict(ctx, "PodRescheduled",
                "pod " + t.podName + " evicted from node " + t.node +
                    " under memory pressure; node tainted " + kPressureTaintKey +
                    ":NoSchedule until the pressure ends");

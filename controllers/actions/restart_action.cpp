@@ -28,7 +28,7 @@ ActionPlan RestartAction::prepare(const ActionContext& ctx) const {
                           " (template annotation kubectl.kubernetes.io/restartedAt)");
   }
   if (const auto why = whyNotEvictable(t); !why.empty()) return ActionPlan::skip(why);
-  const auto check = evictDryRun(ctx, t.podName);
+  const auto check = evictionCheck(ctx);
   if (check.failed) return ActionPlan::fail(check.why);
   if (!check.allowed) return ActionPlan::skip(check.why);
   return ActionPlan::go("evict pod " + t.podName +
@@ -53,7 +53,7 @@ ActionResult RestartAction::run(const ActionContext& ctx, const ActionPlan&) con
     return ActionResult::failed("rollout restart of " + lower(t.workloadKind) + "/" +
                                 t.workloadName + ": " + r.error().message);
   }
-  return evict(ctx, t.podName, "PodRestarted",
+  return evict(ctx, "PodRestarted",
                "pod " + t.podName + " evicted gracefully (PodDisruptionBudgets honoured)");
 }
 

@@ -7,12 +7,15 @@ which answers the requests its rules match with a fault. What happened is counte
 server's audit log (e2e/cluster/audit-log: every eviction, with its body, so dry runs are told
 apart), not in the controller's own word.
 
-ApiFaults (faults_api_e2e), one controller for two namespaces:
+ApiFaults (faults_api_e2e), one controller for three namespaces:
   - 503: the first eviction request of the namespace and 30% of the others (dry runs included)
     are answered 503. The leaking pod is still evicted, once, minutes before its limit, and it
     was never OOM-killed.
   - refused: every eviction request is answered 503. The incident shows three Failed attempts,
     each with the API's reason, at least the cooldown apart, then no more; nothing is evicted.
+  - lost: every eviction reaches the API server and its answer is lost. The pod is seen
+    terminating, the restart journalled Succeeded, and the eviction never sent again (the API
+    server answers Success to the eviction of a terminating pod: a repeat would evict twice).
 
 KilledAtEachPoint (faults_kill_e2e), a controller and a proxy per namespace, at once: the
 controller is SIGKILLed at one point of a one-step playbook (restart), and a new one started:
@@ -114,22 +117,25 @@ class OomWatch:
 class ApiFaults(unittest.TestCase):
     FLAKY = "lg-e2e-fault-503"
     REFUSED = "lg-e2e-fault-refused"
+    LOST = "lg-e2e-fault-lost"
 
     @classmethod
     def setUpClass(cls):
         cls.proxy = FaultProxy(seed=11)
         cls.op = None
         try:
-            cls.pods = {ns: workload(ns) for ns in (cls.FLAKY, cls.REFUSED)}
+            cls.pods = {ns: workload(ns) for ns in (cls.FLAKY, cls.REFUSED, cls.LOST)}
             ev = "/api/v1/namespaces/%s/pods/[^/]+/eviction$"
             cls.proxy.rules([
                 {"method": "POST", "path": ev % cls.FLAKY, "fault": "status", "status": 503,
                  "times": 1},
                 {"method": "POST", "path": ev % cls.FLAKY, "fault": "status", "status": 503,
                  "probability": 0.3},
-                {"method": "POST", "path": ev % cls.REFUSED, "fault": "status", "status": 503}])
+                {"method": "POST", "path": ev % cls.REFUSED, "fault": "status", "status": 503},
+                {"method": "POST", "path": ev % cls.LOST, "bodyNot": "dryRun", "fault": "lose"}])
             cls.oom = OomWatch(cls.FLAKY)
-            cls.op = Operator(18201, "--no-leader-elect", namespaces=[cls.FLAKY, cls.REFUSED],
+            cls.op = Operator(18201, "--no-leader-elect",
+                              namespaces=[cls.FLAKY, cls.REFUSED, cls.LOST],
                               kubeconfig_path=cls.proxy.kubeconfig_path)
         except BaseException:
             cls.tearDownClass()
@@ -142,7 +148,7 @@ class ApiFaults(unittest.TestCase):
         if cls.op:
             cls.op.stop()
         cls.proxy.stop()
-        for ns in (cls.FLAKY, cls.REFUSED):
+        for ns in (cls.FLAKY, cls.REFUSED, cls.LOST):
             kubectl("delete", "namespace", ns, "--wait=false", check=False)
 
     def alive(self):
@@ -165,6 +171,27 @@ class ApiFaults(unittest.TestCase):
         self.assertGreaterEqual(len(injected), 1)
         self.assertGreater(self.oom.rounds, 10, "the pods were hardly ever looked at")
         self.assertEqual(self.oom.seen, [], "a container was OOM-killed or restarted")
+
+    def test_an_eviction_whose_answer_is_lost_is_found_done_and_never_sent_twice(self):
+        # Every real eviction reaches the API server and its answer is lost. The API server
+        # answers Success to the eviction of a pod that is terminating already, so a blind
+        # repeat would be a second eviction in the audit log (faults_two_e2e saw one).
+        ns, pod = self.LOST, self.pods[self.LOST]
+        wait_for("the restart journalled", lambda: self.alive() or any(
+            o in ("Succeeded", "Failed") for o, _, _ in entries(ns)), timeout=SLOW, interval=3)
+        wait_for("the leaking pod gone", lambda: pod not in {
+            p["metadata"]["name"] for p in kjson("get", "pods", "-n", ns)["items"]}, 120, 2)
+        time.sleep(15)  # a repeat, or an attempt after the cooldown, would be in the log by now
+        lost = [r for r in self.proxy.requests()
+                if r["path"].endswith("/eviction") and ns in r["path"] and r.get("fault")]
+        print("evictions of %s whose answer was lost: %d; journal: %r" %
+              (ns, len(lost), entries(ns)), file=sys.stderr)
+        self.assertEqual(evictions(ns), [pod])
+        self.assertEqual(len(lost), 1)
+        journal = [e for e in entries(ns) if e[0] != "Skipped"]
+        self.assertEqual([o for o, _, _ in journal], ["Started", "Succeeded"])
+        self.assertRegex(journal[-1][2],
+                         r"the answer was lost: .*; pod \S+ is (terminating|gone) now")
 
     def test_every_eviction_refused_three_failed_attempts_the_cooldown_apart_then_none(self):
         ns, pod = self.REFUSED, self.pods[self.REFUSED]
@@ -319,6 +346,9 @@ class TwoControllers(unittest.TestCase):
                      set(evictions(ns)) >= originals, timeout=SLOW + 300, interval=3)
             wait_for("the last replacement Ready", lambda: samples and samples[-1][1] == 0, 120)
             waited = [e for e in entries(ns) if e[0] == "Skipped"]
+            journals = {i["metadata"]["name"]: [(e["outcome"], e["time"], e.get("message", ""))
+                                                for e in i.get("status", {}).get("actions", [])]
+                        for i in kjson("get", "leakincidents", "-n", ns)["items"]}
         finally:
             done.set()
             sampler.join(10)
@@ -332,6 +362,13 @@ class TwoControllers(unittest.TestCase):
         print("%d samples, at most %d unavailable; evictions %r; started per controller %r; "
               "a step held back by the other controller's claim %d times" %
               (len(samples), worst, evictions(ns), started, skipped_by_claim), file=sys.stderr)
+        if sorted(evictions(ns)) != sorted(originals):  # what each controller did, and when
+            for name, journal in sorted(journals.items()):
+                print("incident %s: %r" % (name, journal), file=sys.stderr)
+            for o in ops:
+                for l in o.logs():
+                    if l.get("msg", "").startswith(("playbook action", "an action cut short")):
+                        print("controller %d: %r" % (o.port, l), file=sys.stderr)
         self.assertLessEqual(worst, 1)
         self.assertEqual(sorted(evictions(ns)), sorted(originals))
 

@@ -1,6 +1,8 @@
 // faultproxy stands between a client (the LeakGuard controller under test) and the
 // kube-apiserver, and answers chosen requests with faults: an HTTP status (429, 500, 503...), a
-// dropped connection, or a stall that lasts until the test releases it or the client goes away.
+// dropped connection, a stall that lasts until the test releases it or the client goes away, or
+// a lost answer (the request goes on to the API server, which acts on it, and the client's
+// connection is closed instead of the answer).
 // Everything else is passed through, watches streamed as they come. TLS on both sides: a
 // certificate of its own, made at start (its CA written to -ca-out), towards the client; the
 // given client certificate towards the API server.
@@ -39,6 +41,7 @@ import (
 	mrand "math/rand"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -52,7 +55,7 @@ type Rule struct {
 	Path        string  `json:"path"`
 	Body        string  `json:"body"`
 	BodyNot     string  `json:"bodyNot"`
-	Fault       string  `json:"fault"` // status, drop, stall
+	Fault       string  `json:"fault"` // status, drop, stall, lose
 	Status      int     `json:"status"`
 	Probability float64 `json:"probability"`
 	Times       int     `json:"times"`
@@ -186,6 +189,13 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.record(e)
 			dropConnection(w)
 			return
+		case "lose": // it reaches the API server, which acts on it; its answer never comes back
+			rec := httptest.NewRecorder()
+			p.forward.ServeHTTP(rec, r)
+			e.Status = rec.Code
+			p.record(e)
+			dropConnection(w)
+			return
 		case "stall":
 			h := &held{Method: r.Method, Path: r.URL.Path, Since: time.Now().UTC().Format(time.RFC3339Nano),
 				done: make(chan bool, 1)}
@@ -238,9 +248,9 @@ func (p *proxy) admin() http.Handler {
 					http.Error(w, fmt.Sprintf("rule %d: status must be an HTTP code", i), http.StatusBadRequest)
 					return
 				}
-			case "drop", "stall":
+			case "drop", "stall", "lose":
 			default:
-				http.Error(w, fmt.Sprintf("rule %d: fault must be status, drop or stall, got %q", i, rule.Fault),
+				http.Error(w, fmt.Sprintf("rule %d: fault must be status, drop, stall or lose, got %q", i, rule.Fault),
 					http.StatusBadRequest)
 				return
 			}

@@ -1,7 +1,8 @@
 #pragma once
 // Test support for the actions: FakeApiClient with the two subresources the actions use that
 // an in-memory store cannot model by itself — pods/eviction (dry runs, PodDisruptionBudgets
-// answering 429, the pod going away) and pods/resize (a container's limit changed in place, or
+// answering 429, an evicted pod left terminating, and evicting a terminating pod answering
+// Success again, as the API server does) and pods/resize (a container's limit changed in place, or
 // a cluster without the subresource) — plus builders for the objects the tests put.
 
 #include <nlohmann/json.hpp>
@@ -64,19 +65,26 @@ class SubresourceApi final : public kube::ApiClient {
                            "). The object might have been deleted and then recreated",
                        409);
     evictionUids.push_back(want);
+    // As the API server: a pod already terminating is not checked against any budget, and
+    // evicting it (again) succeeds (canIgnorePDB in the apiserver's eviction REST).
+    const bool terminating = current->contains("/metadata/deletionTimestamp"_json_pointer);
     if (evictionError) {
       const int code = evictionError;
       if (evictionErrorTimes > 0 && --evictionErrorTimes == 0) evictionError = 0;
       return makeError("eviction failed", code);
     }
-    if (pdbBlocks)
+    if (pdbBlocks && !terminating)
       return makeError("Cannot evict pod as it would violate the pod's disruption budget.", 429);
     const bool dry = body.contains("deleteOptions") && body["deleteOptions"].contains("dryRun");
     if (dry) {
       ++dryRunEvictions;
       return json{{"kind", "Status"}, {"status", "Success"}};
     }
-    fake_.erase(pods, ref.ns, ref.name);
+    // The pod is marked for deletion; the kubelet removes it after its grace period (a test
+    // erases it to model that).
+    json marked = *current;
+    marked["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+    fake_.put(pods, marked);
     evicted.push_back(ref.name);
     if (loseEvictionAnswer) {
       loseEvictionAnswer = false;

@@ -234,8 +234,9 @@ TEST_F(PlaybookExecutorTest, NothingLeftToDoOnTheCachedJournalCostsNoApiCall) {
   // A cache that lags (nothing journalled yet) costs a fresh read, which finds it all done.
   c.cachedJournal = std::vector<JournalEntry>{};
   ASSERT_TRUE(executor().execute(c));
-  // First run: the incident, the pod and the Deployment (the disruption claim); now: the incident.
-  EXPECT_EQ(fake_.callCount("get"), 3u + 1u);
+  // First run: the incident, the pod (the capture's address, then the eviction's check that it
+  // is still running) and the Deployment (the disruption claim); now: the incident.
+  EXPECT_EQ(fake_.callCount("get"), 4u + 1u);
   EXPECT_EQ(api_.evicted.size(), 1u);
 }
 
@@ -292,6 +293,33 @@ TEST_F(PlaybookExecutorTest, AStepCutShortBeforeItsSideEffectIsTriedAgain) {
   c.plan.now = kNow + 600;
   ASSERT_TRUE(executor().execute(c));
   EXPECT_EQ(api_.evicted.size(), 1u);
+}
+
+// faults_two_e2e saw one pod evicted twice: an attempt journalled Failed (its answer lost
+// every time) had evicted the pod all the same, and the next attempt, after the cooldown, found
+// the pod terminating, which the Eviction API answers with Success once more.
+TEST_F(PlaybookExecutorTest, AFailedEvictionThatTookEffectIsNotRepeated) {
+  spec_ = parse(R"(  mode: Enforce
+  playbook:
+  - {name: restart, action: restart}
+  budgets: {cooldown: 1m}
+)");
+  auto failed = startedOnly("restart", "restart", "2025-12-31T23:58:00Z");
+  failed["actions"].push_back({{"step", "restart"},
+                               {"action", "restart"},
+                               {"outcome", "Failed"},
+                               {"time", "2025-12-31T23:58:00Z"},
+                               {"message", "evicting pod checkout-1: timed out (x3)"}});
+  addIncident("checkout-1-20260101", failed);
+  auto terminating = *fake_.object(ref("", "pods"), "shop", "checkout-1");
+  terminating["metadata"]["deletionTimestamp"] = "2025-12-31T23:58:05Z";
+  fake_.put(ref("", "pods"), terminating);
+  ASSERT_TRUE(executor().execute(incident()));
+  EXPECT_TRUE(api_.evicted.empty());
+  EXPECT_EQ(outcomes(),
+            (std::vector<std::string>{"restart:Started", "restart:Failed", "restart:Skipped"}));
+  EXPECT_EQ(journal()[2]["message"],
+            "pod checkout-1 is terminating already: evicting it again would change nothing");
 }
 
 TEST_F(PlaybookExecutorTest, AStepCutShortAfterItsSideEffectIsFoundDone) {
