@@ -6,10 +6,20 @@
 namespace lg::actions {
 namespace {
 
-double secondsOf(const nlohmann::json& v) {
+// A claim's end: {"until": "<RFC 3339>", "incident": "<name>"}, or the bare time an older
+// LeakGuard wrote.
+double untilOf(const nlohmann::json& claim) {
+  const nlohmann::json& v = claim.is_object() && claim.contains("until") ? claim["until"] : claim;
   if (!v.is_string()) return 0;
   auto t = kube::parseRfc3339(v.get<std::string>());
   return t ? toSeconds(*t) : 0;
+}
+
+// The incident that claimed it ("" when the claim does not say).
+std::string claimantOf(const nlohmann::json& claim) {
+  if (!claim.is_object() || !claim.contains("incident") || !claim["incident"].is_string())
+    return "";
+  return claim["incident"].get<std::string>();
 }
 
 }  // namespace
@@ -18,11 +28,21 @@ DisruptionClaim DisruptionLedger::decide(const nlohmann::json& current,
                                          const DisruptionRequest& r) {
   nlohmann::json live = nlohmann::json::object();
   if (current.is_object())
-    for (const auto& [uid, until] : current.items())
-      if (secondsOf(until) > r.now) live[uid] = until;
-  if (live.contains(r.podUid)) return {.granted = true, .why = "", .claims = nullptr};
+    for (const auto& [uid, claim] : current.items())
+      if (untilOf(claim) > r.now) live[uid] = claim;
+  if (live.contains(r.podUid)) {
+    // This incident's own claim (a try again): granted. Another incident's: the pod is being
+    // evicted already (by another controller that opened its own incident for it, or for
+    // another resource of the same pod), and a second eviction would be a second restart.
+    const std::string by = claimantOf(live[r.podUid]);
+    if (by == r.incident) return {.granted = true, .why = "", .claims = nullptr};
+    return {.granted = false,
+            .why = "pod being evicted already, for " +
+                   (by.empty() ? std::string("another LeakGuard controller") : "incident " + by),
+            .claims = nullptr};
+  }
   int others = 0;
-  for (const auto& [uid, until] : live.items())
+  for (const auto& [uid, claim] : live.items())
     others += r.readyPods.count(uid) ? 1 : 0;
   if (r.unavailable + others >= r.maxUnavailable)
     return {.granted = false,
@@ -30,7 +50,7 @@ DisruptionClaim DisruptionLedger::decide(const nlohmann::json& current,
                    std::to_string(r.unavailable + others) + " pods are unavailable (" +
                    std::to_string(others) + " being evicted by another LeakGuard controller)",
             .claims = nullptr};
-  live[r.podUid] = isoTime(r.now + r.ttlSeconds);
+  live[r.podUid] = {{"until", isoTime(r.now + r.ttlSeconds)}, {"incident", r.incident}};
   return {.granted = true, .why = "", .claims = live};
 }
 

@@ -399,6 +399,7 @@ Result<bool> PlaybookExecutor::claimDisruption(Pass& pass, const Decision& d,
   const IncidentCase& c = pass.c;
   const DisruptionRequest req{
       .podUid = pass.target.podUid,
+      .incident = pass.target.incidentName,
       .readyPods = c.workloadReadyPods,
       .unavailable = c.plan.workloadUnavailable,
       .maxUnavailable = maxUnavailable(c.spec->budgets, c.plan.workloadPods),

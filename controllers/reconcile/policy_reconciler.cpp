@@ -165,8 +165,10 @@ int PolicyReconciler::countUnobserved(const PolicyObject& p,
   return unobserved_.update(p.key(), running, now);
 }
 
-Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, const IncidentInput& in,
-                                                     double now, std::set<std::string>& names) {
+Result<PolicyReconciler::Created> PolicyReconciler::createIncident(const PolicyObject& p,
+                                                                   const IncidentInput& in,
+                                                                   double now,
+                                                                   std::set<std::string>& names) {
   const std::string base = incidentName(in.podName, in.resource, now);
   int n = 1;
   auto next = [&] {
@@ -178,7 +180,7 @@ Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, cons
   for (int attempt = 0; attempt < 20; ++attempt) {
     const std::string name = next();
     auto created = d_.api->create(policy::leakIncidentsRef(p.ns), incidentObject(in, name));
-    if (created) return name;
+    if (created) return Created{.name = name, .adopted = false};
     if (created.error().code != 409) return created.error();
     // Taken. Ours, created before the cache saw it: carry on with it. Another policy's (two
     // policies covering one pod) or a deleted-and-recreated policy's: never adopt it.
@@ -187,7 +189,7 @@ Result<std::string> PolicyReconciler::createIncident(const PolicyObject& p, cons
       if (existing.error().code != 404) return existing.error();
       continue;  // deleted meanwhile: try the name again
     }
-    if (isIncidentOf(*existing, in)) return name;
+    if (isIncidentOf(*existing, in)) return Created{.name = name, .adopted = true};
     names.insert(name);
   }
   return makeError("no free incident name for pod " + in.podName + " after 20 tries (" + base +
@@ -200,7 +202,9 @@ Status PolicyReconciler::syncIncidents(const PolicyObject& p,
   Sync sync{.p = p, .now = now, .mine = d_.incidents->byIndex("policy", p.key())};
   for (const auto& inc : sync.mine) {
     sync.names.insert(inc->name);
-    if (inc->state == "Open" || inc->state == "Mitigating")
+    // No state yet: created, its status still being written (by another controller, maybe):
+    // open, or a second incident of the same series would be opened beside it.
+    if (inc->state.empty() || inc->state == "Open" || inc->state == "Mitigating")
       sync.open[{inc->podUid, inc->container, inc->resource}] = inc.get();
   }
   const auto lookup = rsLookup();
@@ -288,9 +292,17 @@ Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
     w.incident = *created;
     return w;
   }
-  // Refresh the evidence when the forecast moved on (at most every 5 minutes).
   const IncidentObject& inc = *it->second;
   w.incident = inc.name;
+  if (inc.state.empty()) {
+    // Its creator writes the status next; one that has not in a minute died in between, and
+    // the incident is opened here.
+    const auto created = kube::parseRfc3339(inc.created);
+    if (created && sync.now - toSeconds(*created) < kOpeningSeconds) return w;
+    if (auto st = writeOpening(p, in, view, inc.name); !st) return st.error();
+    return w;
+  }
+  // Refresh the evidence when the forecast moved on (at most every 5 minutes).
   if (view.finding->time - parseTime(inc.status, "confirmed") >= 300) {
     auto patched =
         d_.api->patch(policy::leakIncidentsRef(p.ns, inc.name, "status"), kube::PatchType::kMerge,
@@ -308,7 +320,17 @@ Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInp
   const PolicyObject& p = sync.p;
   auto created = createIncident(p, in, sync.now, sync.names);
   if (!created) return created.error();
-  const std::string name = *created;
+  const std::string name = created->name;
+  sync.names.insert(name);
+  // Adopted: created by another controller (or this one, before the cache saw it), whose
+  // status is that creator's to write; written here only if it never is (recordFinding).
+  if (created->adopted) return name;
+  if (auto st = writeOpening(p, in, view, name); !st) return st.error();
+  return name;
+}
+
+Status PolicyReconciler::writeOpening(const PolicyObject& p, const IncidentInput& in,
+                                      const SeriesView& view, const std::string& name) {
   nlohmann::json status = {
       {"state", "Open"},
       {"firstSuspected", isoTime(in.firstSuspected)},
@@ -322,7 +344,6 @@ Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInp
   auto patched = d_.api->patch(policy::leakIncidentsRef(p.ns, name, "status"),
                                kube::PatchType::kMerge, {{"status", status}});
   if (!patched) return patched.error();
-  sync.names.insert(name);
   LG_LOG(info, "leak confirmed",
          {{"policy", p.key()},
           {"pod", in.podName},
@@ -332,7 +353,7 @@ Result<std::string> PolicyReconciler::openIncident(Sync& sync, const IncidentInp
           {"rate", status["evidence"]["rate"]},
           {"exhaustion", status["evidence"]["exhaustion"]}});
   announceLeak(p, in, name, status["evidence"]);
-  return name;
+  return okStatus();
 }
 
 void PolicyReconciler::announceLeak(const PolicyObject& p, const IncidentInput& in,

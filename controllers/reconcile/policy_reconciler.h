@@ -87,8 +87,12 @@ class PolicyReconciler : public runtime::Reconciler {
   };
   // Creates the incident of a newly confirmed leak and returns its name: <pod>-<date>, or the
   // next free <pod>-<date>-N when that name is another policy's incident (never adopted).
-  Result<std::string> createIncident(const PolicyObject& p, const IncidentInput& in, double now,
-                                     std::set<std::string>& names);
+  struct Created {
+    std::string name;
+    bool adopted = false;  // it was there already, this policy's incident of the same series
+  };
+  Result<Created> createIncident(const PolicyObject& p, const IncidentInput& in, double now,
+                                 std::set<std::string>& names);
   // The incidents of a policy against its pods' current findings: a finding with no open
   // incident opens one (recordFinding, openIncident, announceLeak), one with an open incident
   // refreshes its evidence; an open incident with no finding is closed when its pod or
@@ -112,6 +116,12 @@ class PolicyReconciler : public runtime::Reconciler {
   Result<Work> recordFinding(Sync& sync, const runtime::PodProjection& pod,
                              const Workload& workload, const SeriesKey& sk, const SeriesView& view);
   Result<std::string> openIncident(Sync& sync, const IncidentInput& in, const SeriesView& view);
+  // The status that opens incident `name` (state Open, the evidence), the log line and the
+  // LeakConfirmed Event.
+  Status writeOpening(const PolicyObject& p, const IncidentInput& in, const SeriesView& view,
+                      const std::string& name);
+  // How long an incident created with no status yet is left to its creator.
+  static constexpr double kOpeningSeconds = 60;
   // LeakConfirmed on the pod, its owner and the policy.
   void announceLeak(const PolicyObject& p, const IncidentInput& in, const std::string& incident,
                     const nlohmann::json& evidence);

@@ -14,8 +14,10 @@ using namespace testing;
 
 constexpr double kNow = 1767225600;
 
-DisruptionRequest request(const std::string& pod, int unavailable = 0) {
+DisruptionRequest request(const std::string& pod, int unavailable = 0,
+                          const std::string& incident = "") {
   return {.podUid = pod,
+          .incident = incident.empty() ? pod + "-20260101" : incident,
           .readyPods = {"p1", "p2", "p3"},
           .unavailable = unavailable,
           .maxUnavailable = 1,
@@ -26,7 +28,8 @@ DisruptionRequest request(const std::string& pod, int unavailable = 0) {
 TEST(DisruptionLedger, AClaimOfAnotherControllerCountsAsUnavailable) {
   auto first = DisruptionLedger::decide(nullptr, request("p1"));
   ASSERT_TRUE(first.granted);
-  EXPECT_EQ(first.claims["p1"], isoTime(kNow + 120));
+  EXPECT_EQ(first.claims["p1"],
+            (nlohmann::json{{"until", isoTime(kNow + 120)}, {"incident", "p1-20260101"}}));
   // The other controller's cache still shows p1 Ready: the claim counts.
   auto second = DisruptionLedger::decide(first.claims, request("p2"));
   EXPECT_FALSE(second.granted);
@@ -37,6 +40,23 @@ TEST(DisruptionLedger, AClaimOfAnotherControllerCountsAsUnavailable) {
   auto again = DisruptionLedger::decide(first.claims, request("p1"));
   EXPECT_TRUE(again.granted);
   EXPECT_TRUE(again.claims.is_null());
+}
+
+// faults_two_e2e: two controllers each opened an incident for one pod (the second before the
+// first's status was written) and both evicted it. The pod is claimed once.
+TEST(DisruptionLedger, APodClaimedForAnotherIncidentIsNotClaimedAgain) {
+  auto first = DisruptionLedger::decide(nullptr, request("p1", 0, "p1-20260101"));
+  ASSERT_TRUE(first.granted);
+  auto other = DisruptionLedger::decide(first.claims, request("p1", 0, "p1-20260101-2"));
+  EXPECT_FALSE(other.granted);
+  EXPECT_EQ(other.why, "pod being evicted already, for incident p1-20260101");
+  EXPECT_TRUE(other.claims.is_null());
+  // A claim an older LeakGuard wrote (the bare time) names nobody: not this incident's either.
+  auto old = DisruptionLedger::decide({{"p1", isoTime(kNow + 60)}}, request("p1"));
+  EXPECT_FALSE(old.granted);
+  EXPECT_EQ(old.why, "pod being evicted already, for another LeakGuard controller");
+  // ... and counts like any other while it lasts.
+  EXPECT_FALSE(DisruptionLedger::decide({{"p2", isoTime(kNow + 60)}}, request("p1")).granted);
 }
 
 TEST(DisruptionLedger, ClaimsOfPodsAlreadyCountedOrExpiredDoNotCountTwice) {

@@ -260,6 +260,33 @@ TEST_F(PolicyReconcilerTest, TwoPoliciesOnOnePodEachKeepTheirOwnIncident) {
   EXPECT_EQ((*theirs)["metadata"]["ownerReferences"][0]["name"], "guard");
 }
 
+// faults_two_e2e: two controllers on one policy. One created the incident and was about to
+// write its status; the other's cache already held it, with no state, and that controller opened
+// a second incident for the same pod beside it (and both evicted the pod).
+TEST_F(PolicyReconcilerTest, AnIncidentStillBeingOpenedIsNotOpenedASecondTime) {
+  applyPolicy(R"({"selector": {"matchLabels": {"app": "checkout"}}, "mode": "Observe"})");
+  leak();
+  rec_->reconcile("shop/checkout");
+  auto created = onlyIncident();
+  const std::string name = created["metadata"]["name"];
+  created.erase("status");  // as another controller's create, its status not written yet
+  api_.put(kIncidents, created);
+  syncIncidents();
+  const auto creates = api_.callCount("create");
+  rec_->reconcile("shop/checkout");
+  EXPECT_EQ(api_.callCount("create"), creates);
+  EXPECT_EQ(api_.count(kIncidents), 1u);
+  EXPECT_FALSE(onlyIncident().contains("status")) << "its creator's status to write";
+  // A minute on, still no status: its creator died in between, and it is opened here.
+  clock_.advance(std::chrono::seconds(61));
+  rec_->reconcile("shop/checkout");
+  EXPECT_EQ(api_.count(kIncidents), 1u);
+  const auto opened = onlyIncident();
+  EXPECT_EQ(opened["metadata"]["name"], name);
+  EXPECT_EQ(opened["status"]["state"], "Open");
+  EXPECT_EQ(opened["status"]["evidence"]["signal"], "working set");
+}
+
 TEST_F(PolicyReconcilerTest, LeakConfirmedIsSaidOnThePodItsOwnerAndThePolicy) {
   kube::EventRecorder events(api_, {.reportingInstance = "test"});
   PolicyReconcilerDeps d = deps(&api_);
