@@ -1,0 +1,3 @@
+module leakguard.io/e2e/runtimes
+
+go 1.22
