@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Scores `leakguard analyze` on the labelled public traces with the shared scorer and fails when
-the figures drop below the bars of the detection issue: F1 >= 0.97, no false alarm on a benign
-trace, median lead >= 0.6, 10th-percentile lead >= 0.25.
+"""Scores `leakguard analyze` on labelled traces with the shared scorer and fails when the figures
+drop below the bars: by default those of the detection issues, F1 >= 0.97, no false alarm on a
+benign trace, median lead >= 0.70, 10th-percentile lead >= 0.35.
 
-usage: check_score.py LEAKGUARD_BINARY
-The traces are found at $LEAKGUARD_TRACES, else ../shared/traces next to the repository, else
-/work/shared/traces. Not finding them is a failure, not a skip."""
-import json, os, subprocess, sys
+usage: check_score.py LEAKGUARD_BINARY [TRACES_DIR] [--bar NAME=VALUE ...]
+TRACES_DIR (a folder of traces with their labels.json) defaults to the public traces: at
+$LEAKGUARD_TRACES/public, else ../shared/traces/public next to the repository, else
+/work/shared/traces/public. The scorer (score.py) is found in the same places. Not finding them
+is a failure, not a skip. --bar f1=0 (or false_alarms, lead_median, lead_p10) sets one bar."""
+import argparse, json, os, subprocess, sys
 
-BARS = {"f1": 0.97, "false_alarms": 0, "lead_median": 0.6, "lead_p10": 0.25}
+BARS = {"f1": 0.97, "false_alarms": 0, "lead_median": 0.70, "lead_p10": 0.35}
 
 
 def traces_dir():
@@ -22,9 +24,22 @@ def traces_dir():
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("traces", nargs="?")
+    ap.add_argument("--bar", action="append", default=[])
+    args = ap.parse_args()
+    for b in args.bar:
+        name, _, value = b.partition("=")
+        if name not in BARS:
+            sys.exit("FAIL: --bar %s: no such bar (%s)" % (b, ", ".join(sorted(BARS))))
+        BARS[name] = float(value)
+    binary = os.path.abspath(args.binary)
     d = traces_dir()
-    out = subprocess.run([sys.executable, os.path.join(d, "score.py"), os.path.join(d, "public"),
+    traces = os.path.abspath(args.traces) if args.traces else os.path.join(d, "public")
+    if not os.path.isfile(os.path.join(traces, "labels.json")):
+        sys.exit("FAIL: no labels.json in %s" % traces)
+    out = subprocess.run([sys.executable, os.path.join(d, "score.py"), traces,
                           "--cmd", binary + " analyze", "--json"],
                          capture_output=True, text=True, timeout=1200)
     if out.returncode != 0:
