@@ -269,12 +269,17 @@ json startedOnly(const std::string& step, const std::string& action, const std::
                {{{"step", step}, {"action", action}, {"outcome", "Started"}, {"time", time}}})}};
 }
 
-TEST_F(PlaybookExecutorTest, AStepCutShortBeforeItsSideEffectIsTriedAgain) {
-  spec_ = parse(R"(  mode: Enforce
+// An Enforce playbook of one step, restart, with a one-minute cooldown.
+policy::LeakPolicySpec restartOnly() {
+  return parse(R"(  mode: Enforce
   playbook:
   - {name: restart, action: restart}
   budgets: {cooldown: 1m}
 )");
+}
+
+TEST_F(PlaybookExecutorTest, AStepCutShortBeforeItsSideEffectIsTriedAgain) {
+  spec_ = restartOnly();
   // Killed after "Started", before the eviction: two minutes on, the pod is still there.
   addIncident("checkout-1-20260101", startedOnly("restart", "restart", "2025-12-31T23:58:00Z"));
   ASSERT_TRUE(executor().execute(incident()));
@@ -299,11 +304,7 @@ TEST_F(PlaybookExecutorTest, AStepCutShortBeforeItsSideEffectIsTriedAgain) {
 // every time) had evicted the pod all the same, and the next attempt, after the cooldown, found
 // the pod terminating, which the Eviction API answers with Success once more.
 TEST_F(PlaybookExecutorTest, AFailedEvictionThatTookEffectIsNotRepeated) {
-  spec_ = parse(R"(  mode: Enforce
-  playbook:
-  - {name: restart, action: restart}
-  budgets: {cooldown: 1m}
-)");
+  spec_ = restartOnly();
   auto failed = startedOnly("restart", "restart", "2025-12-31T23:58:00Z");
   failed["actions"].push_back({{"step", "restart"},
                                {"action", "restart"},

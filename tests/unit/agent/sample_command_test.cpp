@@ -23,19 +23,26 @@ std::vector<nlohmann::json> lines(const std::string& text) {
   return out;
 }
 
-TEST(SampleCommand, PrintsOneJsonLinePerSample) {
+// A v1 cgroup /test/x holding pid 10 (3 threads, 9 fds of 512), under dir/cg and dir/proc.
+struct V1Cgroup {
   TempDir dir;
-  agent::testing::makeV1Root(dir, "cg");
   MemoryFixture m;
-  agent::testing::writeV1Cgroup(dir, "cg", "/test/x", m, {10});
-  agent::testing::writeProc(dir, "proc", 10, 3, 9, "512");
+  V1Cgroup() {
+    agent::testing::makeV1Root(dir, "cg");
+    agent::testing::writeV1Cgroup(dir, "cg", "/test/x", m, {10});
+    agent::testing::writeProc(dir, "proc", 10, 3, 9, "512");
+  }
+};
+
+TEST(SampleCommand, PrintsOneJsonLinePerSample) {
+  V1Cgroup c;
   std::ostringstream out, err;
   int sleeps = 0;
   const int rc = runSample({.cgroup = "/test/x",
                             .interval = "250ms",
                             .count = 3,
-                            .cgroupRoot = dir.file("cg"),
-                            .procRoot = dir.file("proc")},
+                            .cgroupRoot = c.dir.file("cg"),
+                            .procRoot = c.dir.file("proc")},
                            out, err, [&](double s) {
                              EXPECT_DOUBLE_EQ(s, 0.25);
                              ++sleeps;
@@ -48,14 +55,14 @@ TEST(SampleCommand, PrintsOneJsonLinePerSample) {
   EXPECT_GT(j["time"].get<double>(), 1.7e9);
   EXPECT_EQ(j["cgroupVersion"], 1);
   EXPECT_EQ(j["cgroup"], "/test/x");
-  EXPECT_EQ(j["memory"]["usage"], m.usage);
-  EXPECT_EQ(j["memory"]["workingSet"], m.usage - m.inactiveFile);
-  EXPECT_EQ(j["memory"]["anon"], m.anon);
-  EXPECT_EQ(j["memory"]["shmem"], m.shmem);
-  EXPECT_EQ(j["memory"]["limit"], m.limit);
-  EXPECT_EQ(j["memory"]["oomKill"], m.oomKill);
-  EXPECT_EQ(j["memory"]["failcnt"], m.failcnt);
-  EXPECT_EQ(j["pids"]["current"], m.pidsCurrent);
+  EXPECT_EQ(j["memory"]["usage"], c.m.usage);
+  EXPECT_EQ(j["memory"]["workingSet"], c.m.usage - c.m.inactiveFile);
+  EXPECT_EQ(j["memory"]["anon"], c.m.anon);
+  EXPECT_EQ(j["memory"]["shmem"], c.m.shmem);
+  EXPECT_EQ(j["memory"]["limit"], c.m.limit);
+  EXPECT_EQ(j["memory"]["oomKill"], c.m.oomKill);
+  EXPECT_EQ(j["memory"]["failcnt"], c.m.failcnt);
+  EXPECT_EQ(j["pids"]["current"], c.m.pidsCurrent);
   EXPECT_EQ(j["processes"]["fdsMax"], 9);
   EXPECT_EQ(j["processes"]["fdsSoftLimit"], 512);
   EXPECT_EQ(j["processes"]["threads"], 3);
@@ -65,16 +72,12 @@ TEST(SampleCommand, PrintsOneJsonLinePerSample) {
 // -o csv: a usage trace that the trace reader (and so `leakguard analyze`) reads back into the
 // same figures, shmem included; a field that cannot be read is an empty cell.
 TEST(SampleCommand, CsvIsAUsageTraceTheAnalyzerReads) {
-  TempDir dir;
-  agent::testing::makeV1Root(dir, "cg");
-  MemoryFixture m;
-  agent::testing::writeV1Cgroup(dir, "cg", "/test/x", m, {10});
-  agent::testing::writeProc(dir, "proc", 10, 3, 9, "512");
+  V1Cgroup c;
   std::ostringstream out, err;
   ASSERT_EQ(runSample({.cgroup = "/test/x",
                        .count = 2,
-                       .cgroupRoot = dir.file("cg"),
-                       .procRoot = dir.file("proc"),
+                       .cgroupRoot = c.dir.file("cg"),
+                       .procRoot = c.dir.file("proc"),
                        .output = "csv"},
                       out, err, [](double) {}),
             0)
@@ -87,22 +90,22 @@ TEST(SampleCommand, CsvIsAUsageTraceTheAnalyzerReads) {
   EXPECT_TRUE(trace->hasAnon);
   const auto& r = trace->rows[0];
   EXPECT_GT(r.timestamp, 1.7e9);
-  EXPECT_EQ(r.workingSet, static_cast<double>(m.usage - m.inactiveFile));
-  EXPECT_EQ(r.anon, static_cast<double>(m.anon));
-  EXPECT_EQ(r.shmem, static_cast<double>(m.shmem));
-  EXPECT_EQ(r.limit, static_cast<double>(m.limit));
+  EXPECT_EQ(r.workingSet, static_cast<double>(c.m.usage - c.m.inactiveFile));
+  EXPECT_EQ(r.anon, static_cast<double>(c.m.anon));
+  EXPECT_EQ(r.shmem, static_cast<double>(c.m.shmem));
+  EXPECT_EQ(r.limit, static_cast<double>(c.m.limit));
   EXPECT_EQ(r.openFds, 9);
   EXPECT_EQ(r.fdLimit, 512);
   EXPECT_EQ(r.threads, 3);
   EXPECT_GE(trace->rows[1].timestamp, r.timestamp);
 
   // Unreadable memory.stat: those cells are empty, the row is still a row; the reason on stderr.
-  dir.write("cg/memory/test/x/memory.stat", "total_rss twelve\n");
+  c.dir.write("cg/memory/test/x/memory.stat", "total_rss twelve\n");
   std::ostringstream out2, err2;
   ASSERT_EQ(runSample({.cgroup = "/test/x",
                        .count = 1,
-                       .cgroupRoot = dir.file("cg"),
-                       .procRoot = dir.file("proc"),
+                       .cgroupRoot = c.dir.file("cg"),
+                       .procRoot = c.dir.file("proc"),
                        .output = "csv"},
                       out2, err2),
             0);
