@@ -41,11 +41,16 @@ image_build() {
   [ -f "$file" ] || die "no Containerfile or Dockerfile in $ctx"
   archive=$(image_archive_path "$ref")
   mkdir -p "$LG_IMAGE_CACHE" "$LG_BUILDAH_ROOT"
-  tmp="$archive.partial"
+  # A name of its own per build: two builds of one REF at once (parallel tests) must not
+  # move each other's archive away. The last complete one wins; each is whole.
+  tmp="$archive.partial.$$"
   rm -f "$tmp"
   # Straight into an oci-archive: nothing stays in buildah's storage. The archive's manifest
   # is annotated org.opencontainers.image.ref.name=REF, the name ctr import gives it.
-  lg_buildah bud --quiet --layers=false -f "$file" -t "oci-archive:$tmp:$ref" "$ctx" >/dev/null
+  if ! lg_buildah bud --quiet --layers=false -f "$file" -t "oci-archive:$tmp:$ref" "$ctx" >/dev/null; then
+    rm -f "$tmp"
+    die "buildah could not build $ref from $ctx"
+  fi
   mv "$tmp" "$archive"
 }
 
