@@ -192,6 +192,17 @@ void appendCgroupFields(std::string& out, const CgroupSample& s) {
   }
   key(out, "unreadable", first);
   appendUint(out, s.processes.unreadable);
+  if (const auto& r = s.processes.runtime) {
+    out += ",\"runtime\":{\"name\":";
+    appendJsonString(out, r->runtime);
+    out += ",\"heapMax\":";
+    appendUint(out, r->bytes);
+    out += ",\"setBy\":";
+    appendJsonString(out, r->setBy);
+    out += ",\"pid\":";
+    appendInt(out, s.processes.runtimePid.value_or(0));
+    out += '}';
+  }
   out += '}';
 }
 
@@ -246,6 +257,15 @@ CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
     if (auto pid = p->find("fdsMaxPid"); pid != p->end() && pid->is_number_integer())
       s.processes.fdsMaxPid = pid->get<std::int64_t>();
     s.processes.unreadable = static_cast<std::uint32_t>(optUint(*p, "unreadable").value_or(0));
+    if (auto r = p->find("runtime"); r != p->end() && r->is_object()) {
+      const auto heapMax = optUint(*r, "heapMax");
+      if (heapMax && *heapMax > 0 && !str(*r, "name").empty()) {
+        s.processes.runtime =
+            RuntimeHeap{.runtime = str(*r, "name"), .bytes = *heapMax, .setBy = str(*r, "setBy")};
+        if (auto pid = r->find("pid"); pid != r->end() && pid->is_number_integer())
+          s.processes.runtimePid = pid->get<std::int64_t>();
+      }
+    }
   }
   return s;
 }

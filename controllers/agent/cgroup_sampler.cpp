@@ -52,7 +52,9 @@ void CgroupSampler::sample(std::string_view cgroupPath, CgroupSample& out, ReadP
     readV2(memDir, out.memory, problems);
   }
   readPids(layout_.pidsDir(out.cgroup), out.pids, problems);
-  readProcesses(memDir, out.processes, problems);
+  const auto& m = out.memory;
+  const std::uint64_t limit = m.limit.value_or(0) > 0 ? *m.limit : m.hierarchicalLimit.value_or(0);
+  readProcesses(memDir, out.processes, problems, limit);
 }
 
 template <class Parser>
@@ -136,7 +138,8 @@ void CgroupSampler::readPids(const std::string& dir, PidsStats& p, ReadProblems&
   p.max = max;
 }
 
-void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p, ReadProblems& problems) {
+void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p, ReadProblems& problems,
+                                  std::uint64_t memoryLimit) {
   const auto* text = file(dir, "cgroup.procs", problems);
   if (!text) return;
   if (auto st = parsePidList(*text, pids_); !st) {
@@ -144,7 +147,7 @@ void CgroupSampler::readProcesses(const std::string& dir, ProcessStats& p, ReadP
     return;
   }
   ReadProblems procProblems;
-  p = proc_.read(pids_, reader_, procProblems);
+  p = proc_.read(pids_, reader_, procProblems, memoryLimit);
   for (auto& pp : procProblems)
     problem(problems, std::move(pp.file), std::move(pp.reason));
 }

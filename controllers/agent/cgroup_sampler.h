@@ -49,7 +49,9 @@ class CgroupSampler {
   void readV1(const std::string& dir, MemoryStats& m, ReadProblems& problems);
   void readV2(const std::string& dir, MemoryStats& m, ReadProblems& problems);
   void readPids(const std::string& dir, PidsStats& p, ReadProblems& problems);
-  void readProcesses(const std::string& dir, ProcessStats& p, ReadProblems& problems);
+  // memoryLimit: the cgroup's, from which a runtime's default heap cap is derived (0: none).
+  void readProcesses(const std::string& dir, ProcessStats& p, ReadProblems& problems,
+                     std::uint64_t memoryLimit);
   // Reads dir/name into the reader's buffer; on failure records the problem and returns null.
   const std::string_view* file(const std::string& dir, std::string_view name,
                                ReadProblems& problems);

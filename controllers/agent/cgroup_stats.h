@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "controllers/agent/runtime_heap.h"
+
 namespace lg::agent {
 
 // One line of a PSI file (memory.pressure): the share of time some (or all) tasks stalled.
@@ -67,6 +69,10 @@ struct ProcessStats {
   std::optional<std::int64_t> fdsMaxPid;
   std::optional<std::uint64_t> fdsSoftLimit;
   std::uint32_t unreadable = 0;  // processes whose fds or status could not be read
+  // The heap cap of the cgroup's one JVM or Node.js process (agent/runtime_heap.h); none when
+  // there is no such process, more than one, or its cap cannot be known.
+  std::optional<RuntimeHeap> runtime;
+  std::optional<std::int64_t> runtimePid;
 };
 
 struct CgroupSample {

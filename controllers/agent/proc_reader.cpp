@@ -90,10 +90,42 @@ std::optional<std::uint64_t> ProcReader::softLimit(std::int64_t pid, const std::
   return std::nullopt;
 }
 
+const std::optional<RuntimeHeap>& ProcReader::runtime(std::int64_t pid, const std::string& base,
+                                                      FileReader& reader, ReadProblems& problems,
+                                                      std::uint64_t memoryLimit,
+                                                      Clock::steady_time_point now) {
+  auto it = runtimes_.find(pid);
+  if (it != runtimes_.end() && it->second.memoryLimit == memoryLimit &&
+      now - it->second.readAt < opts_.limitsMaxAge)
+    return it->second.heap;
+  CachedRuntime c{.heap = std::nullopt, .memoryLimit = memoryLimit, .readAt = now};
+  path_ = base + "/cmdline";
+  auto cmdline = reader.read(path_);
+  if (cmdline) {
+    const std::string argv(*cmdline);
+    // The environment only matters to a runtime (JAVA_TOOL_OPTIONS, NODE_OPTIONS): read for one.
+    if (isKnownRuntime(argv)) {
+      path_ = base + "/environ";
+      auto environ = reader.read(path_);
+      if (environ) {
+        c.heap = runtimeHeapOf(argv, *environ, memoryLimit);
+      } else if (environ.error().code != ENOENT) {
+        // Without it, options set there are unseen: no cap rather than a wrong one.
+        problems.push_back({path_, describeErrno(environ.error().code) +
+                                       ": a runtime's heap options there cannot be seen"});
+      }
+    }
+  } else if (cmdline.error().code != ENOENT) {
+    problems.push_back({path_, describeErrno(cmdline.error().code)});
+  }
+  return runtimes_.insert_or_assign(pid, std::move(c)).first->second.heap;
+}
+
 ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader& reader,
-                              ReadProblems& problems) {
+                              ReadProblems& problems, std::uint64_t memoryLimit) {
   ProcessStats out;
   std::uint64_t processes = 0, threads = 0, fdsTotal = 0, fdsRead = 0, threadsRead = 0;
+  int runtimes = 0;
   const auto now = clock_.steadyNow();
   for (const std::int64_t pid : pids) {
     const std::string base = opts_.procRoot + "/" + std::to_string(pid);
@@ -135,6 +167,16 @@ ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader&
     if (gone) continue;
     ++processes;
     if (unreadable) ++out.unreadable;
+    if (const auto& heap = runtime(pid, base, reader, problems, memoryLimit, now)) {
+      ++runtimes;
+      out.runtime = heap;
+      out.runtimePid = pid;
+    }
+  }
+  // Two runtimes in one container: its memory is their sum, and neither cap bounds it.
+  if (runtimes > 1) {
+    out.runtime.reset();
+    out.runtimePid.reset();
   }
   out.processes = processes;
   if (threadsRead > 0 || pids.empty()) out.threads = threads;
@@ -142,15 +184,12 @@ ProcessStats ProcReader::read(const std::vector<std::int64_t>& pids, FileReader&
     out.fdsTotal = fdsTotal;
     if (!out.fdsMax) out.fdsMax = 0;
   }
-  // Forget limits of processes not seen for a while (bounded cache).
+  // Forget processes not seen for a while (bounded caches).
   if (++calls_ % 64 == 0) {
-    for (auto it = limits_.begin(); it != limits_.end();) {
-      if (now - it->second.readAt >= 2 * opts_.limitsMaxAge) {
-        it = limits_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    std::erase_if(limits_,
+                  [&](const auto& e) { return now - e.second.readAt >= 2 * opts_.limitsMaxAge; });
+    std::erase_if(runtimes_,
+                  [&](const auto& e) { return now - e.second.readAt >= 2 * opts_.limitsMaxAge; });
   }
   return out;
 }

@@ -80,7 +80,7 @@ nlohmann::json incidentEvidence(const IncidentInput& in) {
   const detect::Finding& f = in.finding;
   const bool memory = in.resource == detect::Resource::kMemory;
   auto amount = [&](double v) { return memory ? kube::formatBytes(v) : oneDecimal(v); };
-  return {
+  nlohmann::json evidence = {
       {"signal", signalName(in.resource, in.source)},
       {"rate", formatRate(in.resource, f.slopePerSecond)},
       {"ratePerSecond", f.slopePerSecond},
@@ -97,6 +97,17 @@ nlohmann::json incidentEvidence(const IncidentInput& in) {
       {"growthModel", std::string(detect::name(f.growth))},
       {"rejectedExplanation", std::string(detect::name(f.benign))},
   };
+  if (!in.line.empty()) evidence["line"] = in.line;
+  return evidence;
+}
+
+std::string reachedWhat(const nlohmann::json& evidence) {
+  const auto it = evidence.find("line");
+  if (it == evidence.end() || !it->is_string() || it->get<std::string>().empty()) return "limit";
+  std::string line = it->get<std::string>();
+  line = line.substr(0, line.find(", "));
+  if (line.starts_with("the ")) line.erase(0, 4);
+  return line;
 }
 
 nlohmann::json incidentUsage(const IncidentInput& in,

@@ -34,6 +34,8 @@ struct IncidentInput {
   Source source = Source::kMetricsServer;
   detect::Finding finding;
   double firstSuspected = 0;
+  // When the finding's limit is a runtime's line, not the container's (SeriesView::lineName).
+  std::string line;
 };
 
 // The whole object to create (metadata with labels and the policy as controlling owner, spec).
@@ -45,6 +47,9 @@ nlohmann::json incidentObject(const IncidentInput& in, const std::string& name);
 bool isIncidentOf(const nlohmann::json& incident, const IncidentInput& in);
 // The evidence block of the status.
 nlohmann::json incidentEvidence(const IncidentInput& in);
+// What the leak reaches, for messages: "limit", or the runtime's cap ("JVM heap max") when the
+// evidence names a line.
+std::string reachedWhat(const nlohmann::json& evidence);
 // The usage block of the status (what `kubectl leakguard explain` draws): the series' samples
 // (UsageHub::history) before the finding, as at most 48 buckets (detect::digestUsage) reaching
 // back to the analysed window and a half of the growth before it, and the fitted trend.

@@ -276,7 +276,8 @@ Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
                    .resource = sk.resource,
                    .source = view.source,
                    .finding = *view.finding,
-                   .firstSuspected = view.finding->time - view.finding->growthSeconds};
+                   .firstSuspected = view.finding->time - view.finding->growthSeconds,
+                   .line = view.lineName};
   const auto evidence = incidentEvidence(in);
   Work w{.incident = "",
          .pod = &pod,
@@ -284,7 +285,7 @@ Result<PolicyReconciler::Work> PolicyReconciler::recordFinding(Sync& sync,
          .resource = sk.resource,
          .finding = *view.finding,
          .summary = res + " (" + evidence.value("signal", "") + ") " + evidence.value("rate", "") +
-                    ", limit reached " + evidence.value("exhaustion", "")};
+                    ", " + reachedWhat(evidence) + " reached " + evidence.value("exhaustion", "")};
   auto it = sync.open.find({uid, sk.container, res});
   if (it == sync.open.end()) {
     auto created = openIncident(sync, in, view);
@@ -361,7 +362,8 @@ void PolicyReconciler::announceLeak(const PolicyObject& p, const IncidentInput& 
   if (!d_.events) return;
   const std::string note = std::string(detect::name(in.resource)) + " (" +
                            ev["signal"].get<std::string>() + ") " + ev["rate"].get<std::string>() +
-                           ", limit reached " + ev["exhaustion"].get<std::string>() + " (90% " +
+                           ", " + reachedWhat(ev) + " reached " +
+                           ev["exhaustion"].get<std::string>() + " (90% " +
                            ev["exhaustionInterval"].get<std::string>() + "); incident " + incident;
   actions::recordOnPodOwnerAndPolicy(*d_.events,
                                      {.ns = p.ns,

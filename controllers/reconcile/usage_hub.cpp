@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "controllers/agent/pod_cgroup_path.h"
+#include "operator/kube/quantity.h"
 
 namespace lg::reconcile {
 
@@ -78,6 +79,7 @@ bool UsageHub::ingest(const UsageSample& s) {
 
     if (differentContainer(s.containerId, v.containerId)) {
       se.detector.reset();
+      se.runtimeLine.reset();
       v.finding.reset();
       v.restartTimes.push_back(s.time);
       if (v.restartTimes.size() > kMaxRestarts) v.restartTimes.erase(v.restartTimes.begin());
@@ -91,7 +93,7 @@ bool UsageHub::ingest(const UsageSample& s) {
     v.lastValue = s.value;
     if (s.limit > 0) v.limit = s.limit;
     se.samples.append(s.time, s.value);
-    raised = se.detector.add(s.time, s.value, s.limit > 0 ? s.limit : v.limit);
+    raised = se.detector.add(s.time, s.value, lineFor(se, s, v.limit));
     if (raised) {
       v.finding = raised;
       snapshot = v;
@@ -102,6 +104,25 @@ bool UsageHub::ingest(const UsageSample& s) {
     for (const auto& cb : callbacks)
       cb(key, snapshot, *raised);
   return true;
+}
+
+double UsageHub::lineFor(Series& se, const UsageSample& s, double limit) {
+  SeriesView& v = se.view;
+  const double line = s.runtimeHeapMax > 0 && s.resource == detect::Resource::kMemory
+                          ? se.runtimeLine.add(s.time, s.value, s.runtimeHeapMax)
+                          : 0;
+  if (line <= 0 || (limit > 0 && line >= limit)) {
+    v.line = 0;
+    v.lineName.clear();
+    return limit;
+  }
+  if (line != v.line) {
+    v.line = line;
+    v.lineName = "the " + s.runtime + " heap max, " + kube::formatBytes(s.runtimeHeapMax) + " (" +
+                 s.runtimeHeapSetBy + "), plus " + kube::formatBytes(se.runtimeLine.outsideHeap()) +
+                 " outside the heap";
+  }
+  return line;
 }
 
 std::optional<SeriesView> UsageHub::view(const SeriesKey& key) const {

@@ -9,6 +9,8 @@
 //   from nothing. The restart is remembered (restartTimes) for playbook conditions such as
 //   "restartsAtLeast 3 within 2h", and so is the last finding before it.
 // - A sample older than the last one of its series is ignored (sources re-deliver).
+// - Memory of a JVM or Node.js process with a known heap cap (agent samples) is judged against
+//   the line where that runtime dies (detect::RuntimeLine) when it is below the limit.
 //
 // Thread-safe: one mutex; sources and reconcilers call from their own threads. Callbacks are
 // invoked without the lock held.
@@ -27,6 +29,7 @@
 #include "controllers/detect/finding.h"
 #include "controllers/detect/leak_detector.h"
 #include "controllers/detect/resource.h"
+#include "controllers/detect/runtime_line.h"
 #include "controllers/sources/usage_sample.h"
 
 namespace lg::reconcile {
@@ -50,6 +53,12 @@ struct SeriesView {
   double lastSampleTime = 0;
   double lastValue = 0;
   double limit = 0;
+  // When the container's runtime dies of its own heap cap before the limit: the line its
+  // memory approaches (detect::RuntimeLine), which the detector is given instead of the limit,
+  // and what it is ("the JVM's heap max, 128Mi (-Xmx128m), plus 42.6Mi outside the heap").
+  // 0 and "": the limit is the line.
+  double line = 0;
+  std::string lineName;
   std::vector<double> restartTimes;  // container restarts seen, oldest first (last 32)
 };
 
@@ -112,7 +121,10 @@ class UsageHub {
     detect::CompressedSeries samples;
     SeriesView view;
     double lastAgentTime = 0;
+    detect::RuntimeLine runtimeLine;
   };
+  // The line to judge a sample against: the limit, or the runtime's line when lower.
+  static double lineFor(Series& se, const UsageSample& s, double limit);
 
   UsageHubOptions opts_;
   mutable std::mutex mu_;

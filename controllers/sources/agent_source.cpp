@@ -24,9 +24,15 @@ std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s) {
                        .source = Source::kAgent};
   };
   const auto& m = s.data.memory;
-  if (m.anon && m.shmem)
+  if (m.anon && m.shmem) {
     out.push_back(base(detect::Resource::kMemory, static_cast<double>(*m.anon + *m.shmem),
                        static_cast<double>(m.limit.value_or(0))));
+    if (const auto& r = s.data.processes.runtime) {
+      out.back().runtimeHeapMax = static_cast<double>(r->bytes);
+      out.back().runtime = r->runtime;
+      out.back().runtimeHeapSetBy = r->setBy;
+    }
+  }
   const auto& p = s.data.processes;
   if (p.fdsMax && p.processes && *p.processes > 0)
     out.push_back(base(detect::Resource::kFds, static_cast<double>(*p.fdsMax),

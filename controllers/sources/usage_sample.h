@@ -24,6 +24,11 @@ struct UsageSample {
   double value = 0;
   double limit = 0;  // <= 0: unknown (no detection without a limit)
   Source source = Source::kMetricsServer;
+  // Memory from a node agent only: the heap cap of the container's JVM or Node.js process
+  // (agent/runtime_heap.h), 0 when none is known; which runtime, and what set the cap.
+  double runtimeHeapMax = 0;
+  std::string runtime;
+  std::string runtimeHeapSetBy;
 };
 
 // Where a source's samples go; called from the source's threads, so it must be thread-safe.

@@ -9,6 +9,7 @@
 #include "controllers/actions/action_support.h"
 #include "controllers/policy/api_resources.h"
 #include "controllers/policy/duration.h"
+#include "controllers/reconcile/incident_builder.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/text_table.h"
 #include "operator/cli/usage_chart.h"
@@ -109,15 +110,20 @@ std::vector<std::string> evidenceSentences(const nlohmann::json& inc, double now
   const std::string limit = stringAt(inc, "/status/evidence/limit");
   const double at = epochSeconds(stringAt(inc, "/status/evidence/exhaustionAt"));
   const std::string iv = stringAt(inc, "/status/evidence/exhaustionInterval");
-  std::string f = value.empty() ? "At that rate" : "At " + value + " of its " + limit + " limit";
+  // The line is the limit, or the runtime's heap cap when it dies before it.
+  const std::string lineText = stringAt(inc, "/status/evidence/line");
+  const std::string line = reconcile::reachedWhat({{"line", lineText}});
+  std::string f = value.empty()      ? "At that rate"
+                  : lineText.empty() ? "At " + value + " of its " + limit + " limit"
+                                     : "At " + value + ", with " + lineText + " (" + limit + ")";
   if (at > 0 && at >= now) {
-    f += ", it reaches the limit at " + clock(at, false) + " UTC, in " +
+    f += ", it reaches the " + line + " at " + clock(at, false) + " UTC, in " +
          policy::formatDuration(at - now);
   } else if (at > 0) {
-    f += ", it was forecast to reach the limit at " + clock(at, false) + " UTC, " +
+    f += ", it was forecast to reach the " + line + " at " + clock(at, false) + " UTC, " +
          policy::formatDuration(now - at) + " ago";
   } else {
-    f += ", it reaches the limit " + stringAt(inc, "/status/evidence/exhaustion");
+    f += ", it reaches the " + line + " " + stringAt(inc, "/status/evidence/exhaustion");
   }
   // The interval as times of day, when the fit says where the fan meets the limit (a narrow one
   // would read "in 21m to 21m" as durations); else as recorded, from the confirmation.

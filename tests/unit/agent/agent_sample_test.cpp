@@ -34,6 +34,8 @@ AgentSample full() {
   s.data.processes.fdsMaxPid = 1234;
   s.data.processes.fdsSoftLimit = 1024;
   s.data.processes.unreadable = 1;
+  s.data.processes.runtime = RuntimeHeap{.runtime = "JVM", .bytes = 134217728, .setBy = "-Xmx128m"};
+  s.data.processes.runtimePid = 77;
   s.oomKills = 3;
   return s;
 }
@@ -68,8 +70,27 @@ TEST(AgentSample, JsonRoundTrip) {
   EXPECT_EQ(*b.data.processes.fdsMax, 33u);
   EXPECT_EQ(*b.data.processes.fdsMaxPid, 1234);
   EXPECT_EQ(b.data.processes.unreadable, 1u);
+  ASSERT_TRUE(b.data.processes.runtime);
+  EXPECT_EQ(b.data.processes.runtime->runtime, "JVM");
+  EXPECT_EQ(b.data.processes.runtime->bytes, 134217728u);
+  EXPECT_EQ(b.data.processes.runtime->setBy, "-Xmx128m");
+  EXPECT_EQ(*b.data.processes.runtimePid, 77);
   EXPECT_EQ(*b.oomKills, 3u);
   EXPECT_FALSE(b.podOomKill.has_value());
+}
+
+TEST(AgentSample, NoRuntimeOrAMalformedOneIsNone) {
+  auto s = full();
+  s.data.processes.runtime.reset();
+  std::string out;
+  appendJson(out, s);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_FALSE(j["processes"].contains("runtime"));
+  EXPECT_FALSE(agentSampleFromJson(j)->data.processes.runtime);
+  j["processes"]["runtime"] = {{"name", "JVM"}, {"heapMax", "lots"}};
+  EXPECT_FALSE(agentSampleFromJson(j)->data.processes.runtime);
+  j["processes"]["runtime"] = {{"name", ""}, {"heapMax", 5}};
+  EXPECT_FALSE(agentSampleFromJson(j)->data.processes.runtime);
 }
 
 TEST(AgentSample, NotRunningHasNoCgroupFields) {

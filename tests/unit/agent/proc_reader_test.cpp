@@ -128,5 +128,68 @@ TEST(ProcReader, RealProcOfThisProcess) {
   EXPECT_GT(*s.fdsSoftLimit, 0u);
 }
 
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+// /proc/<pid>/cmdline or environ: NUL-separated, NUL-terminated.
+std::string nul(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts)
+    out += p + '\0';
+  return out;
+}
+
+TEST(ProcReader, TheHeapCapOfTheContainersJvmFromItsCommandLineAndEnvironment) {
+  TempDir dir;
+  testing::writeProc(dir, "proc", 10, 1, 3);  // a shell that started it
+  dir.write("proc/10/cmdline", nul({"/bin/sh", "-c", "java -jar app.jar"}));
+  testing::writeProc(dir, "proc", 11, 20, 40);
+  dir.write("proc/11/cmdline", nul({"java", "-XX:MaxRAMPercentage=50", "-jar", "app.jar"}));
+  dir.write("proc/11/environ", nul({"HOME=/", "JAVA_TOOL_OPTIONS=-Xss512k"}));
+  lg::testing::FakeClock clock;
+  ProcReader reader({.procRoot = dir.file("proc")}, clock);
+  FileReader files;
+  ReadProblems problems;
+  ProcessStats s = reader.read({10, 11}, files, problems, 1024 * kMiB);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_TRUE(s.runtime);
+  EXPECT_EQ(s.runtime->runtime, "JVM");
+  EXPECT_EQ(s.runtime->bytes, 512 * kMiB);
+  EXPECT_EQ(s.runtime->setBy, "-XX:MaxRAMPercentage=50 of the 1Gi limit");
+  EXPECT_EQ(*s.runtimePid, 11);
+  // A resized container: the cap follows its new limit at once.
+  s = reader.read({10, 11}, files, problems, 2048 * kMiB);
+  ASSERT_TRUE(s.runtime);
+  EXPECT_EQ(s.runtime->bytes, 1024 * kMiB);
+  // The command line is read again only after limitsMaxAge.
+  dir.write("proc/11/cmdline", nul({"java", "-Xmx64m", "Main"}));
+  EXPECT_EQ(reader.read({10, 11}, files, problems, 2048 * kMiB).runtime->bytes, 1024 * kMiB);
+  clock.advance(std::chrono::seconds(61));
+  EXPECT_EQ(reader.read({10, 11}, files, problems, 2048 * kMiB).runtime->bytes, 64 * kMiB);
+}
+
+TEST(ProcReader, NoCapForTwoRuntimesInOneContainerOrAnEnvironmentThatCannotBeRead) {
+  TempDir dir;
+  for (int pid : {10, 11}) {
+    testing::writeProc(dir, "proc", pid, 1, 3);
+    dir.write("proc/" + std::to_string(pid) + "/cmdline", nul({"node", "worker.js"}));
+    dir.write("proc/" + std::to_string(pid) + "/environ", "");
+  }
+  ProcReader reader({.procRoot = dir.file("proc")});
+  FileReader files;
+  ReadProblems problems;
+  EXPECT_TRUE(reader.read({10}, files, problems, 460 * kMiB).runtime);
+  EXPECT_FALSE(reader.read({10, 11}, files, problems, 460 * kMiB).runtime);
+  EXPECT_TRUE(problems.empty());
+
+  testing::writeProc(dir, "proc", 12, 1, 3);
+  dir.write("proc/12/cmdline", nul({"java", "Main"}));
+  dir.write("proc/12/environ/x", "");  // a directory: unreadable as a file
+  const auto s = reader.read({12}, files, problems, 512 * kMiB);
+  EXPECT_FALSE(s.runtime);  // JAVA_TOOL_OPTIONS unseen: no cap rather than a wrong one
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].file.find("/12/environ"), std::string::npos);
+  EXPECT_NE(problems[0].reason.find("heap options"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lg::agent

@@ -64,6 +64,20 @@ TEST(IncidentBuilder, ObjectCarriesLabelsOwnerAndSpec) {
   EXPECT_EQ(e["confidence"], 0.999);
 }
 
+TEST(IncidentBuilder, ARuntimesLineIsNamedInTheEvidence) {
+  IncidentInput in{.resource = detect::Resource::kMemory};
+  in.finding.limit = 170.0 * 1024 * 1024;
+  EXPECT_FALSE(incidentEvidence(in).contains("line"));
+  EXPECT_EQ(reachedWhat(incidentEvidence(in)), "limit");
+  in.line =
+      "the Node.js heap max, 259Mi (V8's default for the 460Mi limit), plus 7Mi outside "
+      "the heap";
+  const auto ev = incidentEvidence(in);
+  EXPECT_EQ(ev["line"], in.line);
+  EXPECT_EQ(ev["limit"], "170Mi");
+  EXPECT_EQ(reachedWhat(ev), "Node.js heap max");
+}
+
 TEST(IncidentBuilder, AnIncidentIsOnlyItsOwnPolicysOwnPodsOwnResources) {
   PolicyObject p;
   p.ns = "shop";

@@ -141,6 +141,55 @@ TEST(UsageHub, NewDetectionSettingsStartTheSeriesAfresh) {
   EXPECT_EQ(hub.history(key).size(), 1u);
 }
 
+// A JVM with a 128Mi heap max in a 512Mi container: 42Mi at rest for 10 minutes, then leaking
+// 1Mi a minute. It dies near 170Mi (the heap max plus what lies outside the heap), not at 512Mi.
+TEST(UsageHub, AJvmsLeakIsJudgedAgainstTheLineWhereItDiesNotTheLimit) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  UsageHub hub;
+  std::optional<detect::Finding> got;
+  hub.onFinding([&](const SeriesKey&, const SeriesView&, const detect::Finding& f) {
+    if (!got) got = f;
+  });
+  const double start = 1.7e9;
+  double diesAt = 0;
+  for (int i = 0; i < 240 * 4 && !got; ++i) {
+    const double t = start + i * 15.0;
+    const double grown = i > 40 ? (i - 40) * 15.0 / 60 * kMiB : 0;
+    auto s = sample(t, 42 * kMiB + grown + 0.2 * kMiB * std::sin(i), Source::kAgent);
+    s.limit = 512 * kMiB;
+    s.runtimeHeapMax = 128 * kMiB;
+    s.runtime = "JVM";
+    s.runtimeHeapSetBy = "the JVM's default: MaxRAMPercentage 25% of the 512Mi limit";
+    hub.ingest(s);
+    diesAt = start + 40 * 15.0 + 128 * 60.0;  // 128Mi of growth at 1Mi a minute
+  }
+  ASSERT_TRUE(got.has_value()) << "the leak was not found";
+  EXPECT_NEAR(got->limit / kMiB, 128 + 41.8, 0.5);
+  const double forecast = got->time + got->exhaustionSeconds;
+  EXPECT_NEAR((forecast - got->time) / (diesAt - got->time), 1.0, 0.10)
+      << "forecast " << got->exhaustionSeconds << " s, died " << diesAt - got->time << " s later";
+  const auto v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->limit, 512 * kMiB);
+  EXPECT_EQ(v->lineName,
+            "the JVM heap max, 128Mi (the JVM's default: MaxRAMPercentage 25% of the 512Mi "
+            "limit), plus 41.8Mi outside the heap");
+}
+
+TEST(UsageHub, ARuntimeLineAtOrAboveTheLimitIsNotTheLine) {
+  UsageHub hub;
+  for (int i = 0; i < 10; ++i) {
+    auto s = sample(1.7e9 + i * 15.0, 5e8, Source::kAgent);
+    s.runtimeHeapMax = 9e8;  // -Xmx above the limit: the kernel kills it first
+    s.runtime = "JVM";
+    hub.ingest(s);
+  }
+  const auto v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->line, 0);
+  EXPECT_TRUE(v->lineName.empty());
+}
+
 TEST(UsageHub, ForgetsPodsAndIdleSeries) {
   UsageHub hub;
   hub.ingest(sample(100, 1));

@@ -67,6 +67,20 @@ TEST(AgentSourceConversion, MemoryIsAnonPlusShmemFdsPerProcessThreadsPerCgroup) 
   EXPECT_EQ(t->limit, 0);  // pids.max "max": no limit
 }
 
+TEST(AgentSourceConversion, ARuntimesHeapCapGoesWithTheMemorySampleOnly) {
+  auto s = sampleWith();
+  s.data.processes.runtime =
+      agent::RuntimeHeap{.runtime = "Node.js", .bytes = 600, .setBy = "--max-old-space-size=1"};
+  const auto v = toUsageSamples(s);
+  const auto* m = of(v, Resource::kMemory);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->runtimeHeapMax, 600);
+  EXPECT_EQ(m->runtime, "Node.js");
+  EXPECT_EQ(m->runtimeHeapSetBy, "--max-old-space-size=1");
+  EXPECT_EQ(of(v, Resource::kThreads)->runtimeHeapMax, 0);
+  EXPECT_EQ(of(toUsageSamples(sampleWith()), Resource::kMemory)->runtimeHeapMax, 0);
+}
+
 TEST(AgentSourceConversion, NullsGiveNothingForTheirResource) {
   auto s = sampleWith();
   s.data.memory.shmem.reset();
