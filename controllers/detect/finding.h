@@ -26,6 +26,10 @@ struct Finding {
   int level = 0;
   int pointsUsed = 0;
   int groupBlocks = 1;  // >1 when a sawtooth was seen: troughs judged over this many blocks
+  // kDiesEachLife only (detect::LifeHistory): the lives in a row before this one that grew and
+  // died at the line, and their typical length in seconds.
+  int lives = 0;
+  double lifeSeconds = 0;
 };
 
 }  // namespace lg::detect

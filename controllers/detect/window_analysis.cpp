@@ -15,6 +15,8 @@ std::string_view name(GrowthModel m) {
       return "flat-then-linear";
     case GrowthModel::kLinearDaily:
       return "linear-under-daily-cycle";
+    case GrowthModel::kDiesEachLife:
+      return "dies-each-life";
   }
   return "?";
 }

@@ -11,7 +11,8 @@
 
 namespace lg::detect {
 
-enum class GrowthModel { kLinear, kHinge, kLinearDaily };
+// kDiesEachLife is not a window's model: LifeHistory's, for growth that ends in a death every life.
+enum class GrowthModel { kLinear, kHinge, kLinearDaily, kDiesEachLife };
 enum class BenignModel { kConstant, kLevelShift, kWarmup, kDaily };
 
 std::string_view name(GrowthModel m);

@@ -98,6 +98,14 @@ nlohmann::json incidentEvidence(const IncidentInput& in) {
       {"rejectedExplanation", std::string(detect::name(f.benign))},
   };
   if (!in.line.empty()) evidence["line"] = in.line;
+  if (f.growth == detect::GrowthModel::kDiesEachLife) {
+    // No window's models were compared: the evidence is the lives before this one.
+    evidence.erase("rejectedExplanation");
+    evidence["rateInterval"] = formatRate(in.resource, f.slopeLowPerSecond) + " to " +
+                               formatRate(in.resource, f.slopeHighPerSecond) + " over its lives";
+    evidence["lives"] = "grew and died at the line in each of its last " + std::to_string(f.lives) +
+                        " lives, every " + policy::formatDuration(f.lifeSeconds);
+  }
   return evidence;
 }
 

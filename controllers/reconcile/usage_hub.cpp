@@ -14,6 +14,9 @@ bool differentContainer(std::string_view a, std::string_view b) {
 namespace {
 
 constexpr std::size_t kMaxRestarts = 32;
+// A finding from the lives before is renewed at most this often (one per sample would count
+// and enqueue every 10 s for nothing new).
+constexpr double kLifeFindingEverySeconds = 60;
 
 // Memory is kept at 64 KiB resolution (far below any scrape's noise); counts exactly.
 double quantumFor(detect::Resource r) {
@@ -58,21 +61,13 @@ bool UsageHub::ingest(const UsageSample& s) {
     if (s.source == Source::kAgent) {
       if (v.source != Source::kAgent && v.lastSampleTime > 0) {
         // The agent's signal (anon+shmem) replaces metrics-server's working set: start afresh.
-        se.detector.reset();
-        se.samples = detect::CompressedSeries(
-            {.quantum = quantumFor(s.resource), .retentionSeconds = opts_.historySeconds});
-        v.finding.reset();
-        v.lastSampleTime = 0;
+        startAfresh(se, s.resource);
       }
       se.lastAgentTime = s.time;
       v.source = Source::kAgent;
     } else if (v.source == Source::kAgent) {
       if (s.time - se.lastAgentTime < opts_.agentStaleSeconds) return false;
-      se.detector.reset();
-      se.samples = detect::CompressedSeries(
-          {.quantum = quantumFor(s.resource), .retentionSeconds = opts_.historySeconds});
-      v.finding.reset();
-      v.lastSampleTime = 0;
+      startAfresh(se, s.resource);
       v.source = Source::kMetricsServer;
     }
     if (v.lastSampleTime > 0 && s.time <= v.lastSampleTime) return false;
@@ -80,6 +75,7 @@ bool UsageHub::ingest(const UsageSample& s) {
     if (differentContainer(s.containerId, v.containerId)) {
       se.detector.reset();
       se.runtimeLine.reset();
+      se.lives.endLife();
       v.finding.reset();
       v.restartTimes.push_back(s.time);
       if (v.restartTimes.size() > kMaxRestarts) v.restartTimes.erase(v.restartTimes.begin());
@@ -93,7 +89,13 @@ bool UsageHub::ingest(const UsageSample& s) {
     v.lastValue = s.value;
     if (s.limit > 0) v.limit = s.limit;
     se.samples.append(s.time, s.value);
-    raised = se.detector.add(s.time, s.value, lineFor(se, s, v.limit));
+    const double line = lineFor(se, s, v.limit);
+    raised = se.detector.add(s.time, s.value, line);
+    se.lives.add(s.time, s.value, line);
+    if (!raised && s.time - se.lastLifeFinding >= kLifeFindingEverySeconds) {
+      raised = se.lives.judge();
+      if (raised) se.lastLifeFinding = s.time;
+    }
     if (raised) {
       v.finding = raised;
       snapshot = v;
@@ -104,6 +106,16 @@ bool UsageHub::ingest(const UsageSample& s) {
     for (const auto& cb : callbacks)
       cb(key, snapshot, *raised);
   return true;
+}
+
+void UsageHub::startAfresh(Series& se, detect::Resource r) const {
+  se.detector.reset();
+  se.samples = detect::CompressedSeries(
+      {.quantum = quantumFor(r), .retentionSeconds = opts_.historySeconds});
+  se.runtimeLine.reset();
+  se.lives.clear();
+  se.view.finding.reset();
+  se.view.lastSampleTime = 0;
 }
 
 double UsageHub::lineFor(Series& se, const UsageSample& s, double limit) {

@@ -7,7 +7,9 @@
 //   for agentStaleSeconds (then the detector starts afresh on the working set).
 // - A new container id (the container restarted) resets the detector: a new process starts
 //   from nothing. The restart is remembered (restartTimes) for playbook conditions such as
-//   "restartsAtLeast 3 within 2h", and so is the last finding before it.
+//   "restartsAtLeast 3 within 2h", and so is the last finding before it. The lives before it
+//   are kept (detect::LifeHistory): a container that grew and died at its line in each of its
+//   last lives is found in its next one, even when no life is long enough for the detector.
 // - A sample older than the last one of its series is ignored (sources re-deliver).
 // - Memory of a JVM or Node.js process with a known heap cap (agent samples) is judged against
 //   the line where that runtime dies (detect::RuntimeLine) when it is below the limit.
@@ -28,6 +30,7 @@
 #include "controllers/detect/detector_options.h"
 #include "controllers/detect/finding.h"
 #include "controllers/detect/leak_detector.h"
+#include "controllers/detect/life_history.h"
 #include "controllers/detect/resource.h"
 #include "controllers/detect/runtime_line.h"
 #include "controllers/sources/usage_sample.h"
@@ -122,7 +125,11 @@ class UsageHub {
     SeriesView view;
     double lastAgentTime = 0;
     detect::RuntimeLine runtimeLine;
+    detect::LifeHistory lives;
+    double lastLifeFinding = 0;  // when `lives` last raised a finding
   };
+  // Another source's signal: the series' detector, history and lives start over.
+  void startAfresh(Series& se, detect::Resource r) const;
   // The line to judge a sample against: the limit, or the runtime's line when lower.
   static double lineFor(Series& se, const UsageSample& s, double limit);
 

@@ -55,6 +55,7 @@ std::string growthWords(const std::string& model) {
   if (model == "linear") return "a steady, linear rise";
   if (model == "flat-then-linear") return "flat at first, then a linear rise";
   if (model == "linear-under-daily-cycle") return "a linear rise under a daily cycle";
+  if (model == "dies-each-life") return "as in its lives before, which each ended at the line";
   return model;
 }
 
@@ -85,7 +86,7 @@ std::vector<std::string> evidenceSentences(const nlohmann::json& inc, double now
     s += " (" + signal + ")";
   s += " grew at " + rate;
   if (const auto iv = stringAt(inc, "/status/evidence/rateInterval"); !iv.empty())
-    s += " (90% interval " + iv + ")";
+    s += iv.ends_with(" over its lives") ? " (" + iv + ")" : " (90% interval " + iv + ")";
   if (const auto g = stringAt(inc, "/status/evidence/growthModel"); !g.empty())
     s += ", " + growthWords(g);
   const double first = epochSeconds(stringAt(inc, "/status/firstSuspected"));
@@ -105,6 +106,8 @@ std::vector<std::string> evidenceSentences(const nlohmann::json& inc, double now
       r += " over " + w + " of history";
     out.push_back(r + ".");
   }
+  if (const auto lives = stringAt(inc, "/status/evidence/lives"); !lives.empty())
+    out.push_back("It " + lives + ".");
 
   const std::string value = stringAt(inc, "/status/evidence/value");
   const std::string limit = stringAt(inc, "/status/evidence/limit");

@@ -89,6 +89,32 @@ TEST_F(ExplainCommandTest, TheEvidenceInWords) {
   EXPECT_FALSE(contains(o, "\x1b")) << "no colour unless on a terminal";
 }
 
+TEST_F(ExplainCommandTest, ARuntimesLineAndLivesThatEachDiedAreSaid) {
+  auto j = incident();
+  auto& ev = j["status"]["evidence"];
+  ev["line"] = "the JVM heap max, 128Mi (-Xmx128m), plus 42Mi outside the heap";
+  ev["limit"] = "170Mi";
+  ev["value"] = "120Mi";
+  ev["growthModel"] = "dies-each-life";
+  ev["rateInterval"] = "+1.8Mi/min to +2.2Mi/min over its lives";
+  ev["lives"] = "grew and died at the line in each of its last 2 lives, every 41m";
+  ev.erase("rejectedExplanation");
+  api_.put(kIncidents, j);
+  ASSERT_EQ(run({}), 0) << err_.str();
+  const std::string o = out_.str();
+  EXPECT_TRUE(contains(o,
+                       "Memory (anon+shmem) grew at +2Mi/min (+1.8Mi/min to +2.2Mi/min over its "
+                       "lives), as in its lives before, which each ended at the line, for 30m.\n"))
+      << o;
+  EXPECT_TRUE(contains(o, "It grew and died at the line in each of its last 2 lives, every 41m.\n"))
+      << o;
+  EXPECT_FALSE(contains(o, "harmless explanation")) << o;
+  EXPECT_TRUE(contains(o,
+                       "At 120Mi, with the JVM heap max, 128Mi (-Xmx128m), plus 42Mi outside the "
+                       "heap (170Mi), it reaches the JVM heap max at 12:28 UTC, in 18m"))
+      << o;
+}
+
 TEST_F(ExplainCommandTest, TheChartOfTheUsageTrendForecastAndLimit) {
   ASSERT_EQ(run({}), 0) << err_.str();
   const std::string o = out_.str();

@@ -176,6 +176,38 @@ TEST(UsageHub, AJvmsLeakIsJudgedAgainstTheLineWhereItDiesNotTheLimit) {
             "limit), plus 41.8Mi outside the heap");
 }
 
+// A leak too fast for the detector (each life about 22 minutes, minGrowth is an hour) that
+// dies at its limit and restarts: found in its third life, from the two before.
+TEST(UsageHub, AContainerThatGrowsAndDiesInEachLifeIsFoundInItsNextOne) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  UsageHub hub;
+  std::vector<detect::Finding> found;
+  hub.onFinding(
+      [&](const SeriesKey&, const SeriesView&, const detect::Finding& f) { found.push_back(f); });
+  double t = 1.7e9;
+  double thirdStart = 0;
+  for (const char* id : {"containerd://a", "containerd://b", "containerd://c"}) {
+    if (std::string(id) == "containerd://c") thirdStart = t;
+    for (int i = 0; i < 90; ++i, t += 15) {
+      const double v = i == 0 ? kMiB : 40 * kMiB + i * 15.0 * (200 * kMiB / 1320);
+      auto s = sample(t, v, Source::kAgent, id);
+      s.limit = 256 * kMiB;
+      hub.ingest(s);
+    }
+    if (std::string(id) != "containerd://c") {
+      EXPECT_TRUE(found.empty()) << "found in a life before the third";
+    }
+  }
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().growth, detect::GrowthModel::kDiesEachLife);
+  EXPECT_LT(found.front().time - thirdStart, 0.4 * 1335);
+  // Renewed at most once a minute while the life goes on.
+  EXPECT_LE(found.size(), static_cast<std::size_t>((t - found.front().time) / 60) + 1);
+  const auto v = hub.view({"uid-1", "app", detect::Resource::kMemory});
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->restartTimes.size(), 2u);
+}
+
 TEST(UsageHub, ARuntimeLineAtOrAboveTheLimitIsNotTheLine) {
   UsageHub hub;
   for (int i = 0; i < 10; ++i) {
