@@ -201,6 +201,7 @@ void appendCgroupFields(std::string& out, const CgroupSample& s) {
     appendJsonString(out, r->setBy);
     out += ",\"pid\":";
     appendInt(out, s.processes.runtimePid.value_or(0));
+    if (!r->environRead) out += ",\"environRead\":false";
     out += '}';
   }
   out += '}';
@@ -264,6 +265,8 @@ CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
             RuntimeHeap{.runtime = str(*r, "name"), .bytes = *heapMax, .setBy = str(*r, "setBy")};
         if (auto pid = r->find("pid"); pid != r->end() && pid->is_number_integer())
           s.processes.runtimePid = pid->get<std::int64_t>();
+        if (auto e = r->find("environRead"); e != r->end() && e->is_boolean())
+          s.processes.runtime->environRead = e->get<bool>();
       }
     }
   }

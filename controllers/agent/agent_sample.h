@@ -13,7 +13,8 @@
 //    "pids":{"current":..,"max":..},
 //    "processes":{"count":..,"threads":..,"fdsTotal":..,"fdsMax":..,"fdsMaxPid":..,
 //                 "fdsSoftLimit":..,"unreadable":0,
-//                 "runtime":{"name":"JVM","heapMax":..,"setBy":"-Xmx512m","pid":..}}}
+//                 "runtime":{"name":"JVM","heapMax":..,"setBy":"-Xmx512m","pid":..,
+//                            "environRead":false (only when it could not be read)}}}
 //   ("runtime" only for a cgroup whose one JVM or Node.js process has a known heap cap)
 // An agent sample adds the container's identity and the OOM-kill counts:
 //   {"seq":17,"time":1764097200.25,"podUid":"..","namespace":"..","pod":"..","container":"..",

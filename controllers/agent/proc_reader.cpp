@@ -110,9 +110,9 @@ const std::optional<RuntimeHeap>& ProcReader::runtime(std::int64_t pid, const st
       if (environ) {
         c.heap = runtimeHeapOf(argv, *environ, memoryLimit);
       } else if (environ.error().code != ENOENT) {
-        // Without it, options set there are unseen: no cap rather than a wrong one.
-        problems.push_back({path_, describeErrno(environ.error().code) +
-                                       ": a runtime's heap options there cannot be seen"});
+        // Not ours to read (a non-root agent): the command line's cap, said to be only that.
+        c.heap = runtimeHeapOf(argv, "", memoryLimit);
+        if (c.heap) c.heap->environRead = false;
       }
     }
   } else if (cmdline.error().code != ENOENT) {

@@ -58,6 +58,19 @@ std::optional<double> parseNumber(std::string_view s) {
   return v;
 }
 
+// HotSpot refuses to start with a percentage outside 0..100: such a flag sets nothing here.
+std::optional<double> percentage(std::string_view s) {
+  auto p = parseNumber(s);
+  if (!p || *p > 100) return std::nullopt;
+  return p;
+}
+
+// pct percent of memory, in bytes (pct in 0..100, so never above memory).
+std::uint64_t shareOf(std::uint64_t memory, double pct) {
+  const long double share = static_cast<long double>(memory) * pct / 100;
+  return share >= static_cast<long double>(memory) ? memory : static_cast<std::uint64_t>(share);
+}
+
 std::string mib(std::uint64_t bytes) {
   return kube::formatBytes(static_cast<double>(bytes));
 }
@@ -88,9 +101,9 @@ void readJvmOption(std::string_view o, std::string_view origin, JvmFlags& f) {
     const auto v = o.substr(o.starts_with("-Xmx") ? 4 : 16);
     if (auto b = parseJvmSize(v); b && *b > 0) f.maxHeap = *b, f.maxHeapFrom = from();
   } else if (o.starts_with("-XX:MaxRAMPercentage=")) {
-    if (auto p = parseNumber(o.substr(21))) f.maxPct = *p, f.maxPctFrom = from();
+    if (auto p = percentage(o.substr(21))) f.maxPct = *p, f.maxPctFrom = from();
   } else if (o.starts_with("-XX:MinRAMPercentage=")) {
-    if (auto p = parseNumber(o.substr(21))) f.minPct = *p;
+    if (auto p = percentage(o.substr(21))) f.minPct = *p;
   } else if (o.starts_with("-XX:MaxRAMFraction=")) {
     if (auto n = parseNumber(o.substr(19)); n && *n >= 1)
       f.maxPct = 100.0 / *n, f.maxPctFrom = from();
@@ -131,6 +144,8 @@ std::optional<RuntimeHeap> jvmHeap(const std::vector<std::string_view>& argv,
     }
     readJvmOption(a, "", f);
   }
+  for (auto o : splitSpaces(envValue(env, "_JAVA_OPTIONS")))
+    readJvmOption(o, "_JAVA_OPTIONS", f);
   RuntimeHeap h{.runtime = "JVM", .bytes = 0, .setBy = ""};
   if (f.maxHeap) {
     h.bytes = *f.maxHeap;
@@ -146,8 +161,8 @@ std::optional<RuntimeHeap> jvmHeap(const std::vector<std::string_view>& argv,
     return std::nullopt;  // sized from the host's memory
   }
   const double maxPct = f.maxPct.value_or(25), minPct = f.minPct.value_or(50);
-  const auto reasonableMin = static_cast<std::uint64_t>(static_cast<double>(memory) * minPct / 100);
-  const auto reasonableMax = static_cast<std::uint64_t>(static_cast<double>(memory) * maxPct / 100);
+  const auto reasonableMin = shareOf(memory, minPct);
+  const auto reasonableMax = shareOf(memory, maxPct);
   if (reasonableMin < kJvmDefaultMaxHeap) {
     h.bytes = reasonableMin;
     h.setBy =
@@ -191,7 +206,9 @@ std::optional<std::uint64_t> nodeOldSpace(const std::vector<std::string_view>& a
   }
   std::uint64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n == 0) return std::nullopt;
+  // Above an exbibyte it is no cap (and would overflow in bytes).
+  if (ec != std::errc() || p != v.data() + v.size() || n == 0 || n > (1ull << 40))
+    return std::nullopt;
   return n;
 }
 

@@ -7,8 +7,9 @@
 //
 // JVM (`java` as argv[0]; JDK 10 and later, 8u191 and later): -Xmx, -XX:MaxHeapSize,
 // -XX:MaxRAMPercentage, -XX:MinRAMPercentage, -XX:MaxRAMFraction and -XX:MaxRAM, from
-// JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS and the command line (the last one given wins), up to the
-// main class or jar. Without -Xmx, HotSpot's rule for a container's memory M:
+// JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, the command line up to the main class or jar, and
+// _JAVA_OPTIONS, in that order (the last one given wins). Without -Xmx, HotSpot's rule for a
+// container's memory M:
 //   M * MinRAMPercentage (50%) when that is below 126Mi (the default MaxHeapSize), else
 //   the larger of M * MaxRAMPercentage (25%) and 126Mi.
 // With -XX:-UseContainerSupport the JVM sizes its heap from the host's memory: no cap is
@@ -39,6 +40,11 @@ struct RuntimeHeap {
   // What set it, for a person: "-Xmx512m", "JAVA_TOOL_OPTIONS -Xmx512m",
   // "the JVM's default: a quarter of the 1Gi limit", "V8's default for the 460Mi limit", ...
   std::string setBy;
+  // False when the process's environment could not be read (an agent that is not root and
+  // has no CAP_SYS_PTRACE): the cap is then the command line's alone, and the controller
+  // believes it only for a container whose spec sets none of the variables that carry heap
+  // options (runtime::kRuntimeOptionVariables) and has no envFrom.
+  bool environRead = true;
 };
 
 // argv and environ as /proc/<pid>/cmdline and /proc/<pid>/environ give them (NUL-separated;

@@ -44,6 +44,16 @@ std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s) {
   return out;
 }
 
+void judgeRuntimeCap(UsageSample& u, bool specMaySetOptions) {
+  if (!specMaySetOptions) {
+    u.runtimeHeapSetBy += "; its environment unread, the pod spec sets no heap options";
+    return;
+  }
+  u.runtimeHeapMax = 0;  // options set in the environment are unseen: no cap
+  u.runtime.clear();
+  u.runtimeHeapSetBy.clear();
+}
+
 AgentSource::AgentSource(Clock& clock, AgentSourceOptions opts, UsageSink sink)
     : clock_(clock),
       opts_(std::move(opts)),
@@ -127,8 +137,12 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
         refused(ep, s, why, counts);
         continue;
       }
-      for (const auto& u : usage)
+      for (auto u : usage) {
+        if (u.runtimeHeapMax > 0 && !s.data.processes.runtime->environRead)
+          judgeRuntimeCap(u, !opts_.runtimeOptionsInSpec ||
+                                 opts_.runtimeOptionsInSpec(u.ns, u.pod, u.podUid, u.container));
         sink_(u);
+      }
     }
     counts.samples += res->samples.size();
     counts.dropped += res->dropped;

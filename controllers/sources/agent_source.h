@@ -47,6 +47,11 @@ namespace lg::sources {
 // The UsageSamples of one agent sample (0 to 3).
 std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s);
 
+// A runtime's heap cap worked out from the command line alone (the agent could not read the
+// process's environment): kept, and said so, when the container's spec sets no variable that
+// carries heap options; dropped otherwise (what the environment sets is unseen).
+void judgeRuntimeCap(UsageSample& u, bool specMaySetOptions);
+
 struct AgentSourceOptions {
   std::function<std::vector<AgentEndpoint>()> endpoints;
   // The bearer token; thread-safe. Default (empty): read tokenFile (re-read when it rotates).
@@ -66,6 +71,13 @@ struct AgentSourceOptions {
   std::function<std::optional<std::string>(const std::string& ns, const std::string& pod,
                                            const std::string& podUid)>
       podNode;
+  // Whether the spec of this pod's container may set a runtime's heap options in its
+  // environment (runtime::ContainerProjection::runtimeOptionsInSpec); true when the pod is not
+  // known. A runtime's heap cap worked out without the process's environment (the agent could
+  // not read it) is believed only where this says no. Unset: never believed.
+  std::function<bool(const std::string& ns, const std::string& pod, const std::string& podUid,
+                     const std::string& container)>
+      runtimeOptionsInSpec;
   // Samples dated more than this after the controller's clock are refused: a node whose clock
   // runs ahead would otherwise freeze its series (a later sample must be newer).
   double maxFutureSkewSeconds = 30;

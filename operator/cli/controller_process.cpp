@@ -126,6 +126,15 @@ int ControllerProcess::addUsage() {
             if (!p || p->uid.str() != podUid) return std::nullopt;
             return p->nodeName.str();
           },
+          .runtimeOptionsInSpec =
+              [podLookup](const std::string& ns, const std::string& pod, const std::string& podUid,
+                          const std::string& container) {
+                auto p = podLookup(ns, pod);
+                if (!p || p->uid.str() != podUid) return true;
+                for (const auto& c : p->containers)
+                  if (c.name.str() == container) return c.runtimeOptionsInSpec;
+                return true;
+              },
           .metrics = &mgr_.metrics()},
       toHub);
   // An unreadable --agent-ca-file stops the controller before anything starts.

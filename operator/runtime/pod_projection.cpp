@@ -120,6 +120,12 @@ std::optional<PodProjection> projectPod(const json& pod, StringInterner& interne
     if (!limit.empty()) cp.memoryLimitBytes = parseQuantityBytes(limit).value_or(0);
     const std::string_view request = stringAt(objectAt(resources, "requests"), "memory");
     if (!request.empty()) cp.memoryRequestBytes = parseQuantityBytes(request).value_or(0);
+    cp.runtimeOptionsInSpec = !arrayAt(c, "envFrom").empty();
+    for (const json& e : arrayAt(c, "env")) {
+      const std::string_view n = stringAt(e, "name");
+      for (const auto v : kRuntimeOptionVariables)
+        cp.runtimeOptionsInSpec = cp.runtimeOptionsInSpec || n == v;
+    }
     for (const json& s : statuses) {
       if (stringAt(s, "name") != cname) continue;
       cp.id = ContainerId::parse(stringAt(s, "containerID"), interner);

@@ -41,7 +41,14 @@ struct ContainerProjection {
   std::int64_t memoryRequestBytes = 0;  // resources.requests.memory; 0: none (sizing's "current")
   std::int32_t restartCount = 0;
   InternedString lastTerminationReason;  // lastState.terminated.reason, e.g. "OOMKilled"
+  // The spec's env names one of kRuntimeOptionVariables, or it has envFrom (names unknown).
+  bool runtimeOptionsInSpec = false;
 };
+
+// The environment variables that carry a JVM's or Node.js's heap options
+// (controllers/agent/runtime_heap.h reads them from a process's environment).
+inline constexpr std::string_view kRuntimeOptionVariables[] = {
+    "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS"};
 
 struct PodProjection {
   Uid uid;

@@ -65,6 +65,8 @@ TEST(RuntimeHeap, TheLastJvmOptionWinsAndTheApplicationsArgumentsAreNotTheJvms) 
   EXPECT_EQ(
       heap({"java", "Main"}, 1024, {"JAVA_TOOL_OPTIONS=-Xmx512m", "JDK_JAVA_OPTIONS=-Xmx300m"}),
       300 * kMiB);
+  // _JAVA_OPTIONS comes after the command line, and wins over it.
+  EXPECT_EQ(heap({"java", "-Xmx64m", "Main"}, 1024, {"_JAVA_OPTIONS=-Xmx96m"}), 96 * kMiB);
   // After the main class or the jar, arguments belong to the application.
   EXPECT_EQ(heap({"java", "-jar", "app.jar", "-Xmx2g"}, 1024), 256 * kMiB);
   EXPECT_EQ(heap({"java", "Main", "-Xmx2g"}, 1024), 256 * kMiB);
@@ -118,6 +120,10 @@ TEST(RuntimeHeap, OtherProgramsAndMalformedFlagsGiveNoCapOrTheDefault) {
   EXPECT_FALSE(runtimeHeapOf("", "", 256 * kMiB));  // a zombie's empty cmdline
   EXPECT_EQ(heap({"java", "-Xmxlots", "Main"}, 1024), 256 * kMiB);
   EXPECT_EQ(heap({"java", "-Xmx0", "Main"}, 1024), 256 * kMiB);
+  // HotSpot refuses a percentage above 100; found by the fuzzer as a conversion overflow.
+  EXPECT_EQ(heap({"java", "-XX:MaxRAMPercentage=1e21", "Main"}, 1024), 256 * kMiB);
+  EXPECT_EQ(heap({"java", "-XX:MaxRAMPercentage=100", "Main"}, 1024), 1024 * kMiB);
+  EXPECT_TRUE(runtimeHeapOf(nul({"java", "-XX:MaxRAMPercentage=100", "Main"}), "", ~0ull));
   EXPECT_EQ(heap({"node", "--max-old-space-size=big", "s.js"}, 1024), 549453824u);
   EXPECT_FALSE(parseJvmSize(""));
   EXPECT_FALSE(parseJvmSize("m"));

@@ -79,6 +79,23 @@ TEST(PodProjectionTest, ProjectsTheFieldsLeakGuardReads) {
   EXPECT_TRUE(sidecar->lastTerminationReason.empty());
 }
 
+TEST(PodProjectionTest, SaysWhetherTheSpecMaySetARuntimesHeapOptions) {
+  StringInterner in;
+  auto pod = realisticPod();
+  EXPECT_FALSE(projectPod(pod, in)->container("app")->runtimeOptionsInSpec);
+  pod["spec"]["containers"][0]["env"] = json::parse(R"([{"name": "PORT", "value": "8080"}])");
+  EXPECT_FALSE(projectPod(pod, in)->container("app")->runtimeOptionsInSpec);
+  for (const char* name :
+       {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS"}) {
+    pod["spec"]["containers"][0]["env"][1] = {{"name", name}, {"value", "-Xmx1g"}};
+    EXPECT_TRUE(projectPod(pod, in)->container("app")->runtimeOptionsInSpec) << name;
+  }
+  pod["spec"]["containers"][0].erase("env");
+  pod["spec"]["containers"][0]["envFrom"] = json::parse(R"([{"configMapRef": {"name": "x"}}])");
+  EXPECT_TRUE(projectPod(pod, in)->container("app")->runtimeOptionsInSpec);
+  EXPECT_FALSE(projectPod(pod, in)->container("sidecar")->runtimeOptionsInSpec);
+}
+
 TEST(PodProjectionTest, ReadyFollowsTheReadyCondition) {
   StringInterner in;
   auto pod = realisticPod();

@@ -81,6 +81,17 @@ TEST(AgentSourceConversion, ARuntimesHeapCapGoesWithTheMemorySampleOnly) {
   EXPECT_EQ(of(toUsageSamples(sampleWith()), Resource::kMemory)->runtimeHeapMax, 0);
 }
 
+TEST(AgentSourceConversion, ACapWithoutTheEnvironmentIsBelievedOnlyWhereTheSpecSetsNoOptions) {
+  UsageSample u{.runtimeHeapMax = 600, .runtime = "JVM", .runtimeHeapSetBy = "-Xmx1k"};
+  judgeRuntimeCap(u, false);
+  EXPECT_EQ(u.runtimeHeapMax, 600);
+  EXPECT_EQ(u.runtimeHeapSetBy,
+            "-Xmx1k; its environment unread, the pod spec sets no heap options");
+  judgeRuntimeCap(u, true);
+  EXPECT_EQ(u.runtimeHeapMax, 0);
+  EXPECT_TRUE(u.runtime.empty());
+}
+
 TEST(AgentSourceConversion, NullsGiveNothingForTheirResource) {
   auto s = sampleWith();
   s.data.memory.shmem.reset();
