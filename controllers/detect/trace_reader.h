@@ -1,7 +1,7 @@
 #pragma once
 // Reads a usage trace in the CSV format of README.md ("Usage traces"):
-//   timestamp,working_set_bytes,anon_bytes,file_bytes,limit_bytes,open_fds,fd_limit,threads,
-//   threads_limit
+//   timestamp,working_set_bytes,anon_bytes,file_bytes,shmem_bytes,limit_bytes,open_fds,
+//   fd_limit,threads,threads_limit
 // Columns are found by name (order and extra columns do not matter); only `timestamp` is
 // required. An empty cell means "not known" and is NaN in the result. Errors name the line and
 // the column. Pure parsing (parseTrace) is apart from the file read (readTrace).
