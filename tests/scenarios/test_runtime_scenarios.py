@@ -9,10 +9,10 @@ local cluster, scoped to this test's namespaces; its node agent reads the runtim
   the container's limit), counted from the incident's confirmation; for the JVM it comes before
   the twin's death (its OutOfMemoryError comes once live data fills the heap, after the heap is
   fully committed, which is all anon+shmem shows);
-- enforce: the Node.js, JVM and Go leaks under an Enforce policy are restarted gracefully
-  (Eviction API) before they die; the Node.js and Go benign twins under the same policy (an
-  LRU at its cap, a GC sawtooth over a fixed live set) get no incident and no restart over the
-  same time. (A JVM's bounded cache is not among them: its heap fills with garbage up to its
+- enforce: the Node.js, JVM, Go and CPython leaks under an Enforce policy are restarted
+  gracefully (Eviction API) before they die; the Node.js, Go and CPython benign twins under the
+  same policy (an LRU at its cap, a GC sawtooth over a fixed live set, a bounded deque) get no
+  incident and no restart over the same time. (A JVM's bounded cache is not among them: its heap fills with garbage up to its
   max for longer than this test's minGrowth, byte for byte as the leak's does.) The benign caches fill in under the policy's minGrowth (2m): bytes alone cannot
   tell a cache still filling from a leak, and minGrowth is how long growth must last to be
   believed.
@@ -41,7 +41,8 @@ RUN_LIMIT = 15 * 60  # seconds: every twin has died well before
 MI = 1 << 20
 
 # Each leak reaches the line where it dies in six to eight minutes (rates measured here: Node's
-# listeners retain about half the KiB asked, the JVM's HashMap 1.5 times, Go's map 1.4).
+# listeners retain about half the KiB asked, the JVM's HashMap 1.5 times, Go's map 1.4,
+# CPython's dict 1.2).
 RUNTIMES = {
     # name: (image, memory limit, leaking env, benign env)
     "node": ("localhost/rt-node:1", "300Mi", {"LEAK_KIB_PER_S": 1100},
@@ -52,6 +53,8 @@ RUNTIMES = {
     "jvm": ("localhost/rt-jvm:1", "512Mi", {"LEAK_KIB_PER_S": 250}, None),
     "go": ("localhost/rt-go:1", "256Mi", {"LEAK_KIB_PER_S": 400},
            {"RUNTIME_MODE": "bounded", "LEAK_KIB_PER_S": 400, "CACHE_ENTRIES": 20000}),
+    "python": ("localhost/rt-python:1", "256Mi", {"LEAK_KIB_PER_S": 480},
+               {"RUNTIME_MODE": "bounded", "LEAK_KIB_PER_S": 480, "CACHE_ENTRIES": 20000}),
 }
 CAP_NAMES = {"node": "Node.js heap max", "jvm": "JVM heap max"}
 
