@@ -138,10 +138,22 @@ def ready_since(pod):
     return None
 
 
+def evicted_at(pod, polled):
+    """When the pod was evicted (deleted): its deletionTimestamp less its grace period, in the
+    API server's whole seconds like the Ready condition's lastTransitionTime it is compared
+    with; the poll's own time (taken before its kubectl call, up to a second early under load)
+    only when the pod does not say."""
+    meta = pod["metadata"]
+    grace = meta.get("deletionGracePeriodSeconds")
+    if grace is None:
+        return polled
+    return min(polled + 1, ts(meta["deletionTimestamp"]) - grace)
+
+
 class PodWatch:
     """Records, by polling every second in a thread of its own from the start of a scenario,
-    when each pod of an app was first seen terminating and since when it is Ready, to check
-    the order of evictions and replacements afterwards."""
+    when each pod of an app was evicted (evicted_at) and since when it is Ready, to check the
+    order of evictions and replacements afterwards."""
 
     def __init__(self, ns, app):
         self.ns, self.app = ns, app
@@ -178,7 +190,7 @@ class PodWatch:
             seen.add(n)
             self.created.setdefault(n, ts(p["metadata"]["creationTimestamp"]))
             if p["metadata"].get("deletionTimestamp"):
-                self.terminating.setdefault(n, now)
+                self.terminating.setdefault(n, evicted_at(p, now))
             r = ready_since(p)
             if r and not p["metadata"].get("deletionTimestamp"):
                 self.ready.setdefault(n, r)
