@@ -30,6 +30,7 @@
 
 #include "operator/runtime/event_handler.h"
 #include "operator/runtime/informer_base.h"
+#include "operator/runtime/metrics_registry.h"
 #include "operator/runtime/reflector.h"
 #include "operator/runtime/store.h"
 #include "operator/util/logger.h"
@@ -49,6 +50,7 @@ class Informer final : public ReflectorSink, public InformerBase {
       : clock_(clock), projector_(std::move(projector)), whole_(*this, "") {
     if (opts.name.empty()) opts.name = opts.resource.resource;
     name_ = opts.name;
+    if (opts.metrics) cacheObjects_ = &cacheObjectsGauge(*opts.metrics, name_);
     if (namespaces.empty()) {
       reflectors_.push_back(std::make_unique<Reflector>(api, clock, whole_, std::move(opts)));
       return;
@@ -132,6 +134,7 @@ class Informer final : public ReflectorSink, public InformerBase {
       std::lock_guard g(owner_.writeMu_);
       for (const auto& change : owner_.store_.replace(std::move(items), prefix_))
         owner_.dispatch(change);
+      owner_.countObjects();
     }
     void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
       const std::string key = objectKey(object);
@@ -140,11 +143,13 @@ class Informer final : public ReflectorSink, public InformerBase {
       std::lock_guard g(owner_.writeMu_);
       if (!projected) {
         if (auto change = owner_.store_.erase(key)) owner_.dispatch(*change);
+        owner_.countObjects();
         return;
       }
       if (auto change =
               owner_.store_.upsert(key, std::move(projected), objectResourceVersion(object)))
         owner_.dispatch(*change);
+      owner_.countObjects();
     }
 
    private:
@@ -154,6 +159,9 @@ class Informer final : public ReflectorSink, public InformerBase {
     std::vector<typename Store<T>::Item> staged_;  // the list in progress
   };
 
+  void countObjects() {
+    if (cacheObjects_) cacheObjects_->set(static_cast<double>(store_.size()));
+  }
   Ptr project(const nlohmann::json& object) {
     try {
       auto p = projector_(object);
@@ -191,6 +199,7 @@ class Informer final : public ReflectorSink, public InformerBase {
 
   Clock& clock_;
   Projector projector_;
+  Gauge* cacheObjects_ = nullptr;  // leakguard_cache_objects{resource}
   Store<T> store_;
   std::vector<EventHandler<T>> handlers_;
   std::string name_;

@@ -2,12 +2,19 @@
 
 #include <utility>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "operator/runtime/runtime_metrics.h"
 #include "operator/util/logger.h"
 
 namespace lg::runtime {
 
 namespace {
+
+// A list at least this long is followed by a malloc_trim.
+constexpr std::size_t kTrimAfterObjects = 1000;
 
 const nlohmann::json* metadata(const nlohmann::json& object) {
   if (!object.is_object()) return nullptr;
@@ -44,12 +51,17 @@ std::string objectResourceVersion(const nlohmann::json& object) {
   return stringField(metadata(object), "resourceVersion");
 }
 
+Gauge& cacheObjectsGauge(RuntimeMetrics& metrics, const std::string& name) {
+  return metrics.cacheObjects.labels({name});
+}
+
 Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink, ReflectorOptions opts)
     : api_(api), clock_(clock), sink_(sink), opts_(std::move(opts)), backoff_(opts_.backoff) {
   if (opts_.name.empty()) opts_.name = opts_.resource.resource;
   if (opts_.metrics) {
     restartsMetric_ = &opts_.metrics->watchRestarts.labels({opts_.name});
     relistsMetric_ = &opts_.metrics->watchRelists.labels({opts_.name});
+    eventsMetric_ = &opts_.metrics->watchEvents.labels({opts_.name});
   }
 }
 
@@ -189,6 +201,11 @@ Status Reflector::listAndReplace() {
     lo.continueToken = page->continueToken;
   }
   sink_.endList(true);
+#ifdef __GLIBC__
+  // The pages were parsed whole and are freed now; without a trim the allocator keeps their
+  // peak for the life of the process (BENCHMARKS.md, "At scale").
+  if (count >= kTrimAfterObjects) malloc_trim(0);
+#endif
   eventsSinceList_ = 0;
   watchesSinceList_ = 0;
   bool first;
@@ -283,6 +300,7 @@ Reflector::WatchEnd Reflector::watchOnce() {
       case Type::kDeleted:
         sink_.watched(ev.type, ev.object);
         setResourceVersion(objectResourceVersion(ev.object));
+        if (eventsMetric_) eventsMetric_->inc();
         break;
     }
     ++eventsSinceList_;

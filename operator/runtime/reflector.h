@@ -42,6 +42,10 @@ namespace lg::runtime {
 
 class RuntimeMetrics;
 class Counter;
+class Gauge;
+
+// leakguard_cache_objects{resource=name}, for an informer to keep at its store's size.
+Gauge& cacheObjectsGauge(RuntimeMetrics& metrics, const std::string& name);
 
 struct ReflectorOptions {
   kube::ResourceRef resource;  // a collection; ns "" lists/watches all namespaces
@@ -108,6 +112,7 @@ class Reflector {
   Backoff backoff_;
   Counter* restartsMetric_ = nullptr;
   Counter* relistsMetric_ = nullptr;
+  Counter* eventsMetric_ = nullptr;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

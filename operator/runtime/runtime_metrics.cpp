@@ -17,6 +17,11 @@ RuntimeMetrics::RuntimeMetrics(MetricsRegistry& r)
       watchRelists(r.counter("leakguard_watch_relists_total",
                              "Full re-lists after the first (410 Gone or a failed list).",
                              {"resource"})),
+      watchEvents(r.counter("leakguard_watch_events_total",
+                            "Watch events (added, modified, deleted) delivered to the cache.",
+                            {"resource"})),
+      cacheObjects(r.gauge("leakguard_cache_objects",
+                           "Objects an informer's cache holds (after its filter).", {"resource"})),
       workqueueDepth(
           r.gauge("leakguard_workqueue_depth", "Keys waiting in the work queue.", {"name"})),
       workqueueAdds(r.counter("leakguard_workqueue_adds_total",

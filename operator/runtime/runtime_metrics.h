@@ -5,6 +5,8 @@
 //   leakguard_reconcile_duration_seconds{controller}    histogram
 //   leakguard_watch_restarts_total{resource}            counter: re-watches after the first
 //   leakguard_watch_relists_total{resource}             counter: full re-lists after the first
+//   leakguard_watch_events_total{resource}              counter: added/modified/deleted events
+//   leakguard_cache_objects{resource}                   gauge: objects an informer holds
 //   leakguard_workqueue_depth{name}                     gauge
 //   leakguard_workqueue_adds_total{name}                counter
 //   leakguard_workqueue_retries_total{name}             counter: rate-limited re-adds
@@ -27,6 +29,8 @@ class RuntimeMetrics {
   HistogramFamily& reconcileDuration;
   CounterFamily& watchRestarts;
   CounterFamily& watchRelists;
+  CounterFamily& watchEvents;
+  GaugeFamily& cacheObjects;
   GaugeFamily& workqueueDepth;
   CounterFamily& workqueueAdds;
   CounterFamily& workqueueRetries;

@@ -168,6 +168,9 @@ TEST_F(ReflectorTest, AppliesWatchEventsToStoreAndHandlers) {
   EXPECT_TRUE(spinUntil([&] {
     return informer_->reflector().lastResourceVersion() == api_.currentResourceVersion();
   }));
+  // What the scale harness checks: three events applied, one object left in the cache.
+  EXPECT_EQ(metrics_.watchEvents.labels({"configmaps"}).value(), 3);
+  EXPECT_EQ(metrics_.cacheObjects.labels({"configmaps"}).value(), 1);
 }
 
 TEST_F(ReflectorTest, BookmarkAdvancesResourceVersionOnly) {
