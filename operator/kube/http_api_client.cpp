@@ -6,6 +6,7 @@
 
 #include "operator/kube/api_status.h"
 #include "operator/kube/http_watch_stream.h"
+#include "operator/kube/object_json.h"
 #include "operator/util/logger.h"
 
 #ifndef LG_KUBE_VERSION
@@ -399,7 +400,7 @@ Result<nlohmann::json> HttpApiClient::executeJson(const Call& call) {
   auto r = execute(call);
   if (!r) return r.error();
   if (r->body.empty()) return nlohmann::json();
-  nlohmann::json doc = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json doc = parseObjectJson(r->body);
   if (doc.is_discarded()) {
     return makeError(
         call.what() + ": response is not valid JSON (" + std::to_string(r->body.size()) + " bytes)",

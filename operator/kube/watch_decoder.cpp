@@ -1,5 +1,7 @@
 #include "operator/kube/watch_decoder.h"
 
+#include "operator/kube/object_json.h"
+
 namespace lg::kube {
 namespace {
 
@@ -21,7 +23,7 @@ std::string excerpt(std::string_view line) {
 }  // namespace
 
 Result<WatchEvent> parseWatchEvent(std::string_view line) {
-  nlohmann::json doc = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json doc = parseObjectJson(line);
   if (doc.is_discarded() || !doc.is_object()) {
     return makeError("watch: not a JSON object: " + excerpt(line));
   }
