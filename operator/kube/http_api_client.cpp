@@ -396,11 +396,12 @@ Result<HttpApiClient::Response> HttpApiClient::execute(const Call& call) {
   }
 }
 
-Result<nlohmann::json> HttpApiClient::executeJson(const Call& call) {
+Result<nlohmann::json> HttpApiClient::executeJson(const Call& call, bool isList) {
   auto r = execute(call);
   if (!r) return r.error();
   if (r->body.empty()) return nlohmann::json();
-  nlohmann::json doc = parseObjectJson(r->body);
+  nlohmann::json doc = isList ? parseObjectJson(r->body, kListItemMetadataDepth)
+                              : nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return makeError(
         call.what() + ": response is not valid JSON (" + std::to_string(r->body.size()) + " bytes)",
@@ -430,7 +431,7 @@ Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& 
   Call call(Verb::kList, ref);
   call.query = buildQuery(p);
   call.timeout = opts.timeout;
-  auto doc = executeJson(call);
+  auto doc = executeJson(call, /*isList=*/true);
   if (!doc) return doc.error();
   if (!doc->is_object()) return makeError(call.what() + ": list response is not an object", 0);
   ListPage page;

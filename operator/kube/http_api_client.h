@@ -110,7 +110,8 @@ class HttpApiClient final : public ApiClient {
   Result<std::unique_ptr<HttpConnection>> connect(std::chrono::steady_clock::time_point deadline,
                                                   bool* reused, bool forceNew);
   Result<std::shared_ptr<TlsContext>> currentTls(uint64_t* generation);
-  Result<nlohmann::json> executeJson(const Call& call);
+  // isList: a list page, parsed without its items' managedFields (object_json.h).
+  Result<nlohmann::json> executeJson(const Call& call, bool isList = false);
   std::chrono::steady_clock::time_point deadlineFor(
       std::optional<std::chrono::milliseconds> timeout) const;
   HttpConnection::TimePoint ioDeadline(std::chrono::steady_clock::time_point deadline) const;

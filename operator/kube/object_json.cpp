@@ -2,13 +2,13 @@
 
 namespace lg::kube {
 
-nlohmann::json parseObjectJson(std::string_view text) {
+nlohmann::json parseObjectJson(std::string_view text, int metadataDepth) {
   using Event = nlohmann::json::parse_event_t;
-  static const nlohmann::json::parser_callback_t dropManagedFields = [](int, Event event,
-                                                                        nlohmann::json& parsed) {
-    return !(event == Event::key && parsed.is_string() &&
-             parsed.get_ref<const std::string&>() == "managedFields");
-  };
+  const nlohmann::json::parser_callback_t dropManagedFields =
+      [metadataDepth](int depth, Event event, nlohmann::json& parsed) {
+        return !(event == Event::key && depth == metadataDepth && parsed.is_string() &&
+                 parsed.get_ref<const std::string&>() == "managedFields");
+      };
   return nlohmann::json::parse(text, dropManagedFields, /*allow_exceptions=*/false);
 }
 

@@ -23,7 +23,7 @@ std::string excerpt(std::string_view line) {
 }  // namespace
 
 Result<WatchEvent> parseWatchEvent(std::string_view line) {
-  nlohmann::json doc = parseObjectJson(line);
+  nlohmann::json doc = parseObjectJson(line, kWatchEventMetadataDepth);
   if (doc.is_discarded() || !doc.is_object()) {
     return makeError("watch: not a JSON object: " + excerpt(line));
   }

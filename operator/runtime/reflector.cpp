@@ -299,8 +299,8 @@ Reflector::WatchEnd Reflector::watchOnce() {
       case Type::kModified:
       case Type::kDeleted:
         sink_.watched(ev.type, ev.object);
+        if (eventsMetric_) eventsMetric_->inc();  // before the resume point moves: tests wait on it
         setResourceVersion(objectResourceVersion(ev.object));
-        if (eventsMetric_) eventsMetric_->inc();
         break;
     }
     ++eventsSinceList_;
