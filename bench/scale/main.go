@@ -69,7 +69,10 @@ func main() {
 		fail("kubeconfig %s: %v", *kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 5000, 10000
-	cfg.Timeout = callTimeout
+	if os.Args[1] != "informer" {
+		// The informer's LIST and watches run long; every other call has its own deadline too.
+		cfg.Timeout = callTimeout
+	}
 	if *protobuf {
 		cfg.ContentType = "application/vnd.kubernetes.protobuf"
 		cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
