@@ -291,13 +291,18 @@ func runningStatus(pod *corev1.Pod, i, restarts int) {
 }
 
 func createPod(cs *kubernetes.Clientset, i int, owner types.UID, node string) error {
-	c, cancel := ctx()
-	defer cancel()
-	pod := podObject(i, owner, node)
-	created, err := cs.CoreV1().Pods(pod.Namespace).Create(c, pod, metav1.CreateOptions{})
+	err := createRunning(cs, podObject(i, owner, node), i)
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
+	return err
+}
+
+// createRunning creates the pod, then writes a running pod's status as a kubelet would.
+func createRunning(cs *kubernetes.Clientset, pod *corev1.Pod, i int) error {
+	c, cancel := ctx()
+	defer cancel()
+	created, err := cs.CoreV1().Pods(pod.Namespace).Create(c, pod, metav1.CreateOptions{})
 	if err != nil {
 		return err
 	}
@@ -401,19 +406,11 @@ func churn(cs *kubernetes.Clientset, rate, seconds, createDelete float64, worker
 }
 
 func createChurnPod(cs *kubernetes.Clientset, k int) error {
-	c, cancel := ctx()
-	defer cancel()
 	pod := podObject(k, "", nodeName(0))
 	pod.Name = fmt.Sprintf("churn-%07d", k)
 	pod.Namespace = namespaceName(k % namespaceCount)
 	pod.OwnerReferences = nil
-	created, err := cs.CoreV1().Pods(pod.Namespace).Create(c, pod, metav1.CreateOptions{})
-	if err != nil {
-		return err
-	}
-	runningStatus(created, k, 0)
-	_, err = cs.CoreV1().Pods(created.Namespace).UpdateStatus(c, created, metav1.UpdateOptions{})
-	return err
+	return createRunning(cs, pod, k)
 }
 
 func listPods(cs *kubernetes.Clientset) []metav1.ObjectMeta {

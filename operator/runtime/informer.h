@@ -30,8 +30,8 @@
 
 #include "operator/runtime/event_handler.h"
 #include "operator/runtime/informer_base.h"
-#include "operator/runtime/metrics_registry.h"
 #include "operator/runtime/reflector.h"
+#include "operator/runtime/runtime_metrics.h"
 #include "operator/runtime/store.h"
 #include "operator/util/logger.h"
 
@@ -50,7 +50,7 @@ class Informer final : public ReflectorSink, public InformerBase {
       : clock_(clock), projector_(std::move(projector)), whole_(*this, "") {
     if (opts.name.empty()) opts.name = opts.resource.resource;
     name_ = opts.name;
-    if (opts.metrics) cacheObjects_ = &cacheObjectsGauge(*opts.metrics, name_);
+    if (opts.metrics) cacheObjects_ = &opts.metrics->cacheObjects.labels({name_});
     if (namespaces.empty()) {
       reflectors_.push_back(std::make_unique<Reflector>(api, clock, whole_, std::move(opts)));
       return;

@@ -51,10 +51,6 @@ std::string objectResourceVersion(const nlohmann::json& object) {
   return stringField(metadata(object), "resourceVersion");
 }
 
-Gauge& cacheObjectsGauge(RuntimeMetrics& metrics, const std::string& name) {
-  return metrics.cacheObjects.labels({name});
-}
-
 Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink, ReflectorOptions opts)
     : api_(api), clock_(clock), sink_(sink), opts_(std::move(opts)), backoff_(opts_.backoff) {
   if (opts_.name.empty()) opts_.name = opts_.resource.resource;

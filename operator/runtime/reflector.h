@@ -42,10 +42,6 @@ namespace lg::runtime {
 
 class RuntimeMetrics;
 class Counter;
-class Gauge;
-
-// leakguard_cache_objects{resource=name}, for an informer to keep at its store's size.
-Gauge& cacheObjectsGauge(RuntimeMetrics& metrics, const std::string& name);
 
 struct ReflectorOptions {
   kube::ResourceRef resource;  // a collection; ns "" lists/watches all namespaces
