@@ -58,9 +58,17 @@ struct WatchOptions {
   std::string resourceVersion;  // resume point; "" starts at "now"
   int timeoutSeconds = 300;     // asks the server to end the stream cleanly after this long
   bool allowBookmarks = true;
+  // A streaming list (sendInitialEvents=true, resourceVersionMatch=NotOlderThan): the stream
+  // starts with an ADDED event per object as of resourceVersion ("": a consistent read), then
+  // a BOOKMARK annotated kInitialEventsEnd, then changes. Servers without the WatchList
+  // feature (Kubernetes 1.33 by default, before 1.32) refuse it with 422 or 400.
+  bool sendInitialEvents = false;
   // next() fails with code 0 if no byte arrives for this long (server timeout + grace).
   std::chrono::seconds idleTimeout{330};
 };
+
+// The annotation, set to "true", of the bookmark that ends a streaming list's initial events.
+inline constexpr std::string_view kInitialEventsEnd = "k8s.io/initial-events-end";
 
 struct WatchEvent {
   enum class Type { kAdded, kModified, kDeleted, kBookmark, kError };
@@ -68,6 +76,10 @@ struct WatchEvent {
   // The object (for kError: the Status, e.g. code 410 when the resourceVersion is too old).
   nlohmann::json object;
 };
+
+// "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR", as the API server spells them.
+std::string_view toString(WatchEvent::Type type);
+std::optional<WatchEvent::Type> parseWatchEventType(std::string_view name);
 
 class WatchStream {
  public:
@@ -77,8 +89,14 @@ class WatchStream {
   // An Error: the stream broke or went idle past idleTimeout (code 0), or the server refused
   // the watch (code 410 etc.). An ERROR event with a Status inside is returned as an event.
   virtual Result<std::optional<WatchEvent>> next() = 0;
+  // The same, as the event's JSON text, unparsed ({"type":...,"object":...}): what a cache
+  // parses itself (ViewParser). Valid until the next call. By default next(), serialised.
+  virtual Result<std::optional<std::string_view>> nextLine();
   // Thread-safe; makes a blocked next() return promptly (with an Error, code 0).
   virtual void cancel() = 0;
+
+ private:
+  std::string line_;  // the default nextLine's
 };
 
 enum class PatchType {
@@ -111,6 +129,9 @@ class ApiClient {
   virtual Result<nlohmann::json> get(const ResourceRef& ref) = 0;
   // One page of a list; the caller follows continueToken.
   virtual Result<ListPage> list(const ResourceRef& ref, const ListOptions& opts) = 0;
+  // The same page as the response's JSON text, unparsed (a list document: metadata, items),
+  // for a cache that parses it itself (ViewParser). By default list(), serialised.
+  virtual Result<std::string> listText(const ResourceRef& ref, const ListOptions& opts);
   virtual Result<std::unique_ptr<WatchStream>> watch(const ResourceRef& ref,
                                                      const WatchOptions& opts) = 0;
   // POST to the collection (or to a subresource such as pods/<name>/eviction).

@@ -421,7 +421,7 @@ Result<nlohmann::json> HttpApiClient::getPath(std::string_view path,
   return executeJson(call);
 }
 
-Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& opts) {
+HttpApiClient::Call HttpApiClient::listCall(const ResourceRef& ref, const ListOptions& opts) {
   Params p;
   if (!opts.labelSelector.empty()) p.emplace_back("labelSelector", opts.labelSelector);
   if (!opts.fieldSelector.empty()) p.emplace_back("fieldSelector", opts.fieldSelector);
@@ -431,6 +431,11 @@ Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& 
   Call call(Verb::kList, ref);
   call.query = buildQuery(p);
   call.timeout = opts.timeout;
+  return call;
+}
+
+Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& opts) {
+  const Call call = listCall(ref, opts);
   auto doc = executeJson(call, /*isList=*/true);
   if (!doc) return doc.error();
   if (!doc->is_object()) return makeError(call.what() + ": list response is not an object", 0);
@@ -445,6 +450,12 @@ Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& 
   return page;
 }
 
+Result<std::string> HttpApiClient::listText(const ResourceRef& ref, const ListOptions& opts) {
+  auto r = execute(listCall(ref, opts));
+  if (!r) return r.error();
+  return std::move(r->body);
+}
+
 Result<std::unique_ptr<WatchStream>> HttpApiClient::watch(const ResourceRef& ref,
                                                           const WatchOptions& opts) {
   Params p{{"watch", "1"}};
@@ -455,6 +466,10 @@ Result<std::unique_ptr<WatchStream>> HttpApiClient::watch(const ResourceRef& ref
     p.emplace_back("timeoutSeconds", std::to_string(opts.timeoutSeconds));
   }
   if (opts.allowBookmarks) p.emplace_back("allowWatchBookmarks", "true");
+  if (opts.sendInitialEvents) {
+    p.emplace_back("sendInitialEvents", "true");
+    p.emplace_back("resourceVersionMatch", "NotOlderThan");
+  }
   Call call(Verb::kWatch, ref);
   call.query = buildQuery(p);
   call.stream = true;

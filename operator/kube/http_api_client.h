@@ -75,6 +75,7 @@ class HttpApiClient final : public ApiClient {
 
   Result<nlohmann::json> get(const ResourceRef& ref) override;
   Result<ListPage> list(const ResourceRef& ref, const ListOptions& opts) override;
+  Result<std::string> listText(const ResourceRef& ref, const ListOptions& opts) override;
   Result<std::unique_ptr<WatchStream>> watch(const ResourceRef& ref,
                                              const WatchOptions& opts) override;
   Result<nlohmann::json> create(const ResourceRef& ref, const nlohmann::json& body,
@@ -105,6 +106,7 @@ class HttpApiClient final : public ApiClient {
 
   HttpApiClient(ClusterConfig config, ServerUrl url, HttpApiClientOptions options);
   Result<Response> execute(const Call& call);
+  static Call listCall(const ResourceRef& ref, const ListOptions& opts);
   Attempt attempt(const Call& call, std::chrono::steady_clock::time_point deadline,
                   bool forceNewConnection);
   Result<std::unique_ptr<HttpConnection>> connect(std::chrono::steady_clock::time_point deadline,

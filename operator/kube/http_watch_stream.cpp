@@ -21,19 +21,20 @@ Error HttpWatchStream::fail(std::string message) {
   return *failed_;
 }
 
-Result<std::optional<WatchEvent>> HttpWatchStream::next() {
-  using Out = Result<std::optional<WatchEvent>>;
+template <class Item, class Next, class Finish>
+Result<std::optional<Item>> HttpWatchStream::pump(Next next, Finish finish) {
+  using Out = Result<std::optional<Item>>;
   if (failed_) return *failed_;
   for (;;) {
     if (connection_->cancelled()) return fail("cancelled");
-    auto event = decoder_.next();
-    if (!event) return fail(event.error().message);
-    if (*event) return event;
+    auto item = next();
+    if (!item) return fail(item.error().message);
+    if (*item) return item;
     if (ended_) return Out(std::nullopt);
     if (parser_->is_done()) {
       // The server ended the body properly (its timeoutSeconds passed, or after an ERROR).
       ended_ = true;
-      auto last = decoder_.finish();
+      auto last = finish();
       if (!last) return fail(last.error().message);
       return last;
     }
@@ -48,6 +49,15 @@ Result<std::optional<WatchEvent>> HttpWatchStream::next() {
     }
     decoder_.feed(std::string_view(buf_.data(), *got));
   }
+}
+
+Result<std::optional<WatchEvent>> HttpWatchStream::next() {
+  return pump<WatchEvent>([this] { return decoder_.next(); }, [this] { return decoder_.finish(); });
+}
+
+Result<std::optional<std::string_view>> HttpWatchStream::nextLine() {
+  return pump<std::string_view>([this] { return decoder_.nextLine(); },
+                                [this] { return decoder_.finishLine(); });
 }
 
 void HttpWatchStream::cancel() {

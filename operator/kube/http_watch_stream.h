@@ -24,10 +24,14 @@ class HttpWatchStream final : public WatchStream {
                   std::chrono::seconds idleTimeout, size_t maxEventBytes, std::string what);
 
   Result<std::optional<WatchEvent>> next() override;
+  Result<std::optional<std::string_view>> nextLine() override;
   void cancel() override;
 
  private:
   Error fail(std::string message);
+  // Reads the body until `next` yields an item or the body ends (then `finish`).
+  template <class Item, class Next, class Finish>
+  Result<std::optional<Item>> pump(Next next, Finish finish);
 
   std::unique_ptr<HttpConnection> connection_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;

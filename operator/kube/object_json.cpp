@@ -12,4 +12,12 @@ nlohmann::json parseObjectJson(std::string_view text, int metadataDepth) {
   return nlohmann::json::parse(text, dropManagedFields, /*allow_exceptions=*/false);
 }
 
+std::string jsonExcerpt(std::string_view text) {
+  std::string s(text.substr(0, 200));
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  }
+  return text.size() > 200 ? s + "..." : s;
+}
+
 }  // namespace lg::kube

@@ -8,6 +8,7 @@
 // parsed whole by their callers.
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace lg::kube {
@@ -18,5 +19,8 @@ inline constexpr int kListItemMetadataDepth = 4;    // {"items":[{"metadata":{..
 
 // The document, or a discarded value (is_discarded()) when `text` is not valid JSON.
 nlohmann::json parseObjectJson(std::string_view text, int metadataDepth);
+
+// At most the first 200 bytes of `text`, control characters as '?', for error messages.
+std::string jsonExcerpt(std::string_view text);
 
 }  // namespace lg::kube

@@ -12,37 +12,21 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
-std::string excerpt(std::string_view line) {
-  std::string s(line.substr(0, 200));
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) c = '?';
-  }
-  return line.size() > 200 ? s + "..." : s;
-}
-
 }  // namespace
 
 Result<WatchEvent> parseWatchEvent(std::string_view line) {
   nlohmann::json doc = parseObjectJson(line, kWatchEventMetadataDepth);
   if (doc.is_discarded() || !doc.is_object()) {
-    return makeError("watch: not a JSON object: " + excerpt(line));
+    return makeError("watch: not a JSON object: " + jsonExcerpt(line));
   }
   auto type = doc.find("type");
   auto object = doc.find("object");
   if (type == doc.end() || !type->is_string() || object == doc.end() || !object->is_object()) {
-    return makeError("watch: event without type or object: " + excerpt(line));
+    return makeError("watch: event without type or object: " + jsonExcerpt(line));
   }
-  static constexpr std::pair<std::string_view, WatchEvent::Type> kTypes[] = {
-      {"ADDED", WatchEvent::Type::kAdded},
-      {"MODIFIED", WatchEvent::Type::kModified},
-      {"DELETED", WatchEvent::Type::kDeleted},
-      {"BOOKMARK", WatchEvent::Type::kBookmark},
-      {"ERROR", WatchEvent::Type::kError}};
   const std::string& name = type->get_ref<const std::string&>();
-  for (const auto& [text, t] : kTypes) {
-    if (name == text) return WatchEvent{t, std::move(*object)};
-  }
-  return makeError("watch: unknown event type \"" + excerpt(name) + "\"");
+  if (auto t = parseWatchEventType(name)) return WatchEvent{*t, std::move(*object)};
+  return makeError("watch: unknown event type \"" + jsonExcerpt(name) + "\"");
 }
 
 WatchDecoder::WatchDecoder(size_t maxEventBytes) : maxEventBytes_(maxEventBytes) {}
@@ -51,7 +35,7 @@ void WatchDecoder::feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
-Result<std::optional<WatchEvent>> WatchDecoder::next() {
+Result<std::optional<std::string_view>> WatchDecoder::nextLine() {
   for (;;) {
     const size_t nl = buf_.find('\n', std::max(start_, scan_));
     if (nl == std::string::npos) {
@@ -60,7 +44,7 @@ Result<std::optional<WatchEvent>> WatchDecoder::next() {
         return makeError("watch: event larger than " + std::to_string(maxEventBytes_) + " bytes");
       }
       compact();
-      return std::optional<WatchEvent>();
+      return std::optional<std::string_view>();
     }
     const std::string_view raw(buf_.data() + start_, nl - start_);
     start_ = nl + 1;
@@ -70,18 +54,38 @@ Result<std::optional<WatchEvent>> WatchDecoder::next() {
     }
     const std::string_view line = trim(raw);
     if (line.empty()) continue;  // blank lines carry nothing
-    auto event = parseWatchEvent(line);
-    if (!event) return event.error();
-    return std::optional<WatchEvent>(std::move(*event));
+    return std::optional<std::string_view>(line);
   }
+}
+
+Result<std::optional<WatchEvent>> WatchDecoder::next() {
+  auto line = nextLine();
+  if (!line) return line.error();
+  if (!*line) return std::optional<WatchEvent>();
+  auto event = parseWatchEvent(**line);
+  if (!event) return event.error();
+  return std::optional<WatchEvent>(std::move(*event));
+}
+
+std::string_view WatchDecoder::takeRest() {
+  const std::string_view rest = trim(std::string_view(buf_).substr(start_));
+  // Not compacted here: `rest` stays valid until the next call.
+  start_ = scan_ = buf_.size();
+  return rest;
+}
+
+Result<std::optional<std::string_view>> WatchDecoder::finishLine() {
+  auto line = nextLine();
+  if (!line || *line) return line;
+  const std::string_view rest = takeRest();
+  if (rest.empty()) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(rest);
 }
 
 Result<std::optional<WatchEvent>> WatchDecoder::finish() {
   auto event = next();
   if (!event || *event) return event;
-  const std::string rest(trim(std::string_view(buf_).substr(start_)));
-  start_ = scan_ = buf_.size();
-  compact();
+  const std::string_view rest = takeRest();
   if (rest.empty()) return std::optional<WatchEvent>();
   auto last = parseWatchEvent(rest);
   if (!last) return makeError("watch: stream ended inside an event: " + last.error().message);

@@ -30,11 +30,17 @@ class WatchDecoder {
   // At the end of the stream: the last event if it lacked its final newline, nullopt if
   // nothing is left, an Error if what is left is not an event.
   Result<std::optional<WatchEvent>> finish();
+  // The same, as the event's text (trimmed; blank lines skipped), unparsed. The view is valid
+  // until the next call on the decoder.
+  Result<std::optional<std::string_view>> nextLine();
+  Result<std::optional<std::string_view>> finishLine();
   // Bytes received but not yet returned as events.
   size_t buffered() const { return buf_.size() - start_; }
 
  private:
   void compact();
+  // What is left after the last newline, trimmed, consumed (not compacted: stays valid).
+  std::string_view takeRest();
 
   const size_t maxEventBytes_;
   std::string buf_;
