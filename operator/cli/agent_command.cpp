@@ -22,6 +22,7 @@
 #include "operator/runtime/manager.h"
 #include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
+#include "operator/util/allocator.h"
 #include "operator/util/logger.h"
 
 namespace lg::cli {
@@ -64,6 +65,7 @@ Result<agent::ServingCertificate> servingCertificate(const AgentFlags& flags,
 }  // namespace
 
 int runAgent(const AgentFlags& flags) {
+  keepLargeBlocksMapped();
   if (auto level = parseLogLevel(flags.logLevel)) Logger::instance().setLevel(*level);
   // Blocks SIGTERM/SIGINT before any thread starts, so the handler thread gets them.
   runtime::SignalHandler signals;

@@ -10,6 +10,7 @@
 #include "operator/runtime/leader_elector.h"
 #include "operator/runtime/process_metrics.h"
 #include "operator/runtime/signal_handler.h"
+#include "operator/util/allocator.h"
 #include "operator/util/logger.h"
 
 namespace lg::cli {
@@ -24,6 +25,7 @@ std::string hostIdentity() {
 }  // namespace
 
 int runController(const ControllerFlags& flags) {
+  keepLargeBlocksMapped();
   if (auto level = parseLogLevel(flags.logLevel)) Logger::instance().setLevel(*level);
   // Blocks SIGTERM/SIGINT before any thread starts, so the handler thread gets them.
   runtime::SignalHandler signals;
