@@ -14,6 +14,7 @@ struct ControllerFlags {
   std::string context;
   std::string healthAddress = ":8080";
   bool leaderElect = true;
+  bool streamingLists = false;  // ReflectorOptions::streamingList for pods and ReplicaSets
   std::string leaseNamespace = "leakguard-system";
   std::string leaseName = "leakguard-controller";
   std::string identity;  // "" : pod name (POD_NAME / HOSTNAME) + random suffix

@@ -83,12 +83,14 @@ void ControllerProcess::addCaches() {
       {.resource = policy::leakPoliciesRef()},
       [this](const nlohmann::json& j) { return reconcile::projectPolicy(j, actionRegistry_); }, ns);
   policies_->addIndex("namespace", [](const PolicyObject& p) { return std::vector{p.ns}; });
+  // The caches that grow with the cluster may list by streaming (--streaming-lists).
   pods_ = &mgr_.addInformer<PodProjection>(
-      {.resource = {.version = "v1", .resource = "pods"}},
-      [](const nlohmann::json& j) { return runtime::projectPod(j); }, ns);
+      {.resource = {.version = "v1", .resource = "pods"}, .streamingList = flags_.streamingLists},
+      [](const kube::ObjectView& v) { return runtime::projectPod(v); }, ns);
   pods_->addIndex("namespace", runtime::podNamespaceIndex);
   replicaSets_ = &mgr_.addInformer<ReplicaSetObject>(
-      {.resource = {.group = "apps", .version = "v1", .resource = "replicasets"}},
+      {.resource = {.group = "apps", .version = "v1", .resource = "replicasets"},
+       .streamingList = flags_.streamingLists},
       reconcile::projectReplicaSet, ns);
   incidents_ = &mgr_.addInformer<IncidentObject>({.resource = policy::leakIncidentsRef()},
                                                  reconcile::projectIncident, ns);

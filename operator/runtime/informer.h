@@ -7,11 +7,13 @@
 // scoped with --namespaces watches with namespaced RBAC only (Roles, no ClusterRole).
 //
 // Each listed or watched object goes through the projector, which keeps only the fields the
-// operator reads (memory budget: never the whole JSON). A projector returning std::nullopt
-// filters the object out (and removes it if it was stored). Watch events whose object already
-// sits in the store with the same resourceVersion are dropped, so an event replayed after a
-// re-watch is never processed twice; a re-list (after 410 Gone) replaces the store and emits
-// deletes for vanished objects and updates for changed ones, never duplicate adds.
+// operator reads (memory budget: never the whole JSON). A ViewProjector reads the object as
+// simdjson parsed it (kube::ObjectView: the pods' cache, where the cost per watch event
+// matters); a Projector gets it as nlohmann::json, without metadata.managedFields. A projector
+// returning std::nullopt filters the object out (and removes it if it was stored). Watch events
+// whose object already sits in the store with the same resourceVersion are dropped, so an event
+// replayed after a re-watch is never processed twice; a re-list (after 410 Gone) replaces the store
+// and emits deletes for vanished objects and updates for changed ones, never duplicate adds.
 //
 // Thread safety: store() is thread-safe. addEventHandler() and addIndex() must be called before
 // start(). Handlers run on a reflector's thread, one call at a time (a mutex serialises the
@@ -42,10 +44,18 @@ class Informer final : public ReflectorSink, public InformerBase {
  public:
   using Ptr = std::shared_ptr<const T>;
   using Projector = std::function<std::optional<T>(const nlohmann::json&)>;
+  using ViewProjector = std::function<std::optional<T>(const kube::ObjectView&)>;
 
   // namespaces empty: one reflector over opts.resource (every namespace when its ns is "").
   // Otherwise one reflector per namespace (opts.resource.ns is replaced), duplicates ignored.
   Informer(kube::ApiClient& api, Clock& clock, ReflectorOptions opts, Projector projector,
+           const std::vector<std::string>& namespaces = {})
+      : Informer(api, clock, std::move(opts),
+                 ViewProjector([p = std::move(projector)](const kube::ObjectView& v) {
+                   return p(v.toJson());
+                 }),
+                 namespaces) {}
+  Informer(kube::ApiClient& api, Clock& clock, ReflectorOptions opts, ViewProjector projector,
            const std::vector<std::string>& namespaces = {})
       : clock_(clock), projector_(std::move(projector)), whole_(*this, "") {
     if (opts.name.empty()) opts.name = opts.resource.resource;
@@ -105,10 +115,17 @@ class Informer final : public ReflectorSink, public InformerBase {
 
   // ---- ReflectorSink of the whole store (tests drive it directly, as a reflector would) ----
   void beginList() override { whole_.beginList(); }
-  void listed(const nlohmann::json& object) override { whole_.listed(object); }
+  void listed(const kube::ObjectView& object) override { whole_.listed(object); }
   void endList(bool complete) override { whole_.endList(complete); }
-  void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
+  void watched(kube::WatchEvent::Type type, const kube::ObjectView& object) override {
     whole_.watched(type, object);
+  }
+  // The same from a document (tests).
+  void listed(const nlohmann::json& object) {
+    kube::withObjectView(object, [&](const kube::ObjectView& v) { whole_.listed(v); });
+  }
+  void watched(kube::WatchEvent::Type type, const nlohmann::json& object) {
+    kube::withObjectView(object, [&](const kube::ObjectView& v) { whole_.watched(type, v); });
   }
 
  private:
@@ -120,12 +137,12 @@ class Informer final : public ReflectorSink, public InformerBase {
     const std::string& ns() const { return ns_; }
 
     void beginList() override { staged_.clear(); }
-    void listed(const nlohmann::json& object) override {
-      std::string key = objectKey(object);
+    void listed(const kube::ObjectView& object) override {
+      std::string key = object.key();
       if (key.empty()) return;
-      auto projected = owner_.project(object);
+      auto projected = owner_.project(object, key);
       if (!projected) return;
-      staged_.push_back({std::move(key), std::move(projected), objectResourceVersion(object)});
+      staged_.push_back({std::move(key), std::move(projected), object.resourceVersion()});
     }
     void endList(bool complete) override {
       std::vector<typename Store<T>::Item> items;
@@ -136,18 +153,18 @@ class Informer final : public ReflectorSink, public InformerBase {
         owner_.dispatch(change);
       owner_.countObjects();
     }
-    void watched(kube::WatchEvent::Type type, const nlohmann::json& object) override {
-      const std::string key = objectKey(object);
+    void watched(kube::WatchEvent::Type type, const kube::ObjectView& object) override {
+      const std::string key = object.key();
       if (key.empty()) return;
-      auto projected = type == kube::WatchEvent::Type::kDeleted ? nullptr : owner_.project(object);
+      auto projected =
+          type == kube::WatchEvent::Type::kDeleted ? nullptr : owner_.project(object, key);
       std::lock_guard g(owner_.writeMu_);
       if (!projected) {
         if (auto change = owner_.store_.erase(key)) owner_.dispatch(*change);
         owner_.countObjects();
         return;
       }
-      if (auto change =
-              owner_.store_.upsert(key, std::move(projected), objectResourceVersion(object)))
+      if (auto change = owner_.store_.upsert(key, std::move(projected), object.resourceVersion()))
         owner_.dispatch(*change);
       owner_.countObjects();
     }
@@ -162,15 +179,14 @@ class Informer final : public ReflectorSink, public InformerBase {
   void countObjects() {
     if (cacheObjects_) cacheObjects_->set(static_cast<double>(store_.size()));
   }
-  Ptr project(const nlohmann::json& object) {
+  Ptr project(const kube::ObjectView& object, const std::string& key) {
     try {
       auto p = projector_(object);
       if (!p) return nullptr;
       return std::make_shared<const T>(std::move(*p));
     } catch (const std::exception& e) {
       // A projector that throws on odd JSON must not take the watch down: skip the object.
-      LG_LOG(warn, "projector failed",
-             {{"resource", name()}, {"key", objectKey(object)}, {"error", e.what()}});
+      LG_LOG(warn, "projector failed", {{"resource", name()}, {"key", key}, {"error", e.what()}});
       return nullptr;
     }
   }
@@ -198,7 +214,7 @@ class Informer final : public ReflectorSink, public InformerBase {
   }
 
   Clock& clock_;
-  Projector projector_;
+  ViewProjector projector_;
   Gauge* cacheObjects_ = nullptr;  // leakguard_cache_objects{resource}
   Store<T> store_;
   std::vector<EventHandler<T>> handlers_;

@@ -8,7 +8,7 @@
 //                .leaderElection = LeaderElectorOptions{.ns = "leakguard-system"},
 //                .signals = &signals});
 //   auto& pods = mgr.addInformer<PodProjection>(
-//       podsOptions, [](const nlohmann::json& j) { return projectPod(j); });
+//       podsOptions, [](const kube::ObjectView& v) { return projectPod(v); });
 //   pods.addIndex("namespace", podNamespaceIndex);
 //   auto& ctl = mgr.addController(reconciler, {.name = "leakpolicy", .workers = 4});
 //   pods.addEventHandler(enqueueMapped<PodProjection>(ctl.queue(), policiesSelecting));
@@ -81,8 +81,9 @@ class Manager {
   // An informer owned by the manager; its reflectors report restarts to the runtime metrics
   // and their first lists gate /readyz and the controllers. `namespaces` not empty: one
   // reflector per namespace (see Informer).
-  template <class T>
-  Informer<T>& addInformer(ReflectorOptions opts, typename Informer<T>::Projector projector,
+  // `projector`: an Informer<T>::Projector or ViewProjector.
+  template <class T, class Projector>
+  Informer<T>& addInformer(ReflectorOptions opts, Projector projector,
                            const std::vector<std::string>& namespaces = {}) {
     opts.metrics = &runtimeMetrics_;
     opts.onSynced = [this] { notify(); };

@@ -1,5 +1,7 @@
 #include "operator/runtime/pod_projection.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,30 +11,21 @@ namespace lg::runtime {
 
 namespace {
 
-using json = nlohmann::json;
+namespace dom = simdjson::dom;
+using Field = simdjson::simdjson_result<dom::element>;
 
-const json* field(const json& obj, const char* name) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(name);
-  return it == obj.end() ? nullptr : &*it;
+std::string_view stringOf(Field f) {
+  std::string_view s;
+  return f.get(s) ? std::string_view() : s;
 }
 
-std::string_view stringAt(const json& obj, const char* name) {
-  const json* f = field(obj, name);
-  return f && f->is_string() ? std::string_view(f->get_ref<const std::string&>())
-                             : std::string_view();
-}
-
-const json& objectAt(const json& obj, const char* name) {
-  static const json kEmpty = json::object();
-  const json* f = field(obj, name);
-  return f && f->is_object() ? *f : kEmpty;
-}
-
-const json& arrayAt(const json& obj, const char* name) {
-  static const json kEmpty = json::array();
-  const json* f = field(obj, name);
-  return f && f->is_array() ? *f : kEmpty;
+// Calls `fn` with each element of the array at `f` (none if absent, null or not an array).
+template <class Fn>
+void forEach(Field f, Fn fn) {
+  dom::array a;
+  if (f.get(a)) return;
+  for (dom::element e : a)
+    fn(e);
 }
 
 PodPhase parsePhase(std::string_view s) {
@@ -50,6 +43,35 @@ QosClass parseQos(std::string_view s) {
   return QosClass::kUnknown;
 }
 
+// A container of the spec, with what the pod's status says of it.
+ContainerProjection projectContainer(const dom::element& c, const Field& status,
+                                     StringInterner& interner) {
+  ContainerProjection cp;
+  const std::string_view cname = stringOf(c["name"]);
+  cp.name = interner.intern(cname);
+  const Field resources = c["resources"];
+  const std::string_view limit = stringOf(resources["limits"]["memory"]);
+  if (!limit.empty()) cp.memoryLimitBytes = parseQuantityBytes(limit).value_or(0);
+  const std::string_view request = stringOf(resources["requests"]["memory"]);
+  if (!request.empty()) cp.memoryRequestBytes = parseQuantityBytes(request).value_or(0);
+  forEach(c["envFrom"], [&](const dom::element&) { cp.runtimeOptionsInSpec = true; });
+  forEach(c["env"], [&](const dom::element& e) {
+    const std::string_view n = stringOf(e["name"]);
+    for (const auto v : kRuntimeOptionVariables)
+      cp.runtimeOptionsInSpec = cp.runtimeOptionsInSpec || n == v;
+  });
+  bool found = false;
+  forEach(status["containerStatuses"], [&](const dom::element& st) {
+    if (found || stringOf(st["name"]) != cname) return;
+    found = true;
+    cp.id = ContainerId::parse(stringOf(st["containerID"]), interner);
+    std::int64_t restarts = 0;
+    if (!st["restartCount"].get(restarts)) cp.restartCount = static_cast<std::int32_t>(restarts);
+    cp.lastTerminationReason = interner.intern(stringOf(st["lastState"]["terminated"]["reason"]));
+  });
+  return cp;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parseQuantityBytes(std::string_view q) {
@@ -62,84 +84,67 @@ std::optional<std::int64_t> parseQuantityBytes(std::string_view q) {
   return parsed->ceilInt64();
 }
 
-std::optional<PodProjection> projectPod(const json& pod, StringInterner& interner) {
-  const json& meta = objectAt(pod, "metadata");
-  const std::string_view name = stringAt(meta, "name");
+std::optional<PodProjection> projectPod(const kube::ObjectView& view, StringInterner& interner) {
+  const dom::element& pod = view.element();
+  const Field meta = pod["metadata"];
+  const std::string_view name = stringOf(meta["name"]);
   if (name.empty()) return std::nullopt;
 
   PodProjection p;
   p.name = CompactString(name);
-  p.ns = interner.intern(stringAt(meta, "namespace"));
-  p.uid = Uid::parse(stringAt(meta, "uid"), interner);
-  p.terminating =
-      field(meta, "deletionTimestamp") && !(*field(meta, "deletionTimestamp")).is_null();
+  p.ns = interner.intern(stringOf(meta["namespace"]));
+  p.uid = Uid::parse(stringOf(meta["uid"]), interner);
+  dom::element deletion;
+  p.terminating = !meta["deletionTimestamp"].get(deletion) && !deletion.is_null();
 
-  const json& labels = objectAt(meta, "labels");
-  p.labels.reserve(labels.size());
-  for (auto it = labels.begin(); it != labels.end(); ++it) {
-    if (!it.value().is_string()) continue;
-    p.labels.emplace_back(interner.intern(it.key()),
-                          interner.intern(it.value().get_ref<const std::string&>()));
+  dom::object labels;
+  if (!meta["labels"].get(labels)) {
+    p.labels.reserve(labels.size());
+    for (dom::key_value_pair kv : labels) {
+      std::string_view value;
+      if (kv.value.get(value)) continue;
+      p.labels.emplace_back(interner.intern(kv.key), interner.intern(value));
+    }
   }
-  // nlohmann's object is a std::map: keys already sorted; sort anyway for other containers.
-  std::sort(p.labels.begin(), p.labels.end(),
-            [](const auto& a, const auto& b) { return a.first.view() < b.first.view(); });
+  // Sorted for label(); of duplicate keys the last is kept, as a JSON document would.
+  std::stable_sort(p.labels.begin(), p.labels.end(),
+                   [](const auto& a, const auto& b) { return a.first.view() < b.first.view(); });
+  auto dup = std::unique(p.labels.rbegin(), p.labels.rend(),
+                         [](const auto& a, const auto& b) { return a.first == b.first; });
+  p.labels.erase(p.labels.begin(), dup.base());
 
-  const json& owners = arrayAt(meta, "ownerReferences");
-  p.owners.reserve(owners.size());
-  for (const json& o : owners) {
-    if (!o.is_object()) continue;
+  forEach(meta["ownerReferences"], [&](const dom::element& o) {
+    if (!o.is_object()) return;
     OwnerRef r;
-    r.kind = interner.intern(stringAt(o, "kind"));
-    r.name = interner.intern(stringAt(o, "name"));
-    r.uid = Uid::parse(stringAt(o, "uid"), interner);
-    const json* c = field(o, "controller");
-    r.controller = c && c->is_boolean() && c->get<bool>();
+    r.kind = interner.intern(stringOf(o["kind"]));
+    r.name = interner.intern(stringOf(o["name"]));
+    r.uid = Uid::parse(stringOf(o["uid"]), interner);
+    bool controller = false;
+    r.controller = !o["controller"].get(controller) && controller;
     p.owners.push_back(std::move(r));
-  }
+  });
 
-  const json& spec = objectAt(pod, "spec");
-  p.nodeName = interner.intern(stringAt(spec, "nodeName"));
-  const json& status = objectAt(pod, "status");
-  p.phase = parsePhase(stringAt(status, "phase"));
-  p.qos = parseQos(stringAt(status, "qosClass"));
-  for (const json& c : arrayAt(status, "conditions")) {
-    if (stringAt(c, "type") == "Ready") p.ready = stringAt(c, "status") == "True";
-  }
+  const Field spec = pod["spec"];
+  p.nodeName = interner.intern(stringOf(spec["nodeName"]));
+  const Field status = pod["status"];
+  p.phase = parsePhase(stringOf(status["phase"]));
+  p.qos = parseQos(stringOf(status["qosClass"]));
+  forEach(status["conditions"], [&](const dom::element& c) {
+    if (stringOf(c["type"]) == "Ready") p.ready = stringOf(c["status"]) == "True";
+  });
 
-  const json& containers = arrayAt(spec, "containers");
-  const json& statuses = arrayAt(status, "containerStatuses");
-  p.containers.reserve(containers.size());
-  for (const json& c : containers) {
-    if (!c.is_object()) continue;
-    ContainerProjection cp;
-    const std::string_view cname = stringAt(c, "name");
-    cp.name = interner.intern(cname);
-    const json& resources = objectAt(c, "resources");
-    const std::string_view limit = stringAt(objectAt(resources, "limits"), "memory");
-    if (!limit.empty()) cp.memoryLimitBytes = parseQuantityBytes(limit).value_or(0);
-    const std::string_view request = stringAt(objectAt(resources, "requests"), "memory");
-    if (!request.empty()) cp.memoryRequestBytes = parseQuantityBytes(request).value_or(0);
-    cp.runtimeOptionsInSpec = !arrayAt(c, "envFrom").empty();
-    for (const json& e : arrayAt(c, "env")) {
-      const std::string_view n = stringAt(e, "name");
-      for (const auto v : kRuntimeOptionVariables)
-        cp.runtimeOptionsInSpec = cp.runtimeOptionsInSpec || n == v;
-    }
-    for (const json& s : statuses) {
-      if (stringAt(s, "name") != cname) continue;
-      cp.id = ContainerId::parse(stringAt(s, "containerID"), interner);
-      const json* rc = field(s, "restartCount");
-      if (rc && rc->is_number_integer()) cp.restartCount = rc->get<std::int32_t>();
-      cp.lastTerminationReason =
-          interner.intern(stringAt(objectAt(objectAt(s, "lastState"), "terminated"), "reason"));
-      break;
-    }
-    p.containers.push_back(std::move(cp));
-  }
+  forEach(spec["containers"], [&](const dom::element& c) {
+    if (c.is_object()) p.containers.push_back(projectContainer(c, status, interner));
+  });
   p.labels.shrink_to_fit();
   p.owners.shrink_to_fit();
   p.containers.shrink_to_fit();
+  return p;
+}
+
+std::optional<PodProjection> projectPod(const nlohmann::json& pod, StringInterner& interner) {
+  std::optional<PodProjection> p;
+  kube::withObjectView(pod, [&](const kube::ObjectView& v) { p = projectPod(v, interner); });
   return p;
 }
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "operator/kube/object_view.h"
 #include "operator/runtime/compact_string.h"
 #include "operator/runtime/container_id.h"
 #include "operator/runtime/string_interner.h"
@@ -71,8 +72,12 @@ struct PodProjection {
   std::size_t memoryBytes() const;
 };
 
-// Projects a Pod object. std::nullopt if it has no metadata.name. Tolerates missing and
-// mistyped fields (they stay at their defaults). Never throws.
+// Projects a Pod object, as the pods' cache gets it (simdjson). std::nullopt if it has no
+// metadata.name. Tolerates missing and mistyped fields (they stay at their defaults). Never
+// throws.
+std::optional<PodProjection> projectPod(const kube::ObjectView& pod,
+                                        StringInterner& interner = StringInterner::global());
+// The same from a document (serialised and parsed again: tests and rare paths).
 std::optional<PodProjection> projectPod(const nlohmann::json& pod,
                                         StringInterner& interner = StringInterner::global());
 

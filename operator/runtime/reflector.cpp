@@ -16,18 +16,6 @@ namespace {
 // A list at least this long is followed by a malloc_trim.
 constexpr std::size_t kTrimAfterObjects = 1000;
 
-const nlohmann::json* metadata(const nlohmann::json& object) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find("metadata");
-  return it != object.end() && it->is_object() ? &*it : nullptr;
-}
-
-std::string stringField(const nlohmann::json* obj, const char* field) {
-  if (!obj) return {};
-  auto it = obj->find(field);
-  return it != obj->end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The HTTP status inside an ERROR event's Status object (0 if absent).
 int statusCode(const nlohmann::json& status) {
   if (!status.is_object()) return 0;
@@ -39,20 +27,14 @@ constexpr int kMaxContinueRestarts = 3;
 
 }  // namespace
 
-std::string objectKey(const nlohmann::json& object) {
-  const auto* meta = metadata(object);
-  std::string name = stringField(meta, "name");
-  if (name.empty()) return {};
-  std::string ns = stringField(meta, "namespace");
-  return ns.empty() ? name : ns + "/" + name;
-}
-
-std::string objectResourceVersion(const nlohmann::json& object) {
-  return stringField(metadata(object), "resourceVersion");
-}
-
 Reflector::Reflector(kube::ApiClient& api, Clock& clock, ReflectorSink& sink, ReflectorOptions opts)
-    : api_(api), clock_(clock), sink_(sink), opts_(std::move(opts)), backoff_(opts_.backoff) {
+    : api_(api),
+      clock_(clock),
+      sink_(sink),
+      opts_(std::move(opts)),
+      backoff_(opts_.backoff),
+      parser_(std::make_unique<kube::ViewParser>()) {
+  streamingList_ = opts_.streamingList;
   if (opts_.name.empty()) opts_.name = opts_.resource.resource;
   if (opts_.metrics) {
     restartsMetric_ = &opts_.metrics->watchRestarts.labels({opts_.name});
@@ -114,37 +96,54 @@ void Reflector::run() {
   bool firstList = true;
   bool firstWatch = true;
   while (!stopping()) {
+    const bool wasFirstList = firstList;
+    const bool wasFirstWatch = firstWatch;
+    bool streamed = false;  // this watch lists (WatchOptions::sendInitialEvents)
     if (needList) {
       if (!firstList) {
         relists_.fetch_add(1);
         if (relistsMetric_) relistsMetric_->inc();
       }
       firstList = false;
-      const Status s = listAndReplace();
-      if (!s.ok()) {
-        if (stopping()) break;
-        const auto delay = backoff_.next();
-        LG_LOG(
-            warn, "list failed, retrying",
-            {{"resource", opts_.name},
-             {"code", s.error().code},
-             {"error", s.error().message},
-             {"retryInMs", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
-        if (!sleepFor(delay)) break;
-        continue;
+      if (streamingList_) {
+        streamed = true;
+      } else {
+        const Status s = listAndReplace();
+        if (!s.ok()) {
+          if (stopping()) break;
+          const auto delay = backoff_.next();
+          LG_LOG(warn, "list failed, retrying",
+                 {{"resource", opts_.name},
+                  {"code", s.error().code},
+                  {"error", s.error().message},
+                  {"retryInMs",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()}});
+          if (!sleepFor(delay)) break;
+          continue;
+        }
+        // The backoff is reset by watch events, not by the list: a server that answers every
+        // list and then refuses every watch must still see us slow down.
+        needList = false;
       }
-      // The backoff is reset by watch events, not by the list: a server that answers every
-      // list and then refuses every watch must still see us slow down.
-      needList = false;
     }
     if (!firstWatch) {
       watchRestarts_.fetch_add(1);
       if (restartsMetric_) restartsMetric_->inc();
     }
     firstWatch = false;
-    switch (watchOnce()) {
+    const WatchEnd end = watchOnce(streamed);
+    if (streamed && streamListed_) needList = false;
+    switch (end) {
       case WatchEnd::kStopped:
         return;
+      case WatchEnd::kRefused:
+        // Not a failure: this server lists in pages only. Counted as neither relist nor restart.
+        streamingList_ = false;
+        firstList = wasFirstList;
+        firstWatch = wasFirstWatch;
+        LG_LOG(info, "the API server refused a streaming list; listing in pages",
+               {{"resource", opts_.name}});
+        break;
       case WatchEnd::kClean:
         break;
       case WatchEnd::kGone:
@@ -167,14 +166,14 @@ Status Reflector::listAndReplace() {
   std::size_t count = 0;
   int continueRestarts = 0;
   sink_.beginList();
+  Result<std::string> body = api_.listText(opts_.resource, lo);
   while (true) {
     if (stopping()) {
       sink_.endList(false);
       return makeError("stopped");
     }
-    auto page = api_.list(opts_.resource, lo);
-    if (!page.ok()) {
-      if (page.error().code == 410 && !lo.continueToken.empty() &&
+    if (!body.ok()) {
+      if (body.error().code == 410 && !lo.continueToken.empty() &&
           continueRestarts++ < kMaxContinueRestarts) {
         // The continue token expired between pages: start over with a fresh snapshot.
         LG_LOG(info, "list continue token expired, listing again", {{"resource", opts_.name}});
@@ -182,47 +181,59 @@ Status Reflector::listAndReplace() {
         sink_.beginList();
         lo.continueToken.clear();
         count = 0;
+        body = api_.listText(opts_.resource, lo);
         continue;
       }
       sink_.endList(false);
-      return page.error();
+      return body.error();
     }
-    if (page->items.is_array()) {
-      for (const auto& item : page->items)
-        sink_.listed(item);
-      count += page->items.size();
+    auto page =
+        parser_->parseList(*body, [this](const kube::ObjectView& item) { sink_.listed(item); });
+    if (!page.ok()) {
+      sink_.endList(false);
+      return makeError("list " + opts_.resource.path() + ": " + page.error().message);
     }
+    count += page->items;
     if (!page->resourceVersion.empty()) listRV = page->resourceVersion;
     if (page->continueToken.empty()) break;
     lo.continueToken = page->continueToken;
+    body = api_.listText(opts_.resource, lo);
   }
+  finishList(listRV, count);
+  return okStatus();
+}
+
+void Reflector::finishList(std::string rv, std::size_t count) {
   sink_.endList(true);
+  // The parser's buffers fit a page; the watch's events are a thousandth of that.
+  parser_->release();
 #ifdef __GLIBC__
-  // The pages were parsed whole and are freed now; without a trim the allocator keeps their
-  // peak for the life of the process (BENCHMARKS.md, "At scale").
+  // What the list allocated is freed now; without a trim the allocator keeps its peak for the
+  // life of the process (BENCHMARKS.md, "At scale").
   if (count >= kTrimAfterObjects) malloc_trim(0);
 #endif
   eventsSinceList_ = 0;
   watchesSinceList_ = 0;
+  LG_LOG(debug, "listed", {{"resource", opts_.name}, {"count", count}, {"rv", rv}});
   bool first;
   {
     std::lock_guard g(mu_);
-    lastRV_ = listRV;
+    lastRV_ = std::move(rv);
     first = !synced_.exchange(true);
   }
   if (first) {
     cv_.notify_all();
     if (opts_.onSynced) opts_.onSynced();
   }
-  LG_LOG(debug, "listed", {{"resource", opts_.name}, {"count", count}, {"rv", listRV}});
-  return okStatus();
 }
 
-Reflector::WatchEnd Reflector::watchOnce() {
+Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
   kube::WatchOptions wo;
   wo.labelSelector = opts_.labelSelector;
   wo.fieldSelector = opts_.fieldSelector;
-  wo.resourceVersion = lastResourceVersion();
+  // A streaming list asks for a consistent read: "" with NotOlderThan.
+  wo.resourceVersion = initialEvents ? std::string() : lastResourceVersion();
+  wo.sendInitialEvents = initialEvents;
   wo.timeoutSeconds = opts_.watchTimeoutSeconds;
   wo.allowBookmarks = true;
   wo.idleTimeout = std::chrono::seconds(opts_.watchTimeoutSeconds) + opts_.idleGrace;
@@ -238,6 +249,7 @@ Reflector::WatchEnd Reflector::watchOnce() {
             {"code", e.code},
             {"error", e.message},
             {"rv", wo.resourceVersion}});
+    if (initialEvents && (e.code == 400 || e.code == 422)) return WatchEnd::kRefused;
     return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
   }
   watchesStarted_.fetch_add(1);
@@ -255,21 +267,39 @@ Reflector::WatchEnd Reflector::watchOnce() {
     }
   } detach{this};
 
-  std::size_t events = 0;
-  while (true) {
-    auto next = stream->next();
-    if (!next.ok()) {
-      if (stopping()) return WatchEnd::kStopped;
-      const Error& e = next.error();
-      LG_LOG(info, "watch stream broke, resuming",
-             {{"resource", opts_.name},
-              {"code", e.code},
-              {"error", e.message},
-              {"rv", lastResourceVersion()}});
-      return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+  // While `listing`, the events are the list: objects go to listed(), and the bookmark
+  // annotated kInitialEventsEnd completes it. A stream that ends before that abandons it.
+  bool listing = initialEvents;
+  std::size_t listed = 0;
+  streamListed_ = false;
+  if (listing) sink_.beginList();
+  struct AbandonList {
+    Reflector* r;
+    const bool* listing;
+    ~AbandonList() {
+      if (*listing) r->sink_.endList(false);
     }
+  } abandon{this, &listing};
+
+  std::size_t events = 0;
+  const auto broke = [this](const Error& e) {
+    if (stopping()) return WatchEnd::kStopped;
+    LG_LOG(info, "watch stream broke, resuming",
+           {{"resource", opts_.name},
+            {"code", e.code},
+            {"error", e.message},
+            {"rv", lastResourceVersion()}});
+    return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+  };
+  while (true) {
+    auto next = stream->nextLine();
+    if (!next.ok()) return broke(next.error());
     if (!next->has_value()) {
       if (stopping()) return WatchEnd::kStopped;
+      if (listing) {
+        LG_LOG(warn, "watch ended before its initial events did", {{"resource", opts_.name}});
+        return WatchEnd::kError;
+      }
       if (events == 0 && clock_.steadyNow() - started < opts_.minWatchDuration) {
         LG_LOG(warn, "watch ended at once without events", {{"resource", opts_.name}});
         return WatchEnd::kError;
@@ -278,15 +308,26 @@ Reflector::WatchEnd Reflector::watchOnce() {
              {{"resource", opts_.name}, {"rv", lastResourceVersion()}});
       return WatchEnd::kClean;
     }
-    const kube::WatchEvent& ev = **next;
+    auto event = parser_->parseEvent(**next);
+    if (!event.ok()) return broke(event.error());
+    const kube::ViewEvent& ev = *event;
     using Type = kube::WatchEvent::Type;
     switch (ev.type) {
       case Type::kBookmark:
-        setResourceVersion(objectResourceVersion(ev.object));
+        if (listing) {
+          if (ev.object.annotation(kube::kInitialEventsEnd) != "true") break;
+          listing = false;
+          streamListed_ = true;
+          finishList(ev.object.resourceVersion(), listed);
+          watchesSinceList_ = 1;
+          continue;  // the list's end is no event of the watch
+        }
+        setResourceVersion(ev.object.resourceVersion());
         break;
       case Type::kError: {
-        const int code = statusCode(ev.object);
-        const std::string msg = ev.object.is_object() ? ev.object.value("message", "") : "";
+        const nlohmann::json status = ev.object.toJson();
+        const int code = statusCode(status);
+        const std::string msg = status.value("message", "");
         LG_LOG(info, "watch error event",
                {{"resource", opts_.name}, {"code", code}, {"error", msg}});
         return code == 410 ? WatchEnd::kGone : WatchEnd::kError;
@@ -294,9 +335,17 @@ Reflector::WatchEnd Reflector::watchOnce() {
       case Type::kAdded:
       case Type::kModified:
       case Type::kDeleted:
+        if (listing) {
+          // The initial events are ADDED; they are the list, not counted as watch events.
+          if (ev.type != Type::kDeleted) {
+            sink_.listed(ev.object);
+            ++listed;
+          }
+          break;
+        }
         sink_.watched(ev.type, ev.object);
         if (eventsMetric_) eventsMetric_->inc();  // before the resume point moves: tests wait on it
-        setResourceVersion(objectResourceVersion(ev.object));
+        setResourceVersion(ev.object.resourceVersion());
         break;
     }
     ++eventsSinceList_;

@@ -5,6 +5,11 @@
 //   LIST   pages through the collection (limit/continue), hands each object to the sink, then
 //          endList(true); the list's resourceVersion becomes the resume point. An expired
 //          continue token (410) restarts the list; other errors back off and retry.
+//          With streamingList, the list is a WATCH with sendInitialEvents instead: its ADDED
+//          events go to listed(), the bookmark annotated k8s.io/initial-events-end ends the
+//          list (its resourceVersion is the resume point) and the same stream goes on as the
+//          WATCH below. A stream that breaks before that bookmark abandons the list
+//          (endList(false)) and backs off; a server that refuses it is listed in pages.
 //   WATCH  from the last resourceVersion seen, with timeoutSeconds and bookmarks:
 //          ADDED/MODIFIED/DELETED -> sink, resume point = the object's resourceVersion
 //          BOOKMARK               -> resume point only
@@ -28,11 +33,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "operator/kube/api_client.h"
+#include "operator/kube/object_view.h"
 #include "operator/runtime/backoff.h"
 #include "operator/runtime/reflector_sink.h"
 #include "operator/util/clock.h"
@@ -58,6 +65,11 @@ struct ReflectorOptions {
   // A watch that ends cleanly sooner than this without any event is treated as a failure
   // (backoff), so a server or proxy that closes at once cannot make us spin.
   std::chrono::milliseconds minWatchDuration{1000};
+  // Every list as a streaming list (kube::WatchOptions::sendInitialEvents): one watch whose
+  // first events are the objects, parsed as they arrive (no pages, no page-sized buffers), and
+  // which goes on as the watch. A server that refuses it (400, 422) is listed in pages from
+  // then on.
+  bool streamingList = false;
   std::string name;  // the `resource` metrics label and log field; default resource.resource
   RuntimeMetrics* metrics = nullptr;
   // Called once, on the reflector's thread, when the first list has reached the sink.
@@ -92,10 +104,14 @@ class Reflector {
   std::uint64_t watchesStarted() const { return watchesStarted_.load(); }
 
  private:
-  enum class WatchEnd { kClean, kGone, kError, kStopped };
+  // kRefused: the server refused a streaming list.
+  enum class WatchEnd { kClean, kGone, kError, kStopped, kRefused };
 
   Status listAndReplace();
-  WatchEnd watchOnce();
+  // The list is complete: the sink replaces its contents, `rv` becomes the resume point.
+  void finishList(std::string rv, std::size_t count);
+  // initialEvents: a streaming list, then the watch (streamListed_ says whether it listed).
+  WatchEnd watchOnce(bool initialEvents);
   // Waits `d` on the clock; false if stopped meanwhile.
   bool sleepFor(std::chrono::nanoseconds d);
   bool stopping() const;
@@ -106,6 +122,7 @@ class Reflector {
   ReflectorSink& sink_;
   ReflectorOptions opts_;
   Backoff backoff_;
+  std::unique_ptr<kube::ViewParser> parser_;  // the run() thread's
   Counter* restartsMetric_ = nullptr;
   Counter* relistsMetric_ = nullptr;
   Counter* eventsMetric_ = nullptr;
@@ -117,6 +134,8 @@ class Reflector {
   std::string lastRV_;
   std::thread thread_;
 
+  bool streamingList_ = false;        // the run() thread's, from opts_
+  bool streamListed_ = false;         // the run() thread's
   std::size_t eventsSinceList_ = 0;   // the run() thread's
   std::size_t watchesSinceList_ = 0;  // the run() thread's
   std::atomic<bool> synced_{false};
@@ -124,10 +143,5 @@ class Reflector {
   std::atomic<std::uint64_t> relists_{0};
   std::atomic<std::uint64_t> watchesStarted_{0};
 };
-
-// "ns/name", or "name" for a cluster-scoped object; "" if the object has no name.
-std::string objectKey(const nlohmann::json& object);
-// metadata.resourceVersion, or "".
-std::string objectResourceVersion(const nlohmann::json& object);
 
 }  // namespace lg::runtime

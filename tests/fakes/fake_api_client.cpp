@@ -255,12 +255,32 @@ Result<std::unique_ptr<kube::WatchStream>> FakeApiClient::watch(const kube::Reso
   rec.labelSelector = opts.labelSelector;
   rec.timeoutSeconds = opts.timeoutSeconds;
   rec.allowBookmarks = opts.allowBookmarks;
+  rec.sendInitialEvents = opts.sendInitialEvents;
   if (auto e = recordAndCheck(std::move(rec))) return *e;
   auto stream = std::make_shared<Stream>();
   {
     std::lock_guard g(mu_);
     const std::string collection = collectionKey(ref);
-    if (!opts.resourceVersion.empty()) {
+    if (opts.sendInitialEvents) {
+      if (refuseStreamingLists_) {
+        return makeError(
+            "sendInitialEvents is forbidden for watch unless the WatchList feature "
+            "gate is enabled",
+            422);
+      }
+      // The state now (the fake ignores resourceVersion here), then the bookmark that ends it.
+      for (const auto& [key, obj] : collections_[collection]) {
+        if (!ref.ns.empty() && metaString(obj, "namespace") != ref.ns) continue;
+        if (!matchesLabels(obj, opts.labelSelector) || !matchesFields(obj, opts.fieldSelector))
+          continue;
+        stream->push(kube::WatchEvent{kube::WatchEvent::Type::kAdded, obj});
+      }
+      stream->push(kube::WatchEvent{
+          kube::WatchEvent::Type::kBookmark,
+          json{{"metadata",
+                {{"resourceVersion", std::to_string(rv_)},
+                 {"annotations", {{std::string(kube::kInitialEventsEnd), "true"}}}}}}});
+    } else if (!opts.resourceVersion.empty()) {
       std::uint64_t from = 0;
       try {
         from = std::stoull(opts.resourceVersion);

@@ -44,9 +44,10 @@ class FakeApiClient final : public kube::ApiClient {
     std::string continueToken;
     int limit = 0;
     std::string labelSelector;
-    int timeoutSeconds = 0;       // watch
-    bool allowBookmarks = false;  // watch
-    nlohmann::json body;          // create/replace/patch bodies
+    int timeoutSeconds = 0;          // watch
+    bool allowBookmarks = false;     // watch
+    bool sendInitialEvents = false;  // watch
+    nlohmann::json body;             // create/replace/patch bodies
   };
 
   FakeApiClient();
@@ -76,6 +77,11 @@ class FakeApiClient final : public kube::ApiClient {
                                        const std::string& name) const;
   std::size_t count(const kube::ResourceRef& collection) const;
   std::string currentResourceVersion() const;
+  // Watches with sendInitialEvents get 422, as from a server without the WatchList feature.
+  void refuseStreamingLists() {
+    std::lock_guard g(mu_);
+    refuseStreamingLists_ = true;
+  }
   // Forgets history: watches from a resourceVersion older than now get 410 Gone.
   void compact();
 
@@ -131,6 +137,7 @@ class FakeApiClient final : public kube::ApiClient {
   mutable std::condition_variable changed_;
   std::uint64_t rv_ = 100;
   std::uint64_t compactedRv_ = 0;
+  bool refuseStreamingLists_ = false;
   std::uint64_t uidCounter_ = 0;
   std::map<std::string, std::map<std::string, nlohmann::json>> collections_;
   std::vector<HistoryEvent> history_;

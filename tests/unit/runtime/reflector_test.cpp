@@ -111,6 +111,11 @@ class ReflectorTest : public ::testing::Test {
     informer_->start();
   }
   void startInformer() { startInformer(options()); }
+  void startStreamingInformer() {
+    ReflectorOptions o = options();
+    o.streamingList = true;
+    startInformer(std::move(o));
+  }
   // The n-th (1-based) watch call.
   FakeApiClient::Call watchCall(std::size_t n) {
     EXPECT_TRUE(api_.waitForCalls("watch", n));
@@ -269,6 +274,77 @@ TEST_F(ReflectorTest, GoneOnRewatchRelistsAndReplacesTheStore) {
   EXPECT_EQ(watchCall(3).resourceVersion, api_.currentResourceVersion());
 }
 
+// A streaming list: one watch with sendInitialEvents and a consistent read, no LIST; its
+// initial events fill the store without counting as watch events, and the same stream goes on.
+TEST_F(ReflectorTest, StreamingListFillsTheStoreAndTheSameStreamWatches) {
+  for (const char* n : {"a", "b"})
+    api_.put(lg::testing::configMapsRef(), cm(n, "1"));
+  const std::string listRv = api_.currentResourceVersion();
+  startStreamingInformer();
+  ASSERT_TRUE(informer_->waitForSync(10s));
+  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/b"}));
+  const auto w = watchCall(1);
+  EXPECT_TRUE(w.sendInitialEvents);
+  EXPECT_EQ(w.resourceVersion, "");
+  EXPECT_EQ(informer_->reflector().lastResourceVersion(), listRv);
+  api_.put(lg::testing::configMapsRef(), cm("a", "2"));
+  EXPECT_EQ(recorder_.waitFor(3),
+            (std::vector<std::string>{"add shop/a=1", "add shop/b=1", "update shop/a 1->2"}));
+  EXPECT_EQ(api_.callCount("list"), 0u);
+  EXPECT_EQ(api_.callCount("watch"), 1u);
+  // Counted right after the handlers ran; the two initial events never are.
+  EXPECT_TRUE(spinUntil([&] { return metrics_.watchEvents.labels({"configmaps"}).value() == 1; }));
+  EXPECT_EQ(metrics_.watchEvents.labels({"configmaps"}).value(), 1);
+  EXPECT_EQ(informer_->reflector().watchRestarts(), 0u);
+}
+
+// A 410 later lists again by streaming, and the store is replaced as after a paged re-list.
+TEST_F(ReflectorTest, StreamingListAgainAfterGone) {
+  for (const char* n : {"a", "b"})
+    api_.put(lg::testing::configMapsRef(), cm(n, "1"));
+  startStreamingInformer();
+  ASSERT_TRUE(informer_->waitForSync(10s));
+  recorder_.waitFor(2);
+  api_.erase(lg::testing::configMapsRef(), "shop", "b");
+  recorder_.waitFor(3);
+  api_.put(lg::testing::configMapsRef(), cm("c", "1"));
+  recorder_.waitFor(4);
+  api_.sendWatchError(410);
+  const auto again = watchCall(2);
+  EXPECT_TRUE(again.sendInitialEvents);
+  EXPECT_TRUE(spinUntil([&] { return informer_->reflector().relists() == 1; }));
+  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c"}));
+  // Nothing changed meanwhile: the re-list adds, updates and deletes nothing.
+  EXPECT_EQ(recorder_.events(), (std::vector<std::string>{"add shop/a=1", "add shop/b=1",
+                                                          "delete shop/b", "add shop/c=1"}));
+  EXPECT_EQ(api_.callCount("list"), 0u);
+}
+
+// A server without the WatchList feature (422): listed in pages, then watched as before, and
+// the refusal is neither a relist nor a restart.
+TEST_F(ReflectorTest, RefusedStreamingListFallsBackToPages) {
+  api_.refuseStreamingLists();
+  for (const char* n : {"a", "b", "c", "d"})
+    api_.put(lg::testing::configMapsRef(), cm(n, "1"));
+  const std::string listRv = api_.currentResourceVersion();
+  startStreamingInformer();
+  ASSERT_TRUE(informer_->waitForSync(10s));
+  EXPECT_EQ(informer_->store().size(), 4u);
+  EXPECT_EQ(api_.callCount("list"), 2u);  // pages of 3
+  const auto w = watchCall(2);
+  EXPECT_FALSE(w.sendInitialEvents);
+  EXPECT_EQ(w.resourceVersion, listRv);
+  EXPECT_EQ(informer_->reflector().relists(), 0u);
+  EXPECT_EQ(informer_->reflector().watchRestarts(), 0u);
+  EXPECT_EQ(clock_.waiters(), 0u);
+  // Never asked again: a 410 (after an event: no backoff) re-lists in pages.
+  api_.put(lg::testing::configMapsRef(), cm("e", "1"));
+  recorder_.waitFor(5);
+  api_.sendWatchError(410);
+  ASSERT_TRUE(api_.waitForCalls("list", 4));
+  EXPECT_FALSE(watchCall(3).sendInitialEvents);
+}
+
 TEST_F(ReflectorTest, GoneErrorEventRelists) {
   api_.put(lg::testing::configMapsRef(), cm("a", "1"));
   startInformer();
@@ -414,14 +490,6 @@ TEST_F(ReflectorTest, WatchOptionsCarryTimeoutsAndSelectors) {
   EXPECT_EQ(w.timeoutSeconds, 120);
   EXPECT_TRUE(w.allowBookmarks);
   EXPECT_EQ(informer_->store().keys(), std::vector<std::string>{"shop/b"});
-}
-
-TEST(ObjectKeyTest, NamespacedAndClusterScoped) {
-  EXPECT_EQ(objectKey(json{{"metadata", {{"name", "a"}, {"namespace", "ns"}}}}), "ns/a");
-  EXPECT_EQ(objectKey(json{{"metadata", {{"name", "node-1"}}}}), "node-1");
-  EXPECT_EQ(objectKey(json{{"metadata", json::object()}}), "");
-  EXPECT_EQ(objectKey(json::array()), "");
-  EXPECT_EQ(objectResourceVersion(json{{"metadata", {{"resourceVersion", "7"}}}}), "7");
 }
 
 // Scoped to two namespaces: one reflector each, nothing of a third namespace is listed,
