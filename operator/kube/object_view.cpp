@@ -32,8 +32,9 @@ nlohmann::json convert(const dom::element& e, Level level) {
       for (dom::key_value_pair kv : dom::object(e)) {
         if (level == Level::kMetadata && kv.key == "managedFields") continue;
         const bool metadata = level == Level::kObject && kv.key == "metadata";
-        // Assigned, not inserted: of duplicate keys the last wins, as nlohmann's parser does.
-        o[std::string(kv.key)] = convert(kv.value, metadata ? Level::kMetadata : Level::kInside);
+        // Of duplicate keys the first wins, as in every lookup of a view (simdjson's at_key).
+        o.emplace(std::string(kv.key),
+                  convert(kv.value, metadata ? Level::kMetadata : Level::kInside));
       }
       return o;
     }
@@ -79,6 +80,19 @@ struct ViewParser::Impl {
   dom::parser parser;
   dom::element root;
   dom::element object;
+
+  // simdjson refuses integers beyond 64 bits, which JSON allows and the API server writes for a
+  // float64 from 2^64 to 1e21 (a CRD's `number` field): one such object must not make a whole
+  // page or stream unreadable. Such a document is read by nlohmann and written back with those
+  // numbers as doubles, then parsed again.
+  simdjson::error_code parse(std::string_view text, dom::element& out) {
+    auto err = parser.parse(text.data(), text.size()).get(out);
+    if (err != simdjson::NUMBER_OUT_OF_RANGE && err != simdjson::NUMBER_ERROR) return err;
+    const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return err;
+    const std::string again = doc.dump();
+    return parser.parse(again.data(), again.size()).get(out);
+  }
 };
 
 ViewParser::ViewParser() : impl_(std::make_unique<Impl>()) {}
@@ -90,10 +104,15 @@ void ViewParser::release() {
 
 Result<ListPageMeta> ViewParser::parseList(std::string_view body,
                                            const std::function<void(const ObjectView&)>& each) {
+  dom::element root;
   dom::object list;
-  if (auto err = impl_->parser.parse(body.data(), body.size()).get(list)) {
-    return makeError("list response is not a JSON object (" + std::string(error_message(err)) +
-                     ", " + std::to_string(body.size()) + " bytes)");
+  if (auto err = impl_->parse(body, root)) {
+    return makeError("list response is not JSON (" + std::string(error_message(err)) + ", " +
+                     std::to_string(body.size()) + " bytes)");
+  }
+  if (root.get(list)) {
+    return makeError("list response is not a JSON object (" + std::to_string(body.size()) +
+                     " bytes)");
   }
   ListPageMeta meta;
   meta.resourceVersion = stringOr(list["metadata"]["resourceVersion"]);
@@ -109,8 +128,9 @@ Result<ListPageMeta> ViewParser::parseList(std::string_view body,
 }
 
 Result<ViewEvent> ViewParser::parseEvent(std::string_view line) {
+  dom::element root;
   dom::object event;
-  if (impl_->parser.parse(line.data(), line.size()).get(event)) {
+  if (impl_->parse(line, root) || root.get(event)) {
     return makeError("watch: not a JSON object: " + jsonExcerpt(line));
   }
   std::string_view type;
@@ -122,7 +142,7 @@ Result<ViewEvent> ViewParser::parseEvent(std::string_view line) {
 }
 
 Result<ObjectView> ViewParser::parseObject(std::string_view text) {
-  if (impl_->parser.parse(text.data(), text.size()).get(impl_->root) || !impl_->root.is_object()) {
+  if (impl_->parse(text, impl_->root) || !impl_->root.is_object()) {
     return makeError("not a JSON object: " + jsonExcerpt(text));
   }
   return ObjectView(impl_->root);

@@ -106,12 +106,12 @@ std::optional<PodProjection> projectPod(const kube::ObjectView& view, StringInte
       p.labels.emplace_back(interner.intern(kv.key), interner.intern(value));
     }
   }
-  // Sorted for label(); of duplicate keys the last is kept, as a JSON document would.
+  // Sorted for label(); of duplicate keys the first is kept, as in every other field.
   std::stable_sort(p.labels.begin(), p.labels.end(),
                    [](const auto& a, const auto& b) { return a.first.view() < b.first.view(); });
-  auto dup = std::unique(p.labels.rbegin(), p.labels.rend(),
-                         [](const auto& a, const auto& b) { return a.first == b.first; });
-  p.labels.erase(p.labels.begin(), dup.base());
+  p.labels.erase(std::unique(p.labels.begin(), p.labels.end(),
+                             [](const auto& a, const auto& b) { return a.first == b.first; }),
+                 p.labels.end());
 
   forEach(meta["ownerReferences"], [&](const dom::element& o) {
     if (!o.is_object()) return;

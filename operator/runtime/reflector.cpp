@@ -96,8 +96,6 @@ void Reflector::run() {
   bool firstList = true;
   bool firstWatch = true;
   while (!stopping()) {
-    const bool wasFirstList = firstList;
-    const bool wasFirstWatch = firstWatch;
     bool streamed = false;  // this watch lists (WatchOptions::sendInitialEvents)
     if (needList) {
       if (!firstList) {
@@ -137,10 +135,11 @@ void Reflector::run() {
       case WatchEnd::kStopped:
         return;
       case WatchEnd::kRefused:
-        // Not a failure: this server lists in pages only. Counted as neither relist nor restart.
+        // Not a failure: this server lists in pages only. The paged list and its watch that
+        // follow are not counted again (a relist and a restart counted at most once, as above).
         streamingList_ = false;
-        firstList = wasFirstList;
-        firstWatch = wasFirstWatch;
+        firstList = true;
+        firstWatch = true;
         LG_LOG(info, "the API server refused a streaming list; listing in pages",
                {{"resource", opts_.name}});
         break;
@@ -166,12 +165,12 @@ Status Reflector::listAndReplace() {
   std::size_t count = 0;
   int continueRestarts = 0;
   sink_.beginList();
-  Result<std::string> body = api_.listText(opts_.resource, lo);
   while (true) {
     if (stopping()) {
       sink_.endList(false);
       return makeError("stopped");
     }
+    auto body = api_.listText(opts_.resource, lo);
     if (!body.ok()) {
       if (body.error().code == 410 && !lo.continueToken.empty() &&
           continueRestarts++ < kMaxContinueRestarts) {
@@ -181,7 +180,6 @@ Status Reflector::listAndReplace() {
         sink_.beginList();
         lo.continueToken.clear();
         count = 0;
-        body = api_.listText(opts_.resource, lo);
         continue;
       }
       sink_.endList(false);
@@ -197,7 +195,6 @@ Status Reflector::listAndReplace() {
     if (!page->resourceVersion.empty()) listRV = page->resourceVersion;
     if (page->continueToken.empty()) break;
     lo.continueToken = page->continueToken;
-    body = api_.listText(opts_.resource, lo);
   }
   finishList(listRV, count);
   return okStatus();
@@ -228,6 +225,7 @@ void Reflector::finishList(std::string rv, std::size_t count) {
 }
 
 Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
+  streamListed_ = false;
   kube::WatchOptions wo;
   wo.labelSelector = opts_.labelSelector;
   wo.fieldSelector = opts_.fieldSelector;
@@ -271,7 +269,6 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
   // annotated kInitialEventsEnd completes it. A stream that ends before that abandons it.
   bool listing = initialEvents;
   std::size_t listed = 0;
-  streamListed_ = false;
   if (listing) sink_.beginList();
   struct AbandonList {
     Reflector* r;
@@ -315,10 +312,12 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
     switch (ev.type) {
       case Type::kBookmark:
         if (listing) {
-          if (ev.object.annotation(kube::kInitialEventsEnd) != "true") break;
+          if (ev.object.annotation(kube::kInitialEventsEnd) != "true") continue;
           listing = false;
           streamListed_ = true;
-          finishList(ev.object.resourceVersion(), listed);
+          // finishList releases the parser's buffers: the view is not read after this line.
+          std::string listRV = ev.object.resourceVersion();
+          finishList(std::move(listRV), listed);
           watchesSinceList_ = 1;
           continue;  // the list's end is no event of the watch
         }
@@ -336,12 +335,13 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
       case Type::kModified:
       case Type::kDeleted:
         if (listing) {
-          // The initial events are ADDED; they are the list, not counted as watch events.
+          // The initial events are ADDED. They are the list: not counted as watch events, and
+          // they do not reset the backoff (a stream cut before its end must not re-list at once).
           if (ev.type != Type::kDeleted) {
             sink_.listed(ev.object);
             ++listed;
           }
-          break;
+          continue;
         }
         sink_.watched(ev.type, ev.object);
         if (eventsMetric_) eventsMetric_->inc();  // before the resume point moves: tests wait on it

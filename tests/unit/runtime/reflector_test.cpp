@@ -298,26 +298,53 @@ TEST_F(ReflectorTest, StreamingListFillsTheStoreAndTheSameStreamWatches) {
   EXPECT_EQ(informer_->reflector().watchRestarts(), 0u);
 }
 
-// A 410 later lists again by streaming, and the store is replaced as after a paged re-list.
+// A 410 later lists again by streaming, and the store is replaced as after a paged re-list:
+// what changed while disconnected comes as one add, one update and one delete.
 TEST_F(ReflectorTest, StreamingListAgainAfterGone) {
-  for (const char* n : {"a", "b"})
+  for (const char* n : {"a", "b", "c"})
     api_.put(lg::testing::configMapsRef(), cm(n, "1"));
   startStreamingInformer();
   ASSERT_TRUE(informer_->waitForSync(10s));
-  recorder_.waitFor(2);
-  api_.erase(lg::testing::configMapsRef(), "shop", "b");
   recorder_.waitFor(3);
-  api_.put(lg::testing::configMapsRef(), cm("c", "1"));
-  recorder_.waitFor(4);
-  api_.sendWatchError(410);
-  const auto again = watchCall(2);
-  EXPECT_TRUE(again.sendInitialEvents);
-  EXPECT_TRUE(spinUntil([&] { return informer_->reflector().relists() == 1; }));
-  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c"}));
-  // Nothing changed meanwhile: the re-list adds, updates and deletes nothing.
-  EXPECT_EQ(recorder_.events(), (std::vector<std::string>{"add shop/a=1", "add shop/b=1",
-                                                          "delete shop/b", "add shop/c=1"}));
+  api_.breakWatches();
+  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 1s));
+  api_.erase(lg::testing::configMapsRef(), "shop", "b");
+  api_.put(lg::testing::configMapsRef(), cm("c", "2"));
+  api_.put(lg::testing::configMapsRef(), cm("d", "1"));
+  api_.compact();
+  clock_.advance(1s);
+  // The failed (410) re-watch from the old resume point, then a streaming list again.
+  EXPECT_TRUE(watchCall(3).sendInitialEvents);
+  const auto events = recorder_.waitFor(6);
+  ASSERT_EQ(events.size(), 6u);
+  std::vector<std::string> relist(events.begin() + 3, events.end());
+  std::sort(relist.begin(), relist.end());
+  EXPECT_EQ(relist,
+            (std::vector<std::string>{"add shop/d=1", "delete shop/b", "update shop/c 1->2"}));
+  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c", "shop/d"}));
+  EXPECT_EQ(informer_->reflector().relists(), 1u);
   EXPECT_EQ(api_.callCount("list"), 0u);
+  EXPECT_TRUE(spinUntil([&] {
+    return informer_->reflector().lastResourceVersion() == api_.currentResourceVersion();
+  }));
+}
+
+// A streaming re-list refused (the server changed): one relist and one restart counted, not two.
+TEST_F(ReflectorTest, StreamingRelistRefusedCountsOnce) {
+  api_.put(lg::testing::configMapsRef(), cm("a", "1"));
+  startStreamingInformer();
+  ASSERT_TRUE(informer_->waitForSync(10s));
+  recorder_.waitFor(1);
+  api_.refuseStreamingLists();
+  api_.put(lg::testing::configMapsRef(), cm("a", "2"));  // an event: the 410 is not backed off
+  recorder_.waitFor(2);
+  api_.sendWatchError(410);
+  ASSERT_TRUE(api_.waitForCalls("list", 1));
+  EXPECT_FALSE(watchCall(3).sendInitialEvents);
+  EXPECT_EQ(informer_->reflector().relists(), 1u);
+  EXPECT_EQ(informer_->reflector().watchRestarts(), 1u);
+  EXPECT_EQ(metrics_.watchRelists.labels({"configmaps"}).value(), 1);
+  EXPECT_EQ(clock_.waiters(), 0u);
 }
 
 // A server without the WatchList feature (422): listed in pages, then watched as before, and
