@@ -224,8 +224,7 @@ void Reflector::finishList(std::string rv, std::size_t count) {
   }
 }
 
-Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
-  streamListed_ = false;
+std::unique_ptr<kube::WatchStream> Reflector::openWatch(bool initialEvents, WatchEnd* failed) {
   kube::WatchOptions wo;
   wo.labelSelector = opts_.labelSelector;
   wo.fieldSelector = opts_.fieldSelector;
@@ -235,23 +234,71 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
   wo.timeoutSeconds = opts_.watchTimeoutSeconds;
   wo.allowBookmarks = true;
   wo.idleTimeout = std::chrono::seconds(opts_.watchTimeoutSeconds) + opts_.idleGrace;
-
-  const auto started = clock_.steadyNow();
   ++watchesSinceList_;
   auto opened = api_.watch(opts_.resource, wo);
   if (!opened.ok()) {
-    if (stopping()) return WatchEnd::kStopped;
     const Error& e = opened.error();
+    if (stopping()) {
+      *failed = WatchEnd::kStopped;
+    } else if (initialEvents && (e.code == 400 || e.code == 422)) {
+      *failed = WatchEnd::kRefused;
+    } else {
+      *failed = e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+    }
     LG_LOG(warn, "watch failed",
            {{"resource", opts_.name},
             {"code", e.code},
             {"error", e.message},
             {"rv", wo.resourceVersion}});
-    if (initialEvents && (e.code == 400 || e.code == 422)) return WatchEnd::kRefused;
-    return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+    return nullptr;
   }
   watchesStarted_.fetch_add(1);
-  std::unique_ptr<kube::WatchStream> stream = std::move(opened).value();
+  return std::move(opened).value();
+}
+
+bool Reflector::takeListEvent(const kube::ViewEvent& ev, StreamedList& list) {
+  if (!list.active) return false;
+  using Type = kube::WatchEvent::Type;
+  switch (ev.type) {
+    case Type::kAdded:
+    case Type::kModified:
+      sink_.listed(ev.object);
+      ++list.objects;
+      return true;
+    case Type::kDeleted:
+      return true;
+    case Type::kBookmark: {
+      if (ev.object.annotation(kube::kInitialEventsEnd) != "true") return true;
+      list.active = false;
+      streamListed_ = true;
+      // finishList releases the parser's buffers: the view is not read after this line.
+      std::string listRV = ev.object.resourceVersion();
+      finishList(std::move(listRV), list.objects);
+      watchesSinceList_ = 1;
+      return true;
+    }
+    case Type::kError:
+      return false;  // the watch's to handle; the list is abandoned on the way out
+  }
+  return false;
+}
+
+Reflector::WatchEnd Reflector::broken(const Error& e) {
+  if (stopping()) return WatchEnd::kStopped;
+  LG_LOG(info, "watch stream broke, resuming",
+         {{"resource", opts_.name},
+          {"code", e.code},
+          {"error", e.message},
+          {"rv", lastResourceVersion()}});
+  return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
+}
+
+Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
+  streamListed_ = false;
+  const auto started = clock_.steadyNow();
+  WatchEnd failed = WatchEnd::kError;
+  std::unique_ptr<kube::WatchStream> stream = openWatch(initialEvents, &failed);
+  if (!stream) return failed;
   {
     std::lock_guard g(mu_);
     if (stopping_) return WatchEnd::kStopped;
@@ -265,40 +312,27 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
     }
   } detach{this};
 
-  // While `listing`, the events are the list: objects go to listed(), and the bookmark
-  // annotated kInitialEventsEnd completes it. A stream that ends before that abandons it.
-  bool listing = initialEvents;
-  std::size_t listed = 0;
-  if (listing) sink_.beginList();
+  // A streamed list's events are the list (takeListEvent). They are not watch events and do not
+  // reset the backoff: a stream cut before its end bookmark must not list again at once.
+  StreamedList list{.active = initialEvents};
+  if (list.active) sink_.beginList();
   struct AbandonList {
     Reflector* r;
-    const bool* listing;
+    const StreamedList* list;
     ~AbandonList() {
-      if (*listing) r->sink_.endList(false);
+      if (list->active) r->sink_.endList(false);
     }
-  } abandon{this, &listing};
+  } abandon{this, &list};
 
   std::size_t events = 0;
-  const auto broke = [this](const Error& e) {
-    if (stopping()) return WatchEnd::kStopped;
-    LG_LOG(info, "watch stream broke, resuming",
-           {{"resource", opts_.name},
-            {"code", e.code},
-            {"error", e.message},
-            {"rv", lastResourceVersion()}});
-    return e.code == 410 ? WatchEnd::kGone : WatchEnd::kError;
-  };
   while (true) {
     auto next = stream->nextLine();
-    if (!next.ok()) return broke(next.error());
+    if (!next.ok()) return broken(next.error());
     if (!next->has_value()) {
       if (stopping()) return WatchEnd::kStopped;
-      if (listing) {
-        LG_LOG(warn, "watch ended before its initial events did", {{"resource", opts_.name}});
-        return WatchEnd::kError;
-      }
-      if (events == 0 && clock_.steadyNow() - started < opts_.minWatchDuration) {
-        LG_LOG(warn, "watch ended at once without events", {{"resource", opts_.name}});
+      if (list.active || (events == 0 && clock_.steadyNow() - started < opts_.minWatchDuration)) {
+        LG_LOG(warn, "watch ended at once, or before its initial events did",
+               {{"resource", opts_.name}});
         return WatchEnd::kError;
       }
       LG_LOG(debug, "watch ended, resuming",
@@ -306,21 +340,12 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
       return WatchEnd::kClean;
     }
     auto event = parser_->parseEvent(**next);
-    if (!event.ok()) return broke(event.error());
+    if (!event.ok()) return broken(event.error());
     const kube::ViewEvent& ev = *event;
+    if (takeListEvent(ev, list)) continue;
     using Type = kube::WatchEvent::Type;
     switch (ev.type) {
       case Type::kBookmark:
-        if (listing) {
-          if (ev.object.annotation(kube::kInitialEventsEnd) != "true") continue;
-          listing = false;
-          streamListed_ = true;
-          // finishList releases the parser's buffers: the view is not read after this line.
-          std::string listRV = ev.object.resourceVersion();
-          finishList(std::move(listRV), listed);
-          watchesSinceList_ = 1;
-          continue;  // the list's end is no event of the watch
-        }
         setResourceVersion(ev.object.resourceVersion());
         break;
       case Type::kError: {
@@ -334,15 +359,6 @@ Reflector::WatchEnd Reflector::watchOnce(bool initialEvents) {
       case Type::kAdded:
       case Type::kModified:
       case Type::kDeleted:
-        if (listing) {
-          // The initial events are ADDED. They are the list: not counted as watch events, and
-          // they do not reset the backoff (a stream cut before its end must not re-list at once).
-          if (ev.type != Type::kDeleted) {
-            sink_.listed(ev.object);
-            ++listed;
-          }
-          continue;
-        }
         sink_.watched(ev.type, ev.object);
         if (eventsMetric_) eventsMetric_->inc();  // before the resume point moves: tests wait on it
         setResourceVersion(ev.object.resourceVersion());

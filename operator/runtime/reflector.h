@@ -112,6 +112,18 @@ class Reflector {
   void finishList(std::string rv, std::size_t count);
   // initialEvents: a streaming list, then the watch (streamListed_ says whether it listed).
   WatchEnd watchOnce(bool initialEvents);
+  // A stream that broke or could not be read: how the watch ends.
+  WatchEnd broken(const Error& e);
+  // The watch request; nullptr with *failed set when it was not opened.
+  std::unique_ptr<kube::WatchStream> openWatch(bool initialEvents, WatchEnd* failed);
+  // A streamed list in progress: active until its end bookmark.
+  struct StreamedList {
+    bool active = false;
+    std::size_t objects = 0;
+  };
+  // Takes `ev` into the streamed list while it is active (true), completing it at the end
+  // bookmark; false: the event is the watch's.
+  bool takeListEvent(const kube::ViewEvent& ev, StreamedList& list);
   // Waits `d` on the clock; false if stopped meanwhile.
   bool sleepFor(std::chrono::nanoseconds d);
   bool stopping() const;

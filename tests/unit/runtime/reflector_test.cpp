@@ -111,6 +111,28 @@ class ReflectorTest : public ::testing::Test {
     informer_->start();
   }
   void startInformer() { startInformer(options()); }
+  // Breaks the watch and, while the reflector backs off, deletes b, changes c, adds d and
+  // compacts the history away; then lets the backoff pass.
+  void changeWhileDisconnected() {
+    api_.breakWatches();
+    ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 1s));
+    api_.erase(lg::testing::configMapsRef(), "shop", "b");
+    api_.put(lg::testing::configMapsRef(), cm("c", "2"));
+    api_.put(lg::testing::configMapsRef(), cm("d", "1"));
+    api_.compact();
+    clock_.advance(1s);
+  }
+  // After changeWhileDisconnected on a, b, c: the re-list's events and the store.
+  void expectReplacedByTheRelist() {
+    const auto events = recorder_.waitFor(6);
+    ASSERT_EQ(events.size(), 6u);
+    std::vector<std::string> relist(events.begin() + 3, events.end());
+    std::sort(relist.begin(), relist.end());
+    EXPECT_EQ(relist,
+              (std::vector<std::string>{"add shop/d=1", "delete shop/b", "update shop/c 1->2"}));
+    EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c", "shop/d"}));
+    EXPECT_EQ(informer_->reflector().relists(), 1u);
+  }
   void startStreamingInformer() {
     ReflectorOptions o = options();
     o.streamingList = true;
@@ -253,24 +275,10 @@ TEST_F(ReflectorTest, GoneOnRewatchRelistsAndReplacesTheStore) {
   startInformer();
   ASSERT_TRUE(api_.waitForOpenWatches(1));
   recorder_.waitFor(3);
-  api_.breakWatches();
-  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 1s));
-  // While disconnected: b deleted, c changed, d added, and the history compacted away.
-  api_.erase(lg::testing::configMapsRef(), "shop", "b");
-  api_.put(lg::testing::configMapsRef(), cm("c", "2"));
-  api_.put(lg::testing::configMapsRef(), cm("d", "1"));
-  api_.compact();
-  clock_.advance(1s);
+  changeWhileDisconnected();
   ASSERT_TRUE(api_.waitForCalls("watch", 3));  // failed (410) re-watch, then after relist
-  const auto events = recorder_.waitFor(6);
-  ASSERT_EQ(events.size(), 6u);
-  std::vector<std::string> relist(events.begin() + 3, events.end());
-  std::sort(relist.begin(), relist.end());
-  EXPECT_EQ(relist,
-            (std::vector<std::string>{"add shop/d=1", "delete shop/b", "update shop/c 1->2"}));
-  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c", "shop/d"}));
+  expectReplacedByTheRelist();
   EXPECT_EQ(api_.callCount("list"), 2u);
-  EXPECT_EQ(informer_->reflector().relists(), 1u);
   EXPECT_EQ(watchCall(3).resourceVersion, api_.currentResourceVersion());
 }
 
@@ -306,23 +314,10 @@ TEST_F(ReflectorTest, StreamingListAgainAfterGone) {
   startStreamingInformer();
   ASSERT_TRUE(informer_->waitForSync(10s));
   recorder_.waitFor(3);
-  api_.breakWatches();
-  ASSERT_TRUE(clock_.blockUntilWaiterWithDeadline(clock_.steadyNow() + 1s));
-  api_.erase(lg::testing::configMapsRef(), "shop", "b");
-  api_.put(lg::testing::configMapsRef(), cm("c", "2"));
-  api_.put(lg::testing::configMapsRef(), cm("d", "1"));
-  api_.compact();
-  clock_.advance(1s);
+  changeWhileDisconnected();
   // The failed (410) re-watch from the old resume point, then a streaming list again.
   EXPECT_TRUE(watchCall(3).sendInitialEvents);
-  const auto events = recorder_.waitFor(6);
-  ASSERT_EQ(events.size(), 6u);
-  std::vector<std::string> relist(events.begin() + 3, events.end());
-  std::sort(relist.begin(), relist.end());
-  EXPECT_EQ(relist,
-            (std::vector<std::string>{"add shop/d=1", "delete shop/b", "update shop/c 1->2"}));
-  EXPECT_EQ(informer_->store().keys(), (std::vector<std::string>{"shop/a", "shop/c", "shop/d"}));
-  EXPECT_EQ(informer_->reflector().relists(), 1u);
+  expectReplacedByTheRelist();
   EXPECT_EQ(api_.callCount("list"), 0u);
   EXPECT_TRUE(spinUntil([&] {
     return informer_->reflector().lastResourceVersion() == api_.currentResourceVersion();
