@@ -6,7 +6,7 @@
 
 #include "operator/kube/api_status.h"
 #include "operator/kube/http_watch_stream.h"
-#include "operator/kube/object_json.h"
+#include "operator/kube/object_view.h"
 #include "operator/util/logger.h"
 
 #ifndef LG_KUBE_VERSION
@@ -396,12 +396,11 @@ Result<HttpApiClient::Response> HttpApiClient::execute(const Call& call) {
   }
 }
 
-Result<nlohmann::json> HttpApiClient::executeJson(const Call& call, bool isList) {
+Result<nlohmann::json> HttpApiClient::executeJson(const Call& call) {
   auto r = execute(call);
   if (!r) return r.error();
   if (r->body.empty()) return nlohmann::json();
-  nlohmann::json doc = isList ? parseObjectJson(r->body, kListItemMetadataDepth)
-                              : nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json doc = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return makeError(
         call.what() + ": response is not valid JSON (" + std::to_string(r->body.size()) + " bytes)",
@@ -435,18 +434,15 @@ HttpApiClient::Call HttpApiClient::listCall(const ResourceRef& ref, const ListOp
 }
 
 Result<ListPage> HttpApiClient::list(const ResourceRef& ref, const ListOptions& opts) {
-  const Call call = listCall(ref, opts);
-  auto doc = executeJson(call, /*isList=*/true);
-  if (!doc) return doc.error();
-  if (!doc->is_object()) return makeError(call.what() + ": list response is not an object", 0);
+  auto body = listText(ref, opts);
+  if (!body) return body.error();
+  thread_local ViewParser parser;
   ListPage page;
-  if (auto items = doc->find("items"); items != doc->end() && items->is_array()) {
-    page.items = std::move(*items);
-  }
-  if (auto meta = doc->find("metadata"); meta != doc->end() && meta->is_object()) {
-    page.resourceVersion = meta->value("resourceVersion", "");
-    page.continueToken = meta->value("continue", "");
-  }
+  auto meta =
+      parser.parseList(*body, [&](const ObjectView& item) { page.items.push_back(item.toJson()); });
+  if (!meta) return makeError(listCall(ref, opts).what() + ": " + meta.error().message, 0);
+  page.resourceVersion = std::move(meta->resourceVersion);
+  page.continueToken = std::move(meta->continueToken);
   return page;
 }
 

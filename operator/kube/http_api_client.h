@@ -112,8 +112,7 @@ class HttpApiClient final : public ApiClient {
   Result<std::unique_ptr<HttpConnection>> connect(std::chrono::steady_clock::time_point deadline,
                                                   bool* reused, bool forceNew);
   Result<std::shared_ptr<TlsContext>> currentTls(uint64_t* generation);
-  // isList: a list page, parsed without its items' managedFields (object_json.h).
-  Result<nlohmann::json> executeJson(const Call& call, bool isList = false);
+  Result<nlohmann::json> executeJson(const Call& call);
   std::chrono::steady_clock::time_point deadlineFor(
       std::optional<std::chrono::milliseconds> timeout) const;
   HttpConnection::TimePoint ioDeadline(std::chrono::steady_clock::time_point deadline) const;

@@ -4,8 +4,6 @@
 
 #include <utility>
 
-#include "operator/kube/object_json.h"
-
 namespace lg::kube {
 namespace {
 
@@ -146,6 +144,14 @@ Result<ObjectView> ViewParser::parseObject(std::string_view text) {
     return makeError("not a JSON object: " + jsonExcerpt(text));
   }
   return ObjectView(impl_->root);
+}
+
+std::string jsonExcerpt(std::string_view text) {
+  std::string s(text.substr(0, 200));
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  }
+  return text.size() > 200 ? s + "..." : s;
 }
 
 void withObjectView(const nlohmann::json& object, const std::function<void(const ObjectView&)>& f) {

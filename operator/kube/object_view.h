@@ -3,7 +3,9 @@
 // simdjson: an index over the text instead of a document of allocated nodes. The caches project
 // each object straight from it (a pod's projection reads a dozen fields of several kilobytes);
 // a cache that wants the whole object asks for it as nlohmann::json (toJson, without
-// metadata.managedFields). BENCHMARKS.md, "At scale", has what this saves per watch event.
+// metadata.managedFields). HttpApiClient::list and parseWatchEvent (watch_decoder.h) read
+// through it too: one parser, and one place where managedFields is dropped. BENCHMARKS.md,
+// "At scale", has what this saves per watch event.
 //
 // An ObjectView is valid until its ViewParser parses again: project from it, never keep it.
 // A ViewParser is for one thread.
@@ -76,6 +78,9 @@ class ViewParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// At most the first 200 bytes of `text`, control characters as '?', for error messages.
+std::string jsonExcerpt(std::string_view text);
 
 // Calls `f` with a view of `object` (serialised and parsed again: for tests and rare paths).
 void withObjectView(const nlohmann::json& object, const std::function<void(const ObjectView&)>& f);

@@ -1,6 +1,6 @@
 #include "operator/kube/watch_decoder.h"
 
-#include "operator/kube/object_json.h"
+#include "operator/kube/object_view.h"
 
 namespace lg::kube {
 namespace {
@@ -15,18 +15,10 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 Result<WatchEvent> parseWatchEvent(std::string_view line) {
-  nlohmann::json doc = parseObjectJson(line, kWatchEventMetadataDepth);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return makeError("watch: not a JSON object: " + jsonExcerpt(line));
-  }
-  auto type = doc.find("type");
-  auto object = doc.find("object");
-  if (type == doc.end() || !type->is_string() || object == doc.end() || !object->is_object()) {
-    return makeError("watch: event without type or object: " + jsonExcerpt(line));
-  }
-  const std::string& name = type->get_ref<const std::string&>();
-  if (auto t = parseWatchEventType(name)) return WatchEvent{*t, std::move(*object)};
-  return makeError("watch: unknown event type \"" + jsonExcerpt(name) + "\"");
+  thread_local ViewParser parser;
+  auto event = parser.parseEvent(line);
+  if (!event) return event.error();
+  return WatchEvent{event->type, event->object.toJson()};
 }
 
 WatchDecoder::WatchDecoder(size_t maxEventBytes) : maxEventBytes_(maxEventBytes) {}

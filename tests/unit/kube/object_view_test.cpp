@@ -114,6 +114,25 @@ TEST(ViewParser, AListPageGivesEveryObjectItemAndItsMetadata) {
   EXPECT_FALSE(parser.parseList("[]", [](const ObjectView&) {}).ok());
 }
 
+// What HttpApiClient::list keeps of every item: the object without its metadata's managedFields.
+TEST(ViewParser, EveryItemOfAListLosesManagedFields) {
+  ViewParser parser;
+  std::vector<json> items;
+  auto page = parser.parseList(R"({"kind":"PodList","metadata":{"resourceVersion":"7"},
+      "items":[{"metadata":{"name":"a","managedFields":[]}},
+               {"metadata":{"name":"b","managedFields":[{"manager":"x"}],
+                            "annotations":{"managedFields":"kept"}}}]})",
+                               [&](const ObjectView& o) { items.push_back(o.toJson()); });
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& item : items) {
+    EXPECT_FALSE(item["metadata"].contains("managedFields"));
+    EXPECT_TRUE(item["metadata"].contains("name"));
+  }
+  EXPECT_EQ(items[1]["metadata"]["annotations"]["managedFields"], "kept");
+  EXPECT_EQ(page->resourceVersion, "7");
+}
+
 TEST(ViewParser, WatchLines) {
   ViewParser parser;
   auto added = parser.parseEvent(R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})");

@@ -179,5 +179,36 @@ TEST(ParseWatchEventTest, ParsesOneLine) {
   EXPECT_EQ(e->object["metadata"]["name"], "z");
 }
 
+// managedFields is dropped from the event's object's own metadata, and only there.
+TEST(ParseWatchEvent, TheObjectLosesManagedFieldsAndKeepsTheRest) {
+  const auto e = parseWatchEvent(R"({"type":"MODIFIED","object":{"kind":"Pod","metadata":{
+      "name":"web-1","namespace":"shop","resourceVersion":"42",
+      "managedFields":[{"manager":"kubelet","operation":"Update","fieldsV1":{"f:status":{}}}],
+      "labels":{"app":"web"},"annotations":{"managedFields":"kept"}},
+      "status":{"phase":"Running"}}})");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  const auto& meta = e->object["metadata"];
+  EXPECT_FALSE(meta.contains("managedFields"));
+  EXPECT_EQ(meta["name"], "web-1");
+  EXPECT_EQ(meta["resourceVersion"], "42");
+  EXPECT_EQ(meta["labels"]["app"], "web");
+  // Only the metadata's own key goes: an annotation of that name stays.
+  EXPECT_EQ(meta["annotations"]["managedFields"], "kept");
+  EXPECT_EQ(e->object["status"]["phase"], "Running");
+  EXPECT_EQ(e->type, WatchEvent::Type::kModified);
+}
+
+TEST(ParseWatchEvent, AtAnotherDepthItStays) {
+  const auto e = parseWatchEvent(
+      R"({"type":"ADDED","object":{"spec":{"metadata":{"managedFields":[{"manager":"m"}]}}}})");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->object["spec"]["metadata"]["managedFields"][0]["manager"], "m");
+}
+
+TEST(ParseWatchEvent, InvalidTextIsAnErrorNotAThrow) {
+  EXPECT_FALSE(parseWatchEvent(R"({"object":{"metadata":{"managedFields":[)").ok());
+  EXPECT_FALSE(parseWatchEvent("not json").ok());
+}
+
 }  // namespace
 }  // namespace lg::kube
