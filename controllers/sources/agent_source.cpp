@@ -3,9 +3,16 @@
 #include <atomic>
 
 #include "operator/kube/file_token_source.h"
+#include "operator/util/allocator.h"
 #include "operator/util/logger.h"
 
 namespace lg::sources {
+namespace {
+
+// A polling round that took at least this many samples is followed by releaseFreeMemory().
+constexpr std::uint64_t kTrimAfterSamples = 20000;
+
+}  // namespace
 
 std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s) {
   std::vector<UsageSample> out;
@@ -229,6 +236,9 @@ void AgentSource::pollOnce() {
   for (auto& t : threads)
     t.join();
 
+  // A backlog (a controller that started or failed over, an agent's ring read whole) parsed
+  // pages of thousands of samples on several threads; their freed chunks would stay resident.
+  if (counts.samples.load() >= kTrimAfterSamples) releaseFreeMemory();
   st.reachable = reachable.load();
   st.samples += counts.samples.load();
   st.dropped += counts.dropped.load();

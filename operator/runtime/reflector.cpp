@@ -2,11 +2,8 @@
 
 #include <utility>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "operator/runtime/runtime_metrics.h"
+#include "operator/util/allocator.h"
 #include "operator/util/logger.h"
 
 namespace lg::runtime {
@@ -204,11 +201,9 @@ void Reflector::finishList(std::string rv, std::size_t count) {
   sink_.endList(true);
   // The parser's buffers fit a page; the watch's events are a thousandth of that.
   parser_->release();
-#ifdef __GLIBC__
   // What the list allocated is freed now; without a trim the allocator keeps its peak for the
   // life of the process (BENCHMARKS.md, "At scale").
-  if (count >= kTrimAfterObjects) malloc_trim(0);
-#endif
+  if (count >= kTrimAfterObjects) releaseFreeMemory();
   eventsSinceList_ = 0;
   watchesSinceList_ = 0;
   LG_LOG(debug, "listed", {{"resource", opts_.name}, {"count", count}, {"rv", rv}});

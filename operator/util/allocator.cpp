@@ -15,4 +15,10 @@ void keepLargeBlocksMapped() {
 #endif
 }
 
+void releaseFreeMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace lg

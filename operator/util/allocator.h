@@ -10,4 +10,10 @@ namespace lg {
 // (BENCHMARKS.md, "At scale"). No effect without glibc.
 void keepLargeBlocksMapped();
 
+// Gives the pages the allocator holds free back to the system (malloc_trim): after a burst of
+// short-lived allocations (a long list, a backlog of agent samples), whose freed chunks would
+// otherwise stay resident between the long-lived ones for the life of the process. Costs a walk
+// of the arenas: call it after bursts, not per object. No effect without glibc.
+void releaseFreeMemory();
+
 }  // namespace lg
