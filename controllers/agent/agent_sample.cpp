@@ -1,8 +1,11 @@
 #include "controllers/agent/agent_sample.h"
 
+#include <simdjson.h>
+
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <unordered_map>
 #include <utility>
 
 namespace lg::agent {
@@ -103,30 +106,132 @@ std::size_t utf8Length(std::string_view s, std::size_t i) {
   return n;
 }
 
-U64 optUint(const nlohmann::json& j, const char* k) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_number_unsigned()) {
-    if (it != j.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0)
-      return it->get<std::uint64_t>();
-    return std::nullopt;
+// Reading: one implementation over simdjson's DOM (a page of thousands of samples is indexed, not
+// built node by node); a field missing or of another type reads as null.
+using Element = simdjson::dom::element;
+
+U64 optUint(Element j, const char* k) {
+  std::uint64_t v = 0;
+  if (j[k].get_uint64().get(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<double> optDouble(Element j, const char* k) {
+  double v = 0;
+  if (j[k].get_double().get(v) || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> optBool(Element j, const char* k) {
+  bool v = false;
+  if (j[k].get_bool().get(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> optInt(Element j, const char* k) {
+  std::int64_t v = 0;
+  if (j[k].get_int64().get(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<Element> optObject(Element j, const char* k) {
+  Element v;
+  if (j[k].get(v) || !v.is_object()) return std::nullopt;
+  return v;
+}
+
+std::string str(Element j, const char* k) {
+  std::string_view v;
+  if (j[k].get_string().get(v)) return {};
+  return std::string(v);
+}
+
+std::optional<PressureLine> pressureFrom(Element j, const char* k) {
+  auto o = optObject(j, k);
+  if (!o) return std::nullopt;
+  return PressureLine{.avg10 = optDouble(*o, "avg10").value_or(0),
+                      .avg60 = optDouble(*o, "avg60").value_or(0),
+                      .avg300 = optDouble(*o, "avg300").value_or(0),
+                      .totalUs = optUint(*o, "total").value_or(0)};
+}
+
+std::optional<RuntimeHeap> runtimeFrom(Element p, std::optional<std::int64_t>& pid) {
+  auto r = optObject(p, "runtime");
+  if (!r) return std::nullopt;
+  const auto heapMax = optUint(*r, "heapMax");
+  std::string name = str(*r, "name");
+  if (!heapMax || *heapMax == 0 || name.empty()) return std::nullopt;
+  RuntimeHeap h{.runtime = std::move(name), .bytes = *heapMax, .setBy = str(*r, "setBy")};
+  pid = optInt(*r, "pid");
+  if (auto e = optBool(*r, "environRead")) h.environRead = *e;
+  return h;
+}
+
+CgroupSample cgroupSampleFrom(Element j) {
+  CgroupSample s;
+  if (!j.is_object()) return s;
+  if (auto v = optInt(j, "cgroupVersion")) s.version = static_cast<int>(*v);
+  s.cgroup = str(j, "cgroup");
+  if (auto m = optObject(j, "memory")) {
+    for (const auto& [name, member] : kMemoryFields)
+      s.memory.*member = optUint(*m, name);
+    s.memory.underOom = optBool(*m, "underOom");
+    if (auto p = optObject(*m, "pressure")) {
+      s.memory.pressure.some = pressureFrom(*p, "some");
+      s.memory.pressure.full = pressureFrom(*p, "full");
+    }
   }
-  return it->get<std::uint64_t>();
+  if (auto p = optObject(j, "pids")) {
+    s.pids.current = optUint(*p, "current");
+    s.pids.max = optUint(*p, "max");
+  }
+  if (auto p = optObject(j, "processes")) {
+    for (const auto& [name, member] : kProcessFields)
+      s.processes.*member = optUint(*p, name);
+    s.processes.fdsMaxPid = optInt(*p, "fdsMaxPid");
+    s.processes.unreadable = static_cast<std::uint32_t>(optUint(*p, "unreadable").value_or(0));
+    s.processes.runtime = runtimeFrom(*p, s.processes.runtimePid);
+  }
+  return s;
 }
 
-std::optional<PressureLine> pressureFromJson(const nlohmann::json& j, const char* k) {
-  auto it = j.find(k);
-  if (it == j.end() || !it->is_object()) return std::nullopt;
-  PressureLine p;
-  p.avg10 = it->value("avg10", 0.0);
-  p.avg60 = it->value("avg60", 0.0);
-  p.avg300 = it->value("avg300", 0.0);
-  p.totalUs = optUint(*it, "total").value_or(0);
-  return p;
+// The identities of one page: a container's many samples share one.
+using Identities = std::unordered_map<std::string, std::shared_ptr<const ContainerIdentity>>;
+
+Result<AgentSample> agentSampleFrom(Element j, Identities* seen) {
+  if (!j.is_object()) return makeError("sample is not an object");
+  ContainerIdentity id{.podUid = str(j, "podUid"),
+                       .ns = str(j, "namespace"),
+                       .pod = str(j, "pod"),
+                       .container = str(j, "container"),
+                       .containerId = str(j, "containerId")};
+  if (id.podUid.empty() || id.pod.empty() || id.container.empty())
+    return makeError("sample without podUid, pod or container");
+  const auto t = optDouble(j, "time");
+  if (!t) return makeError("sample without a time");
+  AgentSample s;
+  s.time = *t;
+  s.seq = optUint(j, "seq").value_or(0);
+  if (seen) {
+    std::string k =
+        id.podUid + '\n' + id.ns + '\n' + id.pod + '\n' + id.container + '\n' + id.containerId;
+    auto& slot = (*seen)[std::move(k)];
+    if (!slot) slot = std::make_shared<const ContainerIdentity>(std::move(id));
+    s.id = slot;
+  } else {
+    s.id = std::make_shared<const ContainerIdentity>(std::move(id));
+  }
+  s.running = optBool(j, "running").value_or(false);
+  if (s.running) s.data = cgroupSampleFrom(j);
+  s.oomKills = optUint(j, "oomKills");
+  s.podOomKill = optUint(j, "podOomKill");
+  return s;
 }
 
-std::string str(const nlohmann::json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+// The parser of this thread (its buffers are reused from one page to the next).
+simdjson::dom::parser& threadParser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
 }
 
 }  // namespace
@@ -233,84 +338,33 @@ void appendJson(std::string& out, const AgentSample& s) {
 }
 
 CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
-  CgroupSample s;
-  if (!j.is_object()) return s;
-  if (auto v = j.find("cgroupVersion"); v != j.end() && v->is_number_integer())
-    s.version = v->get<int>();
-  s.cgroup = str(j, "cgroup");
-  if (auto m = j.find("memory"); m != j.end() && m->is_object()) {
-    for (const auto& [name, member] : kMemoryFields)
-      s.memory.*member = optUint(*m, name);
-    if (auto u = m->find("underOom"); u != m->end() && u->is_boolean())
-      s.memory.underOom = u->get<bool>();
-    if (auto p = m->find("pressure"); p != m->end() && p->is_object()) {
-      s.memory.pressure.some = pressureFromJson(*p, "some");
-      s.memory.pressure.full = pressureFromJson(*p, "full");
-    }
-  }
-  if (auto p = j.find("pids"); p != j.end() && p->is_object()) {
-    s.pids.current = optUint(*p, "current");
-    s.pids.max = optUint(*p, "max");
-  }
-  if (auto p = j.find("processes"); p != j.end() && p->is_object()) {
-    for (const auto& [name, member] : kProcessFields)
-      s.processes.*member = optUint(*p, name);
-    if (auto pid = p->find("fdsMaxPid"); pid != p->end() && pid->is_number_integer())
-      s.processes.fdsMaxPid = pid->get<std::int64_t>();
-    s.processes.unreadable = static_cast<std::uint32_t>(optUint(*p, "unreadable").value_or(0));
-    if (auto r = p->find("runtime"); r != p->end() && r->is_object()) {
-      const auto heapMax = optUint(*r, "heapMax");
-      if (heapMax && *heapMax > 0 && !str(*r, "name").empty()) {
-        s.processes.runtime =
-            RuntimeHeap{.runtime = str(*r, "name"), .bytes = *heapMax, .setBy = str(*r, "setBy")};
-        if (auto pid = r->find("pid"); pid != r->end() && pid->is_number_integer())
-          s.processes.runtimePid = pid->get<std::int64_t>();
-        if (auto e = r->find("environRead"); e != r->end() && e->is_boolean())
-          s.processes.runtime->environRead = e->get<bool>();
-      }
-    }
-  }
-  return s;
+  Element e;
+  if (threadParser().parse(j.dump()).get(e)) return {};
+  return cgroupSampleFrom(e);
 }
 
 Result<AgentSample> agentSampleFromJson(const nlohmann::json& j) {
-  if (!j.is_object()) return makeError("sample is not an object");
-  AgentSample s;
-  auto id = std::make_shared<ContainerIdentity>();
-  id->podUid = str(j, "podUid");
-  id->ns = str(j, "namespace");
-  id->pod = str(j, "pod");
-  id->container = str(j, "container");
-  id->containerId = str(j, "containerId");
-  if (id->podUid.empty() || id->pod.empty() || id->container.empty())
-    return makeError("sample without podUid, pod or container");
-  auto t = j.find("time");
-  if (t == j.end() || !t->is_number() || !std::isfinite(t->get<double>()))
-    return makeError("sample without a time");
-  s.time = t->get<double>();
-  s.seq = optUint(j, "seq").value_or(0);
-  s.id = std::move(id);
-  if (auto r = j.find("running"); r != j.end() && r->is_boolean()) s.running = r->get<bool>();
-  if (s.running) s.data = cgroupSampleFromJson(j);
-  s.oomKills = optUint(j, "oomKills");
-  s.podOomKill = optUint(j, "podOomKill");
-  return s;
+  Element e;
+  if (threadParser().parse(j.dump()).get(e)) return makeError("sample is not JSON");
+  return agentSampleFrom(e, nullptr);
 }
 
 Result<SamplesPage> parseSamplesPage(std::string_view body) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return makeError("samples page is not a JSON object");
-  auto samples = j.find("samples");
-  if (samples == j.end() || !samples->is_array()) return makeError("samples page has no samples");
+  Element j;
+  if (threadParser().parse(body.data(), body.size()).get(j) || !j.is_object())
+    return makeError("samples page is not a JSON object");
+  simdjson::dom::array samples;
+  if (j["samples"].get_array().get(samples)) return makeError("samples page has no samples");
   SamplesPage page;
   page.node = str(j, "node");
   page.epoch = str(j, "epoch");
   page.next = optUint(j, "next").value_or(0);
   page.dropped = optUint(j, "dropped").value_or(0);
-  if (auto m = j.find("more"); m != j.end() && m->is_boolean()) page.more = m->get<bool>();
-  page.samples.reserve(samples->size());
-  for (const auto& item : *samples) {
-    auto s = agentSampleFromJson(item);
+  page.more = optBool(j, "more").value_or(false);
+  page.samples.reserve(samples.size());
+  Identities seen;
+  for (Element item : samples) {
+    auto s = agentSampleFrom(item, &seen);
     if (s) {
       page.samples.push_back(std::move(s.value()));
     } else {

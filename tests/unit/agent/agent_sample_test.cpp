@@ -145,6 +145,38 @@ TEST(AgentSample, MistypedFieldsAreNull) {
   EXPECT_EQ(*s.memory.shmem, 3u);
   EXPECT_FALSE(s.memory.underOom.has_value());
   EXPECT_FALSE(s.pids.current.has_value());
+  // A pressure line of the wrong types reads as zeros (it is optional as a whole), a fraction
+  // where a count belongs as null.
+  const auto p = cgroupSampleFromJson(
+      {{"memory", {{"file", 1.5}, {"pressure", {{"some", {{"avg10", "x"}, {"total", 7}}}}}}}});
+  ASSERT_TRUE(p.memory.pressure.some.has_value());
+  EXPECT_EQ(p.memory.pressure.some->avg10, 0);
+  EXPECT_EQ(p.memory.pressure.some->totalUs, 7u);
+  EXPECT_FALSE(p.memory.pressure.full.has_value());
+  EXPECT_FALSE(p.memory.file.has_value());
+}
+
+TEST(AgentSample, SamplesOfOneContainerInAPageShareTheirIdentity) {
+  AgentSample a = full(), b = full(), other = full();
+  b.seq = a.seq + 1;
+  b.time = a.time + 10;
+  auto id = std::make_shared<ContainerIdentity>(*a.id);
+  id->containerId = "containerd://restarted";
+  other.id = id;
+  std::string body = R"({"node":"n1","epoch":"e1","next":9,"samples":[)";
+  appendJson(body, a);
+  body += ',';
+  appendJson(body, b);
+  body += ',';
+  appendJson(body, other);
+  body += "]}";
+  auto page = parseSamplesPage(body);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->samples.size(), 3u);
+  EXPECT_EQ(page->samples[0].id.get(), page->samples[1].id.get());
+  EXPECT_NE(page->samples[0].id.get(), page->samples[2].id.get());
+  EXPECT_EQ(page->samples[2].id->containerId, "containerd://restarted");
+  EXPECT_EQ(page->samples[1].time, a.time + 10);
 }
 
 }  // namespace
