@@ -28,7 +28,8 @@ MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
       interval_(interval),
       pods_(std::move(pods)),
       sink_(std::move(sink)),
-      namespaces_(std::move(namespaces)) {}
+      namespaces_(std::move(namespaces)),
+      unavailableLog_(clock, std::chrono::minutes(10)) {}
 
 MetricsServerSource::~MetricsServerSource() {
   stop();
@@ -75,7 +76,6 @@ void MetricsServerSource::pollOnce() {
           "metrics.k8s.io answered " +
           (page.error().code ? std::to_string(page.error().code) : std::string("nothing")) +
           (ns.empty() ? std::string() : " for namespace " + ns) + ": " + page.error().message;
-      LG_LOG(warn, "metrics-server unavailable", {{"error", st.message}});
       break;
     }
     nlohmann::json list = {{"items", std::move(page->items)}};
@@ -90,10 +90,28 @@ void MetricsServerSource::pollOnce() {
     st.lastSamples += parsed.usages.size();
   }
   if (st.available) st.lastSuccess = toSeconds(clock_.now());
-  std::lock_guard lock(mu_);
-  // When it last worked survives any number of failed polls.
-  if (!st.available) st.lastSuccess = status_.lastSuccess;
-  status_ = st;
+  MetricsServerStatus before;
+  {
+    std::lock_guard lock(mu_);
+    before = status_;
+    // When it last worked survives any number of failed polls.
+    if (!st.available) st.lastSuccess = status_.lastSuccess;
+    status_ = st;
+  }
+  logChange(before, st);
+}
+
+void MetricsServerSource::logChange(const MetricsServerStatus& before,
+                                    const MetricsServerStatus& now) {
+  if (now.available) {
+    if (before.everPolled && !before.available) LG_LOG(info, "metrics-server available again", {});
+    return;
+  }
+  const bool news = before.available || !before.everPolled || before.message != now.message;
+  const auto held = unavailableLog_.admit();
+  if (news || held)
+    LG_LOG(warn, "metrics-server unavailable",
+           {{"error", now.message}, {"unchangedPollsNotLogged", held.value_or(0)}});
 }
 
 void MetricsServerSource::loop() {

@@ -7,7 +7,9 @@
 //
 // When the metrics API is missing (404) or unavailable (503, no APIService, metrics-server
 // down), it says so through status() and keeps polling: the operator keeps working with the
-// node agents' samples, and the policies' conditions tell the user.
+// node agents' samples, and the policies' conditions tell the user. The log says it when it
+// starts or its reason changes, then at most every 10 minutes while it lasts (a cluster without
+// metrics-server would otherwise log it at every poll), and says when it works again.
 //
 // Thread safety: start()/stop() from one thread; status() from any.
 
@@ -24,6 +26,7 @@
 #include "controllers/sources/usage_source.h"
 #include "operator/kube/api_client.h"
 #include "operator/util/clock.h"
+#include "operator/util/log_throttle.h"
 
 namespace lg::sources {
 
@@ -62,7 +65,11 @@ class MetricsServerSource final : public UsageSource {
   std::chrono::seconds interval_;
   PodLookup pods_;
   UsageSink sink_;
+  // Logs a failure when it is news, or at most every 10 minutes; a recovery once.
+  void logChange(const MetricsServerStatus& before, const MetricsServerStatus& now);
+
   std::vector<std::string> namespaces_;
+  LogThrottle unavailableLog_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
