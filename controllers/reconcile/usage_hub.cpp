@@ -48,7 +48,15 @@ bool UsageHub::ingest(const UsageSample& s) {
   std::vector<FindingCallback> callbacks;
   {
     std::lock_guard lock(mu_);
-    auto& slot = series_[key];
+    auto it = series_.find(key);
+    if (it == series_.end()) {
+      if (opts_.maxSeries > 0 && series_.size() >= opts_.maxSeries) {
+        ++refused_;
+        return false;
+      }
+      it = series_.emplace(key, nullptr).first;
+    }
+    auto& slot = it->second;
     if (!slot || slot->opts != detectorOpts) {
       // New, or the policy's detection settings changed: judge afresh under the new ones.
       SeriesView kept = slot ? slot->view : SeriesView{};
@@ -199,6 +207,11 @@ std::size_t UsageHub::forgetIdle(double before) {
 std::size_t UsageHub::seriesCount() const {
   std::lock_guard lock(mu_);
   return series_.size();
+}
+
+std::uint64_t UsageHub::refusedSamples() const {
+  std::lock_guard lock(mu_);
+  return refused_;
 }
 
 std::size_t UsageHub::memoryBytes() const {

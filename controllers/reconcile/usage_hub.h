@@ -11,12 +11,17 @@
 //   are kept (detect::LifeHistory): a container that grew and died at its line in each of its
 //   last lives is found in its next one, even when no life is long enough for the detector.
 // - A sample older than the last one of its series is ignored (sources re-deliver).
+// - At most maxSeries series are followed: each costs 5-9 KB (BENCHMARKS.md, "At scale:
+//   detection"), and a controller over its memory limit would lose them all, again and again.
+//   Beyond it, a new series' samples are refused and counted (refusedSamples); the series
+//   followed already go on, and a slot freed by a pod that went away is taken by the next.
 // - Memory of a JVM or Node.js process with a known heap cap (agent samples) is judged against
 //   the line where that runtime dies (detect::RuntimeLine) when it is below the limit.
 //
 // Thread-safe: one mutex; sources and reconcilers call from their own threads. Callbacks are
 // invoked without the lock held.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -74,6 +79,8 @@ struct UsageHubOptions {
   double historySeconds = 6 * 3600.0;
   // A finding counts as current until this long after its last confirmation.
   double findingTtlSeconds = 1800;
+  // The most series followed at once; 0: no bound.
+  std::size_t maxSeries = 0;
 };
 
 // Whether two container ids name another instance: both known and different once a runtime
@@ -111,6 +118,8 @@ class UsageHub {
 
   std::size_t seriesCount() const;
   std::size_t memoryBytes() const;
+  // Samples refused since start because maxSeries series were followed already.
+  std::uint64_t refusedSamples() const;
 
  private:
   struct Series {
@@ -136,6 +145,7 @@ class UsageHub {
   UsageHubOptions opts_;
   mutable std::mutex mu_;
   std::map<SeriesKey, std::unique_ptr<Series>> series_;
+  std::uint64_t refused_ = 0;
   std::vector<FindingCallback> callbacks_;
 };
 

@@ -157,6 +157,11 @@ Subcommand addController(CLI::App& app) {
                  "of pages: a lower memory peak at start, a slower first sync")
       ->capture_default_str();
   controller
+      ->add_option("--max-series", cf.maxSeries,
+                   "Most container series followed at once (each 5-9 KB with 6 h of history); "
+                   "past it, new series are refused and counted. 0: no bound")
+      ->capture_default_str();
+  controller
       ->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
                  "Take part in leader election (one active replica)")
       ->capture_default_str();

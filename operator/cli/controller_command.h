@@ -15,6 +15,7 @@ struct ControllerFlags {
   std::string healthAddress = ":8080";
   bool leaderElect = true;
   bool streamingLists = false;  // ReflectorOptions::streamingList for pods and ReplicaSets
+  std::size_t maxSeries = 0;    // UsageHubOptions::maxSeries; 0: no bound
   std::string leaseNamespace = "leakguard-system";
   std::string leaseName = "leakguard-controller";
   std::string identity;  // "" : pod name (POD_NAME / HOSTNAME) + random suffix

@@ -35,7 +35,8 @@ ControllerProcess::ControllerProcess(const ControllerFlags& flags, kube::ApiClie
       hub_({.optionsFor =
                 [this](const reconcile::UsageSample& s) {
                   return router_ ? router_->optionsFor(s) : nullptr;
-                }}),
+                },
+            .maxSeries = flags.maxSeries}),
       // One series per live leak; its time to live is the findings' own.
       forecast_(mgr_.metrics(), reconcile::UsageHubOptions{}.findingTtlSeconds),
       // captureDiagnostics off the reconcile workers: 2 at a time, one per policy, 32 waiting.
@@ -289,6 +290,20 @@ void ControllerProcess::addReconcilers() {
   sweeper.queue().add(reconcile::NodeTaintReconciler::kKey);
 }
 
+// The hub's refusals since the last tick go to the counter; the log says so at most every 10
+// minutes while they go on.
+void ControllerProcess::countRefusedSeries(runtime::CounterFamily& counter) {
+  const std::uint64_t refused = hub_.refusedSamples();
+  if (refused <= refusedCounted_) return;
+  counter.labels({}).inc(static_cast<double>(refused - refusedCounted_));
+  refusedCounted_ = refused;
+  if (auto held = seriesLimitLog_.admit())
+    LG_LOG(warn, "not following new series: --max-series reached",
+           {{"maxSeries", flags_.maxSeries},
+            {"samplesRefused", refused},
+            {"hint", "raise --max-series (chart: controller.maxSeries) with the memory limit"}});
+}
+
 // Gauges refreshed, series of pods gone without a delete event (missed while disconnected)
 // aged out, buffered Events written (and written out once more when stopping).
 void ControllerProcess::addHousekeeping() {
@@ -296,13 +311,17 @@ void ControllerProcess::addHousekeeping() {
                                              "Container series followed by the detectors");
   auto& metricsUp = mgr_.metrics().gauge("leakguard_metrics_server_up",
                                          "1 when the last metrics.k8s.io poll succeeded");
+  auto& refusedSeries = mgr_.metrics().counter(
+      "leakguard_series_refused_total",
+      "Usage samples of new series refused because --max-series series are followed");
   housekeeping_.emplace(
       runtime::PeriodicTaskOptions{
           .name = "housekeeping",
           .every = std::chrono::seconds(5),
           .tick =
-              [this, &trackedSeries, &metricsUp] {
+              [this, &trackedSeries, &metricsUp, &refusedSeries] {
                 trackedSeries.labels({}).set(static_cast<double>(hub_.seriesCount()));
+                countRefusedSeries(refusedSeries);
                 metricsUp.labels({}).set(metricsSource_->status().available ? 1 : 0);
                 flushEvents();
                 const double now = toSeconds(clock_.now());

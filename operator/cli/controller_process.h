@@ -63,6 +63,7 @@ class ControllerProcess {
   void addPlaybooks();
   void addReconcilers();
   void addHousekeeping();
+  void countRefusedSeries(runtime::CounterFamily& counter);
   void flushEvents();
 
   const ControllerFlags& flags_;
@@ -83,6 +84,8 @@ class ControllerProcess {
   runtime::Informer<reconcile::IncidentObject>* incidents_ = nullptr;
   kube::EventRecorder events_;
   LogThrottle eventErrors_{clock_, std::chrono::minutes(1)};
+  LogThrottle seriesLimitLog_{clock_, std::chrono::minutes(10)};
+  std::uint64_t refusedCounted_ = 0;  // hub_.refusedSamples() already counted
 
   reconcile::DetectorSettings settings_;
   reconcile::UsageHub hub_;

@@ -235,6 +235,30 @@ TEST(UsageHub, ForgetsPodsAndIdleSeries) {
   EXPECT_EQ(hub.seriesCount(), 0u);
 }
 
+// A controller over its memory limit would lose every series, again and again: past maxSeries
+// a new series is refused and counted, the followed ones go on, and a freed slot is taken.
+TEST(UsageHub, PastMaxSeriesNewSeriesAreRefusedAndCounted) {
+  UsageHub hub({.maxSeries = 2});
+  auto pod = [](const std::string& uid, double t) {
+    auto s = sample(t, 1);
+    s.podUid = uid;
+    return s;
+  };
+  EXPECT_TRUE(hub.ingest(pod("uid-1", 100)));
+  EXPECT_TRUE(hub.ingest(pod("uid-2", 100)));
+  EXPECT_FALSE(hub.ingest(pod("uid-3", 100)));
+  EXPECT_FALSE(hub.ingest(pod("uid-3", 115)));
+  EXPECT_EQ(hub.refusedSamples(), 2u);
+  EXPECT_EQ(hub.seriesCount(), 2u);
+  EXPECT_FALSE(hub.lastSampleTime("uid-3").has_value());  // counted as unobserved
+  EXPECT_TRUE(hub.ingest(pod("uid-1", 115)));             // followed series go on
+  EXPECT_EQ(hub.view({"uid-1", "app", detect::Resource::kMemory})->lastValue, 1);
+  hub.forgetPod("uid-2");
+  EXPECT_TRUE(hub.ingest(pod("uid-3", 130)));
+  EXPECT_FALSE(hub.ingest(pod("uid-2", 130)));
+  EXPECT_EQ(hub.refusedSamples(), 3u);
+}
+
 TEST(UsageHub, MemoryPerSeriesIsBounded) {
   UsageHub hub;
   for (int c = 0; c < 100; ++c) {
