@@ -9,6 +9,10 @@
 //	                                              objects over protobuf; prints "synced" when its
 //	                                              cache holds every pod, then its event counts
 //	scalebench count --kubeconfig K               pods on the server, by a paged LIST
+//	scalebench agents --kubeconfig K [--agent-namespace NS] [--agent-port P] [--history D]
+//	                  [--interval D] [--leak-every N] [--leaks-file F]
+//	                                              simulated node agents (agent.go): an agent
+//	                                              pod per node and its /v1/samples over HTTPS
 //
 // Every request has a deadline; every failure is counted and printed, and a run with failures
 // exits non-zero.
@@ -49,7 +53,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: scalebench populate|churn|informer|count [flags]")
+		fmt.Fprintln(os.Stderr, "usage: scalebench populate|churn|informer|count|agents [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -60,6 +64,12 @@ func main() {
 	seconds := fs.Float64("seconds", 60, "churn: how long")
 	createDelete := fs.Float64("create-delete", 0, "churn: pod creations (and as many deletions) a second")
 	protobuf := fs.Bool("protobuf", true, "informer: protobuf encoding (client-go's default for built-in types)")
+	agentNs := fs.String("agent-namespace", "leakguard-system", "agents: namespace of the agent pods")
+	agentPort := fs.Int("agent-port", 9440, "agents: port of every agent IP")
+	history := fs.Duration("history", 6*time.Hour, "agents: samples from this long ago")
+	interval := fs.Duration("interval", 10*time.Second, "agents: time between a container's samples")
+	leakEvery := fs.Int("leak-every", 200, "agents: one container in this many leaks (0: none)")
+	leaksFile := fs.String("leaks-file", "", "agents: write the leaking containers here")
 	_ = fs.Parse(os.Args[2:])
 	if *kubeconfig == "" {
 		fail("--kubeconfig is required")
@@ -87,6 +97,8 @@ func main() {
 		runInformer(cfg)
 	case "count":
 		fmt.Println(countPods(cs))
+	case "agents":
+		runAgents(cs, *agentNs, *agentPort, *history, *interval, *leakEvery, *leaksFile)
 	default:
 		fail("unknown command %q", os.Args[1])
 	}
@@ -413,9 +425,9 @@ func createChurnPod(cs *kubernetes.Clientset, k int) error {
 	return createRunning(cs, pod, k)
 }
 
-func listPods(cs *kubernetes.Clientset) []metav1.ObjectMeta {
-	var out []metav1.ObjectMeta
-	opts := metav1.ListOptions{Limit: 500}
+// eachPod calls f with every scalebench pod on the server, from a paged LIST.
+func eachPod(cs *kubernetes.Clientset, f func(p *corev1.Pod)) {
+	opts := metav1.ListOptions{Limit: 500, LabelSelector: labelKey}
 	for {
 		c, cancel := ctx()
 		page, err := cs.CoreV1().Pods("").List(c, opts)
@@ -423,16 +435,22 @@ func listPods(cs *kubernetes.Clientset) []metav1.ObjectMeta {
 		if err != nil {
 			fail("list pods: %v", err)
 		}
-		for _, p := range page.Items {
-			if p.Labels[labelKey] != "" {
-				out = append(out, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
-			}
+		for i := range page.Items {
+			f(&page.Items[i])
 		}
 		if page.Continue == "" {
-			return out
+			return
 		}
 		opts.Continue = page.Continue
 	}
+}
+
+func listPods(cs *kubernetes.Clientset) []metav1.ObjectMeta {
+	var out []metav1.ObjectMeta
+	eachPod(cs, func(p *corev1.Pod) {
+		out = append(out, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
+	})
+	return out
 }
 
 func countPods(cs *kubernetes.Clientset) int { return len(listPods(cs)) }
