@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "operator/kube/json_parse.h"
+
 namespace lg::agent {
 namespace {
 
@@ -228,10 +230,15 @@ Result<AgentSample> agentSampleFrom(Element j, Identities* seen) {
   return s;
 }
 
-// The parser of this thread (its buffers are reused from one page to the next).
+// The parser of this thread: its buffers are reused from one page to the next, and grow to the
+// largest (releaseSamplesParser gives them back).
 simdjson::dom::parser& threadParser() {
   thread_local simdjson::dom::parser parser;
   return parser;
+}
+
+simdjson::error_code parse(std::string_view text, Element& out) {
+  return kube::parseJson(threadParser(), text, out);
 }
 
 }  // namespace
@@ -339,20 +346,23 @@ void appendJson(std::string& out, const AgentSample& s) {
 
 CgroupSample cgroupSampleFromJson(const nlohmann::json& j) {
   Element e;
-  if (threadParser().parse(j.dump()).get(e)) return {};
+  if (parse(j.dump(), e)) return {};
   return cgroupSampleFrom(e);
 }
 
 Result<AgentSample> agentSampleFromJson(const nlohmann::json& j) {
   Element e;
-  if (threadParser().parse(j.dump()).get(e)) return makeError("sample is not JSON");
+  if (parse(j.dump(), e)) return makeError("sample is not JSON");
   return agentSampleFrom(e, nullptr);
+}
+
+void releaseSamplesParser() {
+  threadParser() = simdjson::dom::parser();
 }
 
 Result<SamplesPage> parseSamplesPage(std::string_view body) {
   Element j;
-  if (threadParser().parse(body.data(), body.size()).get(j) || !j.is_object())
-    return makeError("samples page is not a JSON object");
+  if (parse(body, j) || !j.is_object()) return makeError("samples page is not a JSON object");
   simdjson::dom::array samples;
   if (j["samples"].get_array().get(samples)) return makeError("samples page has no samples");
   SamplesPage page;

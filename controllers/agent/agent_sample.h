@@ -82,6 +82,11 @@ struct SamplesPage {
   std::vector<AgentSample> samples;
   int skipped = 0;  // malformed samples in the page
 };
+// Parsed with simdjson on a parser of the calling thread, reused from page to page; samples of
+// one container share one identity.
 Result<SamplesPage> parseSamplesPage(std::string_view body);
+// Frees the calling thread's parser buffers, which stay at the size of the largest page parsed:
+// after a backlog.
+void releaseSamplesParser();
 
 }  // namespace lg::agent

@@ -7,12 +7,6 @@
 #include "operator/util/logger.h"
 
 namespace lg::sources {
-namespace {
-
-// A polling round that took at least this many samples is followed by releaseFreeMemory().
-constexpr std::uint64_t kTrimAfterSamples = 20000;
-
-}  // namespace
 
 std::vector<UsageSample> toUsageSamples(const agent::AgentSample& s) {
   std::vector<UsageSample> out;
@@ -155,6 +149,7 @@ std::string AgentSource::pollAgent(const AgentEndpoint& ep, const std::string& t
     counts.dropped += res->dropped;
     state.next = res->next;
     if (!res->more) break;
+    counts.backlog = true;  // a full page, and more to read
   }
   return "";
 }
@@ -237,8 +232,12 @@ void AgentSource::pollOnce() {
     t.join();
 
   // A backlog (a controller that started or failed over, an agent's ring read whole) parsed
-  // pages of thousands of samples on several threads; their freed chunks would stay resident.
-  if (counts.samples.load() >= kTrimAfterSamples) releaseFreeMemory();
+  // full pages on several threads: their buffers and freed chunks would stay resident. This
+  // thread's parser is the one that outlives the round.
+  if (counts.backlog.load()) {
+    agent::releaseSamplesParser();
+    releaseFreeMemory();
+  }
   st.reachable = reachable.load();
   st.samples += counts.samples.load();
   st.dropped += counts.dropped.load();

@@ -120,6 +120,7 @@ class AgentSource final : public UsageSource {
   // What one polling round counts, from its threads.
   struct RoundCounts {
     std::atomic<std::uint64_t> samples{0}, dropped{0}, otherNode{0}, unknownPod{0}, future{0};
+    std::atomic<bool> backlog{false};  // some agent had more than a page to give
   };
   enum class Refusal { kNone, kOtherNode, kUnknownPod, kFuture };
   // The state of each of `eps`, in their order; agents no longer among them are forgotten.

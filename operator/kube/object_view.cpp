@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "operator/kube/json_parse.h"
+
 namespace lg::kube {
 namespace {
 
@@ -79,17 +81,9 @@ struct ViewParser::Impl {
   dom::element root;
   dom::element object;
 
-  // simdjson refuses integers beyond 64 bits, which JSON allows and the API server writes for a
-  // float64 from 2^64 to 1e21 (a CRD's `number` field): one such object must not make a whole
-  // page or stream unreadable. Such a document is read by nlohmann and written back with those
-  // numbers as doubles, then parsed again.
+  // Every number JSON allows (json_parse.h).
   simdjson::error_code parse(std::string_view text, dom::element& out) {
-    auto err = parser.parse(text.data(), text.size()).get(out);
-    if (err != simdjson::NUMBER_OUT_OF_RANGE && err != simdjson::NUMBER_ERROR) return err;
-    const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return err;
-    const std::string again = doc.dump();
-    return parser.parse(again.data(), again.size()).get(out);
+    return parseJson(parser, text, out);
   }
 };
 

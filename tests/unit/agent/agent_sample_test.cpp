@@ -156,6 +156,24 @@ TEST(AgentSample, MistypedFieldsAreNull) {
   EXPECT_FALSE(p.memory.file.has_value());
 }
 
+// simdjson refuses integers beyond 64 bits, which JSON allows: one such number from an agent
+// must not make its whole page unreadable (the same page would be asked for again and again).
+TEST(AgentSample, ANumberBeyondSixtyFourBitsIsNullNotAnUnreadablePage) {
+  std::string good;
+  appendJson(good, full());
+  std::string big = good;
+  const std::string usage = "\"usage\":100";
+  ASSERT_NE(big.find(usage), std::string::npos);
+  big.replace(big.find(usage), usage.size(), "\"usage\":123456789012345678901234");
+  auto page = parseSamplesPage(R"({"node":"n1","epoch":"e1","next":3,"samples":[)" + good + "," +
+                               big + "]}");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->samples.size(), 2u);
+  EXPECT_EQ(page->samples[0].data.memory.usage, 100u);
+  EXPECT_FALSE(page->samples[1].data.memory.usage.has_value());
+  EXPECT_EQ(page->samples[1].data.memory.anon, 50u);
+}
+
 TEST(AgentSample, SamplesOfOneContainerInAPageShareTheirIdentity) {
   AgentSample a = full(), b = full(), other = full();
   b.seq = a.seq + 1;
