@@ -28,8 +28,7 @@ MetricsServerSource::MetricsServerSource(kube::ApiClient& api, Clock& clock,
       interval_(interval),
       pods_(std::move(pods)),
       sink_(std::move(sink)),
-      namespaces_(std::move(namespaces)),
-      unavailableLog_(clock, std::chrono::minutes(10)) {}
+      namespaces_(std::move(namespaces)) {}
 
 MetricsServerSource::~MetricsServerSource() {
   stop();
@@ -105,13 +104,20 @@ void MetricsServerSource::logChange(const MetricsServerStatus& before,
                                     const MetricsServerStatus& now) {
   if (now.available) {
     if (before.everPolled && !before.available) LG_LOG(info, "metrics-server available again", {});
+    lastWarned_.reset();
+    unlogged_ = 0;
     return;
   }
   const bool news = before.available || !before.everPolled || before.message != now.message;
-  const auto held = unavailableLog_.admit();
-  if (news || held)
-    LG_LOG(warn, "metrics-server unavailable",
-           {{"error", now.message}, {"unchangedPollsNotLogged", held.value_or(0)}});
+  const auto t = clock_.steadyNow();
+  if (!news && lastWarned_ && t - *lastWarned_ < std::chrono::minutes(10)) {
+    ++unlogged_;
+    return;
+  }
+  LG_LOG(warn, "metrics-server unavailable",
+         {{"error", now.message}, {"unchangedPollsNotLogged", unlogged_}});
+  lastWarned_ = t;
+  unlogged_ = 0;
 }
 
 void MetricsServerSource::loop() {

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,6 @@
 #include "controllers/sources/usage_source.h"
 #include "operator/kube/api_client.h"
 #include "operator/util/clock.h"
-#include "operator/util/log_throttle.h"
 
 namespace lg::sources {
 
@@ -69,7 +69,10 @@ class MetricsServerSource final : public UsageSource {
   void logChange(const MetricsServerStatus& before, const MetricsServerStatus& now);
 
   std::vector<std::string> namespaces_;
-  LogThrottle unavailableLog_;
+  // The failures' log, touched by the polling thread only: when it last said one, and how many
+  // failed polls it has not logged since.
+  std::optional<Clock::steady_time_point> lastWarned_;
+  std::uint64_t unlogged_ = 0;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

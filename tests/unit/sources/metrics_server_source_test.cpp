@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <sstream>
 
 #include "operator/kube/rfc3339.h"
+#include "operator/util/logger.h"
 #include "tests/fakes/fake_api_client.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -162,6 +164,41 @@ TEST_F(MetricsServerSourceTest, AMissingMetricsApiIsReportedToo) {
   source.pollOnce();
   EXPECT_NE(source.status().message.find("answered nothing"), std::string::npos)
       << source.status().message;
+}
+
+// Without metrics-server (agents only) the same failure would be logged at every poll, forever:
+// it is logged when it is news, then every 10 minutes, and its end once.
+TEST_F(MetricsServerSourceTest, AnUnavailableMetricsApiIsLoggedWhenNewsThenEveryTenMinutes) {
+  std::ostringstream out;
+  Logger::instance().setStream(&out);
+  auto lines = [&out](const std::string& what) {
+    const std::string text = out.str();
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  auto pollAfter = [this](int seconds) {
+    clock.advance(std::chrono::seconds(seconds));
+    source.pollOnce();
+  };
+  api.fail("list", Error{"the server could not find the requested resource", 404}, 40);
+  source.pollOnce();
+  EXPECT_EQ(lines("metrics-server unavailable"), 1u);
+  for (int i = 0; i < 38; ++i)  // 9.5 minutes of polls
+    pollAfter(15);
+  EXPECT_EQ(lines("metrics-server unavailable"), 1u);
+  pollAfter(30);
+  EXPECT_EQ(lines("metrics-server unavailable"), 2u);
+  EXPECT_EQ(lines("\"unchangedPollsNotLogged\":38"), 1u) << out.str();
+  api.fail("list", Error{"service unavailable", 503}, 1);  // another reason: news
+  pollAfter(15);
+  EXPECT_EQ(lines("metrics-server unavailable"), 3u);
+  pollAfter(15);
+  EXPECT_EQ(lines("metrics-server available again"), 1u);
+  pollAfter(15);
+  EXPECT_EQ(lines("metrics-server available again"), 1u);
+  Logger::instance().setStream(nullptr);
 }
 
 TEST_F(MetricsServerSourceTest, ScopedToNamespacesListsEachOfThemOnly) {
