@@ -11,10 +11,11 @@
 //   are kept (detect::LifeHistory): a container that grew and died at its line in each of its
 //   last lives is found in its next one, even when no life is long enough for the detector.
 // - A sample older than the last one of its series is ignored (sources re-deliver).
-// - At most maxSeries series are followed: each costs 5-9 KB (BENCHMARKS.md, "At scale:
+// - At most maxSeries series are followed: each costs 6-7 KB (BENCHMARKS.md, "At scale:
 //   detection"), and a controller over its memory limit would lose them all, again and again.
 //   Beyond it, a new series' samples are refused and counted (refusedSamples); the series
-//   followed already go on, and a slot freed by a pod that went away is taken by the next.
+//   followed already go on, and a slot freed by a pod that went away is taken by the next. A
+//   pod none of whose series is followed has no lastSampleTime: it counts as unobserved.
 // - Memory of a JVM or Node.js process with a known heap cap (agent samples) is judged against
 //   the line where that runtime dies (detect::RuntimeLine) when it is below the limit.
 //

@@ -158,7 +158,7 @@ Subcommand addController(CLI::App& app) {
       ->capture_default_str();
   controller
       ->add_option("--max-series", cf.maxSeries,
-                   "Most container series followed at once (each 5-9 KB with 6 h of history); "
+                   "Most container series followed at once (each 6-7 KB with 6 h of history); "
                    "past it, new series are refused and counted. 0: no bound")
       ->capture_default_str();
   controller

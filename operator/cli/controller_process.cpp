@@ -314,6 +314,8 @@ void ControllerProcess::addHousekeeping() {
   auto& refusedSeries = mgr_.metrics().counter(
       "leakguard_series_refused_total",
       "Usage samples of new series refused because --max-series series are followed");
+  // Exported as 0 from the start, so that the first refusals are an increase (the alert's).
+  refusedSeries.labels({});
   housekeeping_.emplace(
       runtime::PeriodicTaskOptions{
           .name = "housekeeping",
