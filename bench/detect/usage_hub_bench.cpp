@@ -5,7 +5,7 @@
 // the cluster when it detects for every pod, and what a node agent would hold if it detected for
 // its own node.
 //   build/bin/detect_bench --benchmark_filter=Hub --benchmark_counters_tabular=true
-// Figures and how they were made: BENCHMARKS.md ("Where detection runs").
+// Figures and how they were made: BENCHMARKS.md ("At scale: detection").
 
 #include <benchmark/benchmark.h>
 

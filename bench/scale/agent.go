@@ -190,14 +190,15 @@ func (a *simAgents) serve(n *simNode, w http.ResponseWriter, r *http.Request) {
 		limit = 5000
 	}
 	per := uint64(len(n.containers))
-	ticks := uint64(time.Since(a.start) / a.interval) // ticks 0..ticks-1 have happened
-	last := ticks * per                               // the newest seq there is
+	// Ticks 0..ticks-1 are complete (tick `ticks`, under way, is served once the next begins).
+	ticks := uint64(time.Since(a.start) / a.interval)
+	last := ticks * per // the newest seq there is
 	end := since + limit - 1
 	more := end < last
 	if !more {
 		end = last
 	}
-	buf := make([]byte, 0, 512*int(limit))
+	buf := make([]byte, 0, 128+700*int(max(end+1, since)-since))
 	buf = append(buf, `{"node":"`...)
 	buf = append(buf, n.name...)
 	buf = append(buf, `","epoch":"sim","dropped":0,"next":`...)
