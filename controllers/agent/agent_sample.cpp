@@ -142,10 +142,14 @@ std::optional<Element> optObject(Element j, const char* k) {
   return v;
 }
 
-std::string str(Element j, const char* k) {
+std::string_view view(Element j, const char* k) {
   std::string_view v;
   if (j[k].get_string().get(v)) return {};
-  return std::string(v);
+  return v;
+}
+
+std::string str(Element j, const char* k) {
+  return std::string(view(j, k));
 }
 
 std::optional<PressureLine> pressureFrom(Element j, const char* k) {
@@ -197,31 +201,48 @@ CgroupSample cgroupSampleFrom(Element j) {
   return s;
 }
 
-// The identities of one page: a container's many samples share one.
-using Identities = std::unordered_map<std::string, std::shared_ptr<const ContainerIdentity>>;
+// A sample's identity as the page has it: podUid, namespace, pod, container, containerId.
+// The views point into the parsed page, so they live as long as its document.
+using IdentityKey = std::array<std::string_view, 5>;
+
+struct IdentityKeyHash {
+  std::size_t operator()(const IdentityKey& k) const {
+    std::size_t h = 0;
+    for (const auto& part : k)
+      h = h * 31 + std::hash<std::string_view>{}(part);
+    return h;
+  }
+};
+
+// The identities of one page: a container's many samples share one, built at its first.
+using Identities =
+    std::unordered_map<IdentityKey, std::shared_ptr<const ContainerIdentity>, IdentityKeyHash>;
 
 Result<AgentSample> agentSampleFrom(Element j, Identities* seen) {
   if (!j.is_object()) return makeError("sample is not an object");
-  ContainerIdentity id{.podUid = str(j, "podUid"),
-                       .ns = str(j, "namespace"),
-                       .pod = str(j, "pod"),
-                       .container = str(j, "container"),
-                       .containerId = str(j, "containerId")};
-  if (id.podUid.empty() || id.pod.empty() || id.container.empty())
+  const IdentityKey key{view(j, "podUid"), view(j, "namespace"), view(j, "pod"),
+                        view(j, "container"), view(j, "containerId")};
+  if (key[0].empty() || key[2].empty() || key[3].empty())
     return makeError("sample without podUid, pod or container");
   const auto t = optDouble(j, "time");
   if (!t) return makeError("sample without a time");
   AgentSample s;
   s.time = *t;
   s.seq = optUint(j, "seq").value_or(0);
+  auto identity = [&key] {
+    return std::make_shared<const ContainerIdentity>(
+        ContainerIdentity{.podUid = std::string(key[0]),
+                          .ns = std::string(key[1]),
+                          .pod = std::string(key[2]),
+                          .container = std::string(key[3]),
+                          .containerId = std::string(key[4])});
+  };
   if (seen) {
-    std::string k =
-        id.podUid + '\n' + id.ns + '\n' + id.pod + '\n' + id.container + '\n' + id.containerId;
-    auto& slot = (*seen)[std::move(k)];
-    if (!slot) slot = std::make_shared<const ContainerIdentity>(std::move(id));
+    auto& slot = (*seen)[key];
+    if (!slot) slot = identity();
     s.id = slot;
   } else {
-    s.id = std::make_shared<const ContainerIdentity>(std::move(id));
+    s.id = identity();
   }
   s.running = optBool(j, "running").value_or(false);
   if (s.running) s.data = cgroupSampleFrom(j);
