@@ -52,12 +52,11 @@ type simNode struct {
 }
 
 type simAgents struct {
-	start     time.Time
-	leakSpan  time.Duration // a leak starts with the history and reaches its limit after this
-	interval  time.Duration
-	leakEvery int
-	nodes     []*simNode
-	samples   atomic.Uint64
+	start    time.Time
+	leakSpan time.Duration // a leak starts with the history and reaches its limit after this
+	interval time.Duration
+	nodes    []*simNode
+	samples  atomic.Uint64
 }
 
 // agentIP: the loopback address of node i's agent (127.10.0.1 onwards).
@@ -65,7 +64,7 @@ func agentIP(i int) string { return fmt.Sprintf("127.%d.%d.%d", 10+i/62500, (i/2
 
 func runAgents(cs *kubernetes.Clientset, ns string, port int, history, interval time.Duration, leakEvery int,
 	leaksFile string) {
-	a := &simAgents{interval: interval, leakEvery: leakEvery, leakSpan: history + 2*time.Hour}
+	a := &simAgents{interval: interval, leakSpan: history + 2*time.Hour}
 	a.start = time.Now().Add(-history).Truncate(interval)
 	a.nodes = nodesWithContainers(cs, leakEvery)
 	if leaksFile != "" {
@@ -293,8 +292,8 @@ func (c *simContainer) memoryAt(at, leakSpan time.Duration) int64 {
 	return int64(v) &^ 4095
 }
 
+// reportCatchUp prints "caught up" once every node has handed out every tick but the newest.
 func (a *simAgents) reportCatchUp() {
-	caughtUp := false
 	for range time.Tick(2 * time.Second) {
 		ticks := uint64(time.Since(a.start) / a.interval)
 		if ticks == 0 {
@@ -307,9 +306,9 @@ func (a *simAgents) reportCatchUp() {
 				behind += want - got
 			}
 		}
-		if behind == 0 && !caughtUp {
-			caughtUp = true
+		if behind == 0 {
 			fmt.Printf("caught up: %d samples served\n", a.samples.Load())
+			return
 		}
 	}
 }
