@@ -135,7 +135,11 @@ HttpRequest toHttpRequest(std::string_view method, std::string_view target,
 // Session) and joins the workers in stop() before anything goes away.
 struct AgentServer::Impl {
   AgentServerOptions opts;
-  std::map<std::string, Handler, std::less<>> routes;
+  struct Route {
+    std::string method;
+    Handler handler;
+  };
+  std::map<std::string, Route, std::less<>> routes;
   std::atomic<std::size_t> pending{0};
   std::mutex mu;
   bool started = false;
@@ -150,16 +154,24 @@ struct AgentServer::Impl {
   std::unique_ptr<asio::thread_pool> workers;
   std::unique_ptr<runtime::AcceptLoop> loop;  // last: see above
 
+  // The body a request to `target` may carry: a POST route's, else none beyond the request's
+  // own limit.
+  std::size_t bodyLimit(std::string_view target) const {
+    auto it = routes.find(target.substr(0, target.find('?')));
+    return it != routes.end() && it->second.method == "POST" ? opts.maxPostBodyBytes
+                                                             : opts.maxRequestBytes;
+  }
+
   HttpResponse dispatch(const HttpRequest& req) {
-    if (req.method != "GET") {
-      auto r = textResponse(405, "method not allowed\n");
-      r.headers.emplace_back("Allow", "GET");
-      return r;
-    }
     auto it = routes.find(req.path);
     if (it == routes.end()) return textResponse(404, "not found\n");
+    if (req.method != it->second.method) {
+      auto r = textResponse(405, "method not allowed\n");
+      r.headers.emplace_back("Allow", it->second.method);
+      return r;
+    }
     try {
-      return it->second(req);
+      return it->second.handler(req);
     } catch (const std::exception& e) {
       LG_LOG(error, "agent handler failed", {{"path", req.path}, {"error", e.what()}});
       return textResponse(500, "internal error\n");
@@ -190,8 +202,23 @@ struct AgentServer::Impl {
     void read() {
       parser_.emplace();
       parser_->header_limit(static_cast<std::uint32_t>(server_->opts.maxRequestBytes));
-      parser_->body_limit(server_->opts.maxRequestBytes);
+      parser_->body_limit(std::max(server_->opts.maxRequestBytes, server_->opts.maxPostBodyBytes));
       lowest().expires_after(server_->opts.readTimeout);
+      // The header first: it names the route, and the route how large a body may be.
+      http::async_read_header(stream_, buffer_, *parser_,
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->onRead(ec);
+                                self->readBody();
+                              });
+    }
+
+    void readBody() {
+      // The parser checked Content-Length against its limit with the header: checked here
+      // against the route's; the limit set now bounds a chunked body.
+      const std::size_t limit = server_->bodyLimit(parser_->get().target());
+      if (parser_->content_length().value_or(0) > limit)
+        return reply(textResponse(413, "request too large\n"), false);
+      parser_->body_limit(limit);
       http::async_read(
           stream_, buffer_, *parser_,
           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
@@ -216,6 +243,7 @@ struct AgentServer::Impl {
                         a == req.end() ? std::string_view()
                                        : std::string_view(a->value().data(), a->value().size()),
                         remote_);
+      if (req.method() == http::verb::post) hr.body = std::move(req.body());
       const bool keep = req.keep_alive();
       if (server_->pending.fetch_add(1) >= server_->opts.maxPendingRequests) {
         server_->pending.fetch_sub(1);
@@ -289,7 +317,11 @@ AgentServer::~AgentServer() {
 }
 
 void AgentServer::route(std::string path, Handler handler) {
-  impl_->routes.insert_or_assign(std::move(path), std::move(handler));
+  impl_->routes.insert_or_assign(std::move(path), Impl::Route{"GET", std::move(handler)});
+}
+
+void AgentServer::postRoute(std::string path, Handler handler) {
+  impl_->routes.insert_or_assign(std::move(path), Impl::Route{"POST", std::move(handler)});
 }
 
 Status AgentServer::setCertificate(const ServingCertificate& cert) {

@@ -1,12 +1,14 @@
 #pragma once
 // AgentServer: the node agent's HTTPS endpoint (Boost.Beast over OpenSSL, TLS 1.2+).
 //
-// - Routes are exact paths mapped to handlers; GET only (others 405), unknown paths 404.
+// - Routes are exact paths mapped to handlers, each for one method: GET (route()) or POST with
+//   a body (postRoute()); another method gets 405, an unknown path 404.
 //   requireAuthentication() wraps a handler so that it runs only for an accepted bearer token.
 // - Deadlines: the TLS handshake, each request's read and each response's write have their own
 //   (a slow or silent client cannot hold a connection); requests are at most maxRequestBytes,
-//   headers included (413 otherwise); at most maxConnections are open (more are closed at
-//   accept).
+//   headers included (413 otherwise), except that a POST route's body may be up to
+//   maxPostBodyBytes (the limit is chosen once the header has named the route); at most
+//   maxConnections are open (more are closed at accept).
 // - Handlers run on a small worker pool, never on the I/O thread, since authentication may wait
 //   for a TokenReview. At most maxPendingRequests wait for a worker; more get 503 at once, which
 //   also bounds how many TokenReviews unauthenticated callers can cause.
@@ -38,6 +40,7 @@ struct HttpRequest {
   std::string query;  // after '?', or ""
   std::string authorization;
   std::string remote;  // "ip:port"
+  std::string body;    // POST only
 };
 
 struct HttpResponse {
@@ -62,6 +65,7 @@ struct AgentServerOptions {
   std::chrono::milliseconds readTimeout{10000};
   std::chrono::milliseconds writeTimeout{30000};
   std::size_t maxRequestBytes = 8192;
+  std::size_t maxPostBodyBytes = 256 * 1024;
   int maxConnections = 64;
   int workers = 2;
   std::size_t maxPendingRequests = 64;
@@ -76,7 +80,10 @@ class AgentServer final : public runtime::Runnable {
   AgentServer(const AgentServer&) = delete;
   AgentServer& operator=(const AgentServer&) = delete;
 
+  // A GET route.
   void route(std::string path, Handler handler);
+  // A POST route: the handler sees the request's body.
+  void postRoute(std::string path, Handler handler);
   std::string name() const override { return "agent server"; }
   // Loads the certificate, binds and serves on a thread of its own. Errors: bad certificate,
   // bad address, bind failure.

@@ -200,6 +200,7 @@ std::size_t NodeAgent::sampleOnce(const PodList& pods) {
       s.podOomKill = podOomKill;
       const std::uint64_t kills = oomKills_.kills(pod.cgroupUid, c.name);
       if (kernelLogOpen() || s.data.memory.oomKill || kills > 0) s.oomKills = kills;
+      if (opts_.onSample) opts_.onSample(s);
       ring_.push(std::move(s));
       ++taken;
     }
@@ -262,7 +263,8 @@ std::string NodeAgent::samplesPage(std::uint64_t since, std::size_t max) const {
 }
 
 void NodeAgent::registerRoutes(AgentServer& server,
-                               std::function<AuthResult(std::string_view)> authenticate) {
+                               std::function<AuthResult(std::string_view)> authenticate,
+                               std::vector<AgentRoute> extra) {
   auto& requests =
       metrics_.counter("leakguard_agent_requests_total",
                        "Requests by path and authentication outcome", {"path", "outcome"});
@@ -320,6 +322,13 @@ void NodeAgent::registerRoutes(AgentServer& server,
                                     return json(samplesPage(since, limit));
                                   },
                                   observe));
+  for (auto& r : extra) {
+    auto handler = requireAuthentication(authenticate, std::move(r.handler), observe);
+    if (r.post)
+      server.postRoute(std::move(r.path), std::move(handler));
+    else
+      server.route(std::move(r.path), std::move(handler));
+  }
 }
 
 bool NodeAgent::healthy() const {

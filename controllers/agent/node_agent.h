@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,16 @@ struct NodeAgentOptions {
   std::chrono::milliseconds interval{10000};
   std::size_t bufferSamples = 8192;
   std::size_t maxPageSamples = 5000;
+  // Sees every sample as it is taken, on the sampling thread (detection on the agent:
+  // reconcile/node_detector.h); must be quick.
+  std::function<void(const AgentSample&)> onSample;
+};
+
+// A route served beside /v1/samples, with the same authentication (detection's routes).
+struct AgentRoute {
+  std::string path;
+  bool post = false;
+  AgentServer::Handler handler;
 };
 
 class NodeAgent final : public runtime::Runnable {
@@ -86,10 +97,10 @@ class NodeAgent final : public runtime::Runnable {
 
   // The JSON body of GET /v1/samples.
   std::string samplesPage(std::uint64_t since, std::size_t max) const;
-  // /healthz, /metrics and /v1/samples on `server`; the last two only for callers that
-  // `authenticate` accepts.
-  void registerRoutes(AgentServer& server,
-                      std::function<AuthResult(std::string_view)> authenticate);
+  // /healthz, /metrics, /v1/samples and `extra` on `server`; all but /healthz only for callers
+  // that `authenticate` accepts.
+  void registerRoutes(AgentServer& server, std::function<AuthResult(std::string_view)> authenticate,
+                      std::vector<AgentRoute> extra = {});
 
   bool healthy() const;
   const std::string& epoch() const { return epoch_; }

@@ -41,7 +41,8 @@ namespace lg::reconcile {
 struct PolicyReconcilerDeps {
   kube::ApiClient* api = nullptr;
   Clock* clock = nullptr;
-  UsageHub* hub = nullptr;
+  // What the series say (the controller's hub, the detecting agents' findings, or both).
+  const UsageReader* hub = nullptr;
   runtime::Store<PolicyObject>* policies = nullptr;
   runtime::Store<runtime::PodProjection>* pods = nullptr;  // index "namespace"
   runtime::Store<ReplicaSetObject>* replicaSets = nullptr;

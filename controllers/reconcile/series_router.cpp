@@ -1,5 +1,6 @@
 #include "controllers/reconcile/series_router.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace lg::reconcile {
@@ -22,15 +23,62 @@ const PolicyObject* judgingPolicy(const std::vector<std::shared_ptr<const Policy
   return best;
 }
 
+std::vector<std::shared_ptr<const PolicyObject>> SeriesRouter::covering(
+    const runtime::PodProjection& pod) const {
+  std::vector<std::shared_ptr<const PolicyObject>> out;
+  for (const auto& key : d_.policiesCovering(pod))
+    if (auto p = d_.policies->get(key)) out.push_back(std::move(p));
+  return out;
+}
+
 std::shared_ptr<const detect::DetectorOptions> SeriesRouter::optionsFor(
     const UsageSample& s) const {
   auto pod = d_.pods->get(s.ns + "/" + s.pod);
   if (!pod) return nullptr;
-  std::vector<std::shared_ptr<const PolicyObject>> covering;
-  for (const auto& key : d_.policiesCovering(*pod))
-    if (auto p = d_.policies->get(key)) covering.push_back(std::move(p));
-  const PolicyObject* judge = judgingPolicy(covering, s.container, s.resource);
+  // Judged on the node by its agent: the controller keeps no series of it.
+  if (d_.detectedOnNode && !pod->nodeName.str().empty() && d_.detectedOnNode(pod->nodeName.str()))
+    return nullptr;
+  const PolicyObject* judge = judgingPolicy(covering(*pod), s.container, s.resource);
   return judge ? d_.settings->forPolicy(*judge) : nullptr;
+}
+
+std::map<std::string, DetectionAssignment> SeriesRouter::assignments(
+    const std::set<std::string>& nodes) const {
+  std::map<std::string, DetectionAssignment> out;
+  // Per node, a profile's index by its settings.
+  std::map<std::string, std::map<DetectionProfile, int>> profiles;
+  for (const auto& node : nodes)
+    out[node];
+  for (const auto& pod : d_.pods->list()) {
+    const std::string node = pod->nodeName.str();
+    if (!nodes.count(node) || pod->phase == runtime::PodPhase::kSucceeded ||
+        pod->phase == runtime::PodPhase::kFailed)
+      continue;
+    const auto policies = covering(*pod);
+    if (policies.empty()) continue;
+    AssignedPod ap{.uid = pod->uid.str()};
+    for (const auto& c : pod->containers) {
+      AssignedContainer ac{.name = c.name.str(), .runtimeOptionsInSpec = c.runtimeOptionsInSpec};
+      bool any = false;
+      for (detect::Resource r : detect::kAllResources) {
+        const PolicyObject* judge = judgingPolicy(policies, ac.name, r);
+        if (!judge) continue;
+        const auto opts = d_.settings->forPolicy(*judge);
+        const DetectionProfile profile{opts->margin, opts->horizonSeconds, opts->minGrowthSeconds};
+        auto& index = profiles[node];
+        auto [it, added] = index.try_emplace(profile, static_cast<int>(index.size()));
+        if (added) out[node].profiles.push_back(profile);
+        ac.profile[static_cast<int>(r)] = it->second;
+        any = true;
+      }
+      if (any) ap.containers.push_back(std::move(ac));
+    }
+    if (!ap.containers.empty()) out[node].pods.push_back(std::move(ap));
+  }
+  for (auto& [node, a] : out)
+    std::sort(a.pods.begin(), a.pods.end(),
+              [](const AssignedPod& x, const AssignedPod& y) { return x.uid < y.uid; });
+  return out;
 }
 
 void SeriesRouter::onFinding(const SeriesKey& key, const SeriesView& view,

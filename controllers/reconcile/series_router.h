@@ -9,17 +9,23 @@
 //   every policy covering the pod, and a reconcile of each of those policies.
 // - What goes when a pod or a policy goes (podDeleted, policyDeleted): the hub's series and the
 //   forecast gauges of the pod; the policy's detector settings and findings series.
+// - What the node agents that detect follow (assignments): the same choice, per node, as the
+//   detection wire carries it; and the controller's hub then follows none of those nodes' pods
+//   (detectedOnNode).
 //
 // Thread-safe: the hub calls optionsFor and onFinding from the sources' threads, the informers
 // call the rest from theirs; everything it touches is thread-safe.
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "controllers/detect/finding.h"
 #include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/detection_wire.h"
 #include "controllers/reconcile/detector_settings.h"
 #include "controllers/reconcile/forecast_gauges.h"
 #include "controllers/reconcile/usage_hub.h"
@@ -55,6 +61,9 @@ struct SeriesRouterDeps {
   // Asks for a reconcile of a policy (its key).
   std::function<void(const std::string&)> wake;
   Clock* clock = nullptr;
+  // Whether the series of pods on this node are judged by its agent (AgentDetection::detects);
+  // unset: none are.
+  std::function<bool(const std::string& node)> detectedOnNode;
 };
 
 class SeriesRouter {
@@ -62,11 +71,18 @@ class SeriesRouter {
   explicit SeriesRouter(SeriesRouterDeps deps) : d_(std::move(deps)) {}
 
   std::shared_ptr<const detect::DetectorOptions> optionsFor(const UsageSample& s) const;
+  // The series each of `nodes`' agents should follow, and with which settings: the pods the
+  // API server places there that are not finished, each container's resources that
+  // optionsFor would follow. Pods in uid order; every node of `nodes` has an entry.
+  std::map<std::string, DetectionAssignment> assignments(const std::set<std::string>& nodes) const;
   void onFinding(const SeriesKey& key, const SeriesView& view, const detect::Finding& f);
   void podDeleted(const runtime::PodProjection& pod);
   void policyDeleted(const PolicyObject& policy);
 
  private:
+  std::vector<std::shared_ptr<const PolicyObject>> covering(
+      const runtime::PodProjection& pod) const;
+
   SeriesRouterDeps d_;
 };
 

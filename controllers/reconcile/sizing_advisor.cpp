@@ -50,7 +50,7 @@ detect::SizingOptions sizingOptions(const policy::Recommendations& r) {
 }
 
 std::vector<WorkloadSizing> adviseSizing(const std::vector<const runtime::PodProjection*>& pods,
-                                         const ReplicaSetLookup& rs, const UsageHub& hub,
+                                         const ReplicaSetLookup& rs, const UsageReader& hub,
                                          const KnownLeaks& leaks, const detect::SizingOptions& opts,
                                          double now, const policy::LeakPolicySpec& spec) {
   struct Group {

@@ -46,7 +46,7 @@ using KnownLeaks = std::map<std::pair<std::string, std::string>, double /*bytes 
 // (spec.containers; all when empty), sorted by workload then container. Each pod is judged on
 // the usage of its current container only (since its last restart).
 std::vector<WorkloadSizing> adviseSizing(const std::vector<const runtime::PodProjection*>& pods,
-                                         const ReplicaSetLookup& rs, const UsageHub& hub,
+                                         const ReplicaSetLookup& rs, const UsageReader& hub,
                                          const KnownLeaks& leaks, const detect::SizingOptions& opts,
                                          double now, const policy::LeakPolicySpec& spec = {});
 

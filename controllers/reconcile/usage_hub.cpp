@@ -183,6 +183,14 @@ std::vector<std::pair<double, double>> UsageHub::history(const SeriesKey& key) c
   return it->second->samples.samples();
 }
 
+std::vector<std::string> UsageHub::podUids() const {
+  std::vector<std::string> out;
+  std::lock_guard lock(mu_);
+  for (const auto& [k, s] : series_)
+    if (out.empty() || out.back() != k.podUid) out.push_back(k.podUid);
+  return out;
+}
+
 void UsageHub::forgetPod(const std::string& podUid) {
   std::lock_guard lock(mu_);
   auto it = series_.lower_bound(SeriesKey{podUid, "", detect::Resource::kMemory});
@@ -202,6 +210,11 @@ std::size_t UsageHub::forgetIdle(double before) {
     }
   }
   return n;
+}
+
+std::size_t UsageHub::forgetIf(const std::function<bool(const SeriesKey&)>& drop) {
+  std::lock_guard lock(mu_);
+  return std::erase_if(series_, [&](const auto& kv) { return drop(kv.first); });
 }
 
 std::size_t UsageHub::seriesCount() const {

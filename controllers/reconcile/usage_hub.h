@@ -39,37 +39,13 @@
 #include "controllers/detect/life_history.h"
 #include "controllers/detect/resource.h"
 #include "controllers/detect/runtime_line.h"
+#include "controllers/reconcile/usage_reader.h"
 #include "controllers/sources/usage_sample.h"
 
 namespace lg::reconcile {
 
 // The sources' sample type (sources/usage_sample.h), as the hub takes it.
-using sources::Source;
 using sources::UsageSample;
-
-struct SeriesKey {
-  std::string podUid;
-  std::string container;
-  detect::Resource resource;
-  auto operator<=>(const SeriesKey&) const = default;
-};
-
-struct SeriesView {
-  std::string ns, pod, container, containerId;
-  detect::Resource resource = detect::Resource::kMemory;
-  Source source = Source::kMetricsServer;
-  std::optional<detect::Finding> finding;  // latest, if any, for the current container
-  double lastSampleTime = 0;
-  double lastValue = 0;
-  double limit = 0;
-  // When the container's runtime dies of its own heap cap before the limit: the line its
-  // memory approaches (detect::RuntimeLine), which the detector is given instead of the limit,
-  // and what it is ("the JVM's heap max, 128Mi (-Xmx128m), plus 42.6Mi outside the heap").
-  // 0 and "": the limit is the line.
-  double line = 0;
-  std::string lineName;
-  std::vector<double> restartTimes;  // container restarts seen, oldest first (last 32)
-};
 
 struct UsageHubOptions {
   // Detector settings for a sample's series; nullptr: no policy covers the pod, do not track
@@ -89,7 +65,7 @@ struct UsageHubOptions {
 // an agent that lists pods from the kubelet's log links).
 bool differentContainer(std::string_view a, std::string_view b);
 
-class UsageHub {
+class UsageHub final : public UsageReader {
  public:
   using FindingCallback =
       std::function<void(const SeriesKey&, const SeriesView&, const detect::Finding&)>;
@@ -102,20 +78,21 @@ class UsageHub {
   // Feeds one sample; returns true if it was stored (not stale, not superseded by the agent).
   bool ingest(const UsageSample& s);
 
-  // The series, if known.
-  std::optional<SeriesView> view(const SeriesKey& key) const;
-  // Current findings (confirmed within findingTtlSeconds of `now`) for a pod.
+  // UsageReader; current findings are those confirmed within findingTtlSeconds of `now`.
+  std::optional<SeriesView> view(const SeriesKey& key) const override;
   std::vector<std::pair<SeriesKey, SeriesView>> currentFindings(const std::string& podUid,
-                                                                double now) const;
-  // When the newest sample of any of a pod's series was taken; nullopt if it has none.
-  std::optional<double> lastSampleTime(const std::string& podUid) const;
-  // Samples of a series' history (for incidents' evidence and `explain`).
-  std::vector<std::pair<double, double>> history(const SeriesKey& key) const;
+                                                                double now) const override;
+  std::optional<double> lastSampleTime(const std::string& podUid) const override;
+  std::vector<std::pair<double, double>> history(const SeriesKey& key) const override;
+  // The uids of the pods that have series (the agents' reports).
+  std::vector<std::string> podUids() const;
 
   // Drops every series of a pod (it was deleted).
   void forgetPod(const std::string& podUid);
   // Drops series that saw no sample since `before` (pods gone without a delete event).
   std::size_t forgetIdle(double before);
+  // Drops the series `drop` says to (no longer assigned); how many.
+  std::size_t forgetIf(const std::function<bool(const SeriesKey&)>& drop);
 
   std::size_t seriesCount() const;
   std::size_t memoryBytes() const;

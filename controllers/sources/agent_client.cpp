@@ -74,6 +74,18 @@ Result<std::shared_ptr<kube::TlsContext>> AgentClient::tlsFor(const kube::Server
 Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port,
                                      const std::string& target, const std::string& token,
                                      const std::string& node) {
+  return request(false, host, port, target, "", token, node);
+}
+
+Result<std::string> AgentClient::post(const std::string& host, std::uint16_t port,
+                                      const std::string& target, const std::string& body,
+                                      const std::string& token, const std::string& node) {
+  return request(true, host, port, target, body, token, node);
+}
+
+Result<std::string> AgentClient::request(bool post, const std::string& host, std::uint16_t port,
+                                         const std::string& target, const std::string& body,
+                                         const std::string& token, const std::string& node) {
   const auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
   const std::string where = hostPort(host, port);
   auto url = kube::parseServerUrl("https://" + where);
@@ -105,11 +117,16 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
       if (!c) return makeError("agent " + where + ": " + c.error().message);
       conn = std::move(*c);
     }
-    http::request<http::string_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{post ? http::verb::post : http::verb::get, target, 11};
     req.set(http::field::host, url->hostHeader);
     req.set(http::field::user_agent, "leakguard-controller");
     req.set(http::field::accept, "application/json");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (post) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+      req.prepare_payload();
+    }
     req.keep_alive(true);
     if (auto st = conn->write(req, deadline); !st) {
       conn.reset();
@@ -131,10 +148,10 @@ Result<std::string> AgentClient::get(const std::string& host, std::uint16_t port
       if (idle_.size() < 4096) idle_[idleKey] = std::move(conn);
     }
     if (status < 200 || status > 299) {
-      std::string body = res.body().substr(0, 200);
-      while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
-        body.pop_back();
-      return makeError("agent " + where + " answered " + std::to_string(status) + ": " + body,
+      std::string said = res.body().substr(0, 200);
+      while (!said.empty() && (said.back() == '\n' || said.back() == '\r'))
+        said.pop_back();
+      return makeError("agent " + where + " answered " + std::to_string(status) + ": " + said,
                        status);
     }
     return std::move(res.body());

@@ -1,5 +1,6 @@
 #pragma once
-// AgentClient: the controller's HTTPS client of the node agents (GET /v1/samples).
+// AgentClient: the controller's HTTPS client of the node agents (GET /v1/samples, and the
+// detection routes of agents that detect: reconcile/agent_detection.h).
 //
 // Trust model of the channel (see also controllers/agent/token_authenticator.h):
 // - The controller authenticates to an agent with a bearer token: by default a projected
@@ -61,11 +62,18 @@ class AgentClient {
   // GET of any path; the body on 2xx.
   Result<std::string> get(const std::string& host, std::uint16_t port, const std::string& target,
                           const std::string& token, const std::string& node = "");
+  // POST of a JSON body; the answer's body on 2xx.
+  Result<std::string> post(const std::string& host, std::uint16_t port, const std::string& target,
+                           const std::string& body, const std::string& token,
+                           const std::string& node = "");
 
   bool verifiesAgents() const { return !opts_.caFile.empty(); }
 
  private:
   explicit AgentClient(AgentClientOptions opts, std::string caPem);
+  Result<std::string> request(bool post, const std::string& host, std::uint16_t port,
+                              const std::string& target, const std::string& body,
+                              const std::string& token, const std::string& node);
   Result<std::shared_ptr<kube::TlsContext>> tlsFor(const kube::ServerUrl& url,
                                                    const std::string& serverName);
 

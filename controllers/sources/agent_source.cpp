@@ -5,6 +5,7 @@
 #include "operator/kube/file_token_source.h"
 #include "operator/util/allocator.h"
 #include "operator/util/logger.h"
+#include "operator/util/parallel_for.h"
 
 namespace lg::sources {
 
@@ -203,33 +204,21 @@ void AgentSource::pollOnce() {
     token = *t;
   }
 
-  std::atomic<std::size_t> nextIndex{0}, reachable{0};
+  std::atomic<std::size_t> reachable{0};
   RoundCounts counts;
   std::mutex errMu;
   std::string lastError;
-  auto worker = [&] {
-    for (;;) {
-      const std::size_t i = nextIndex.fetch_add(1);
-      if (i >= eps.size()) return;
-      const std::string err = pollAgent(eps[i], token, *states[i], counts);
-      if (err.empty()) {
-        ++reachable;
-      } else {
-        LG_LOG(warn, "node agent poll failed",
-               {{"agent", eps[i].name}, {"node", eps[i].node}, {"error", err}});
-        std::lock_guard g(errMu);
-        lastError = err;
-      }
+  parallelFor(eps.size(), opts_.parallelism, [&](std::size_t i) {
+    const std::string err = pollAgent(eps[i], token, *states[i], counts);
+    if (err.empty()) {
+      ++reachable;
+      return;
     }
-  };
-  const std::size_t n =
-      std::min<std::size_t>(eps.size(), static_cast<std::size_t>(std::max(1, opts_.parallelism)));
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < n; ++i)
-    threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads)
-    t.join();
+    LG_LOG(warn, "node agent poll failed",
+           {{"agent", eps[i].name}, {"node", eps[i].node}, {"error", err}});
+    std::lock_guard g(errMu);
+    lastError = err;
+  });
 
   // A backlog (a controller that started or failed over, an agent's ring read whole) parsed
   // full pages on several threads: their buffers and freed chunks would stay resident. This

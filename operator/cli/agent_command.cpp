@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "controllers/agent/serving_certificate.h"
 #include "controllers/agent/token_authenticator.h"
 #include "controllers/policy/duration.h"
+#include "controllers/reconcile/node_detector.h"
 #include "operator/cli/cluster_session.h"
 #include "operator/cli/version.h"
 #include "operator/kube/cluster_config.h"
@@ -62,6 +64,17 @@ Result<agent::ServingCertificate> servingCertificate(const AgentFlags& flags,
   return cert;
 }
 
+// --detection: a NodeDetector the sampling thread feeds from now on, and its routes.
+std::vector<agent::AgentRoute> startDetection(std::optional<reconcile::NodeDetector>& detector,
+                                              std::atomic<reconcile::NodeDetector*>& detecting,
+                                              const std::string& node,
+                                              agent::NodeAgent& nodeAgent) {
+  detector.emplace(SystemClock::instance(),
+                   reconcile::NodeDetectorOptions{.node = node, .epoch = nodeAgent.epoch()});
+  detecting = &*detector;
+  return reconcile::detectionRoutes(*detector, &nodeAgent.metrics());
+}
+
 }  // namespace
 
 int runAgent(const AgentFlags& flags) {
@@ -106,6 +119,9 @@ int runAgent(const AgentFlags& flags) {
     return 1;
   }
 
+  // Detection here (--detection): fed from the sampling thread once it exists.
+  std::optional<reconcile::NodeDetector> detector;
+  std::atomic<reconcile::NodeDetector*> detecting{nullptr};
   agent::NodeAgent nodeAgent(
       *api, clock,
       {.nodeName = node,
@@ -116,7 +132,10 @@ int runAgent(const AgentFlags& flags) {
        .kmsgPath = flags.kmsg,
        .containerLogLinks = flags.containerLogLinks,
        .interval = std::chrono::milliseconds(static_cast<std::int64_t>(*interval * 1000)),
-       .bufferSamples = flags.bufferSamples});
+       .bufferSamples = flags.bufferSamples,
+       .onSample = [&detecting](const agent::AgentSample& s) {
+         if (auto* d = detecting.load()) d->observe(s);
+       }});
   if (auto st = nodeAgent.init(); !st) {
     LG_LOG(error, "cannot start the node agent", {{"error", st.error().message}});
     return 1;
@@ -128,7 +147,11 @@ int runAgent(const AgentFlags& flags) {
       *api, clock,
       {.allowedUsers = allowed, .audiences = audiences, .metrics = &nodeAgent.metrics()});
   agent::AgentServer server({.bindAddress = flags.listen, .certificate = std::move(*cert)});
-  nodeAgent.registerRoutes(server, [&auth](std::string_view t) { return auth.authenticate(t); });
+  std::vector<agent::AgentRoute> detectionRoutes;
+  if (flags.detection) detectionRoutes = startDetection(detector, detecting, node, nodeAgent);
+  nodeAgent.registerRoutes(
+      server, [&auth](std::string_view t) { return auth.authenticate(t); },
+      std::move(detectionRoutes));
   std::unique_ptr<agent::CertificateRotator> rotator;
   if (!flags.certificateSigner.empty()) {
     rotator = std::make_unique<agent::CertificateRotator>(
@@ -173,6 +196,7 @@ int runAgent(const AgentFlags& flags) {
           {"node", node},
           {"address", flags.listen},
           {"metricsAddress", flags.metricsListen},
+          {"detection", flags.detection},
           {"allowedUsers", allowed},
           {"audiences", audiences}});
   if (Status st = mgr.run(); !st.ok()) {

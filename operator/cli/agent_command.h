@@ -39,6 +39,7 @@ struct AgentFlags {
   std::vector<std::string> allowedUsers;    // empty: the controller's ServiceAccount
   std::vector<std::string> tokenAudiences;  // empty: "leakguard-agent"; {""}: the API server's
   std::size_t bufferSamples = 8192;
+  bool detection = false;  // reconcile/node_detector.h
   std::string logLevel = "info";
 };
 

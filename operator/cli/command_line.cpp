@@ -162,6 +162,11 @@ Subcommand addController(CLI::App& app) {
                    "past it, new series are refused and counted. 0: no bound")
       ->capture_default_str();
   controller
+      ->add_flag("--agent-detection", cf.agentDetection,
+                 "Have the node agents detect for their own nodes' containers (agents started "
+                 "with --detection): the controller keeps findings, not series")
+      ->capture_default_str();
+  controller
       ->add_flag("--leader-elect,!--no-leader-elect", cf.leaderElect,
                  "Take part in leader election (one active replica)")
       ->capture_default_str();
@@ -372,6 +377,11 @@ Subcommand addAgent(CLI::App& app) {
       ->add_option("--buffer-samples", af.bufferSamples,
                    "Samples kept for the controller (the oldest are overwritten)")
       ->check(CLI::Range(16, 10000000))
+      ->capture_default_str();
+  agentCmd
+      ->add_flag("--detection", af.detection,
+                 "Detect here for the series the controller assigns (POST /v1/detection) and "
+                 "keep their 6 h of history (controller: --agent-detection)")
       ->capture_default_str();
   agentCmd->add_option("--log-level", af.logLevel, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -16,6 +16,7 @@ struct ControllerFlags {
   bool leaderElect = true;
   bool streamingLists = false;  // ReflectorOptions::streamingList for pods and ReplicaSets
   std::size_t maxSeries = 0;    // UsageHubOptions::maxSeries; 0: no bound
+  bool agentDetection = false;  // the agents detect (reconcile/agent_detection.h)
   std::string leaseNamespace = "leakguard-system";
   std::string leaseName = "leakguard-controller";
   std::string identity;  // "" : pod name (POD_NAME / HOSTNAME) + random suffix

@@ -115,11 +115,20 @@ int ControllerProcess::addUsage() {
        .name = "agent-pods"},
       sources::projectAgentPodObject);
   const auto port = static_cast<std::uint16_t>(flags_.agentPort);
+  if (int rc = addAgentDetection(agentPods); rc != 0) return rc;
   agentSource_.emplace(
       clock_,
       sources::AgentSourceOptions{
-          .endpoints = [&agentPods,
-                        port] { return sources::agentEndpoints(agentPods.store().list(), port); },
+          // With --agent-detection, samples are read only from agents that do not detect.
+          .endpoints =
+              [this, &agentPods, port] {
+                auto eps = sources::agentEndpoints(agentPods.store().list(), port);
+                if (agentDetection_)
+                  std::erase_if(eps, [this](const sources::AgentEndpoint& ep) {
+                    return !ep.node.empty() && !agentDetection_->refused(ep.node);
+                  });
+                return eps;
+              },
           .tokenFile = flags_.agentTokenFile,
           .client = {.caFile = flags_.agentCaFile, .serverName = flags_.agentServerName},
           // An agent speaks only for the pods the API server places on its node.
@@ -146,6 +155,34 @@ int ControllerProcess::addUsage() {
     return 1;
   }
   mgr_.add(*agentSource_);
+  return 0;
+}
+
+// --agent-detection: each agent judges its node's series (AgentDetection); the controller's
+// hub keeps only the series of pods no detecting agent holds.
+int ControllerProcess::addAgentDetection(runtime::Informer<sources::AgentPodObject>& agentPods) {
+  if (!flags_.agentDetection) return 0;
+  const auto port = static_cast<std::uint16_t>(flags_.agentPort);
+  agentDetection_.emplace(
+      clock_,
+      reconcile::AgentDetectionOptions{
+          .endpoints = [&agentPods,
+                        port] { return sources::agentEndpoints(agentPods.store().list(), port); },
+          .tokenFile = flags_.agentTokenFile,
+          .client = {.caFile = flags_.agentCaFile, .serverName = flags_.agentServerName},
+          .assignments =
+              [this](const std::set<std::string>& nodes) {
+                return router_ ? router_->assignments(nodes)
+                               : std::map<std::string, reconcile::DetectionAssignment>{};
+              },
+          .findingTtlSeconds = reconcile::UsageHubOptions{}.findingTtlSeconds,
+          .assigned = [this](const std::string& uid) { hub_.forgetPod(uid); }});
+  if (auto st = agentDetection_->init(); !st) {
+    LG_LOG(error, "cannot set up detection on the node agents", {{"error", st.error().message}});
+    return 1;
+  }
+  combinedUsage_.emplace(hub_, *agentDetection_);
+  mgr_.add(*agentDetection_);
   return 0;
 }
 
@@ -232,20 +269,20 @@ void ControllerProcess::addPlaybooks() {
 }
 
 void ControllerProcess::addReconcilers() {
-  reconciler_.emplace(
-      reconcile::PolicyReconcilerDeps{.api = &api_,
-                                      .clock = &clock_,
-                                      .hub = &hub_,
-                                      .policies = &policies_->store(),
-                                      .pods = &pods_->store(),
-                                      .replicaSets = &replicaSets_->store(),
-                                      .incidents = &incidents_->store(),
-                                      .events = &events_,
-                                      .metricsStatus = [this] { return metricsSource_->status(); },
-                                      .resync = flags_.resync,
-                                      .executor = &*executor_,
-                                      .actions = &actionRegistry_,
-                                      .gauges = &policyGauges_});
+  reconciler_.emplace(reconcile::PolicyReconcilerDeps{
+      .api = &api_,
+      .clock = &clock_,
+      .hub = combinedUsage_ ? static_cast<const reconcile::UsageReader*>(&*combinedUsage_) : &hub_,
+      .policies = &policies_->store(),
+      .pods = &pods_->store(),
+      .replicaSets = &replicaSets_->store(),
+      .incidents = &incidents_->store(),
+      .events = &events_,
+      .metricsStatus = [this] { return metricsSource_->status(); },
+      .resync = flags_.resync,
+      .executor = &*executor_,
+      .actions = &actionRegistry_,
+      .gauges = &policyGauges_});
   auto& controller = mgr_.addController(
       *reconciler_,
       {.name = "leakpolicy", .workers = flags_.workers, .metrics = &mgr_.runtimeMetrics()});
@@ -261,9 +298,28 @@ void ControllerProcess::addReconcilers() {
                                   .forecast = &forecast_,
                                   .findingsTotal = &findingsTotal_,
                                   .wake = [&queue](const std::string& k) { queue.add(k); },
-                                  .clock = &clock_});
-  hub_.onFinding([this](const reconcile::SeriesKey& key, const reconcile::SeriesView& view,
-                        const detect::Finding& f) { router_->onFinding(key, view, f); });
+                                  .clock = &clock_,
+                                  .detectedOnNode =
+                                      [this](const std::string& node) {
+                                        return agentDetection_ && agentDetection_->detects(node);
+                                      }});
+  const auto toRouter = [this](const reconcile::SeriesKey& key, const reconcile::SeriesView& view,
+                               const detect::Finding& f) { router_->onFinding(key, view, f); };
+  hub_.onFinding(toRouter);
+  if (agentDetection_) {
+    agentDetection_->onFinding(toRouter);
+    // A node's assignment is worked out again when its pods or any policy change.
+    const auto changed = [this](const std::shared_ptr<const PodProjection>& p) {
+      if (p) agentDetection_->nodeChanged(p->nodeName.str());
+    };
+    pods_->addEventHandler(runtime::EventHandler<PodProjection>{
+        .onAdd = [changed](const std::string&, const auto& p) { changed(p); },
+        .onUpdate = [changed](const std::string&, const auto&, const auto& p) { changed(p); },
+        .onDelete = [changed](const std::string&, const auto& p) { changed(p); }});
+    const auto every = [this](auto&&...) { agentDetection_->everyNodeChanged(); };
+    policies_->addEventHandler(
+        runtime::EventHandler<PolicyObject>{.onAdd = every, .onUpdate = every, .onDelete = every});
+  }
   policies_->addEventHandler(runtime::enqueueOwnKey<PolicyObject>(queue));
   policies_->addEventHandler(runtime::EventHandler<PolicyObject>{
       .onDelete = [this](const std::string&, const std::shared_ptr<const PolicyObject>& p) {
@@ -316,13 +372,28 @@ void ControllerProcess::addHousekeeping() {
       "Usage samples of new series refused because --max-series series are followed");
   // Exported as 0 from the start, so that the first refusals are an increase (the alert's).
   refusedSeries.labels({});
+  auto& detectingAgents = mgr_.metrics().gauge(
+      "leakguard_detecting_agents",
+      "Node agents that detect for their nodes (--agent-detection), by whether the last poll "
+      "got their report",
+      {"state"});
+  auto& agentPods = mgr_.metrics().gauge("leakguard_agent_detected_pods",
+                                         "Pods whose series their node's agent judges");
   housekeeping_.emplace(
       runtime::PeriodicTaskOptions{
           .name = "housekeeping",
           .every = std::chrono::seconds(5),
           .tick =
-              [this, &trackedSeries, &metricsUp, &refusedSeries] {
+              [this, &trackedSeries, &metricsUp, &refusedSeries, &detectingAgents, &agentPods] {
                 trackedSeries.labels({}).set(static_cast<double>(hub_.seriesCount()));
+                if (agentDetection_) {
+                  const auto st = agentDetection_->status();
+                  detectingAgents.labels({"reporting"}).set(static_cast<double>(st.detecting));
+                  const std::size_t answered = st.refusing + st.detecting;
+                  detectingAgents.labels({"unreachable"})
+                      .set(static_cast<double>(st.agents > answered ? st.agents - answered : 0));
+                  agentPods.labels({}).set(static_cast<double>(st.pods));
+                }
                 countRefusedSeries(refusedSeries);
                 metricsUp.labels({}).set(metricsSource_->status().available ? 1 : 0);
                 flushEvents();

@@ -6,7 +6,9 @@
 //   caches      LeakPolicies, Pods, ReplicaSets, LeakIncidents (and the agent pods, the agents'
 //               CSRs) as informers of the Manager;
 //   usage       metrics-server and the node agents (sources::UsageSource) -> UsageHub, which
-//               follows what SeriesRouter says and raises findings;
+//               follows what SeriesRouter says and raises findings; with --agent-detection the
+//               agents judge their own nodes' series (AgentDetection) and the hub only the
+//               rest (CombinedUsage reads both);
 //   decisions   PolicyReconciler (status, incidents, playbooks through the PlaybookExecutor),
 //               NodeTaintReconciler, AgentCertificateSigner;
 //   upkeep      a PeriodicTask refreshes gauges, ages idle series out and writes Events.
@@ -23,7 +25,9 @@
 #include "controllers/actions/playbook_executor.h"
 #include "controllers/agent/certificate_authority.h"
 #include "controllers/reconcile/agent_certificate_signer.h"
+#include "controllers/reconcile/agent_detection.h"
 #include "controllers/reconcile/cached_objects.h"
+#include "controllers/reconcile/combined_usage.h"
 #include "controllers/reconcile/detector_settings.h"
 #include "controllers/reconcile/forecast_gauges.h"
 #include "controllers/reconcile/node_taint_reconciler.h"
@@ -59,6 +63,7 @@ class ControllerProcess {
  private:
   void addCaches();
   int addUsage();
+  int addAgentDetection(runtime::Informer<sources::AgentPodObject>& agentPods);
   int addAgentSigner();
   void addPlaybooks();
   void addReconcilers();
@@ -93,6 +98,9 @@ class ControllerProcess {
   std::optional<reconcile::SeriesRouter> router_;
   std::optional<sources::MetricsServerSource> metricsSource_;
   std::optional<sources::AgentSource> agentSource_;
+  // --agent-detection: the agents judge their nodes' series; the reconcilers read both.
+  std::optional<reconcile::AgentDetection> agentDetection_;
+  std::optional<reconcile::CombinedUsage> combinedUsage_;
   std::optional<agent::CertificateAuthority> agentCa_;
   std::optional<reconcile::AgentCertificateSigner> agentSigner_;
 

@@ -57,6 +57,12 @@ class AgentServerTest : public ::testing::Test {
                    return res;
                  },
                  [this](const HttpRequest&, const AuthResult&) { ++observed_; }));
+    s->postRoute("/echo", [this](const HttpRequest& r) {
+      ++echoed_;
+      HttpResponse res;
+      res.body = r.method + " " + std::to_string(r.body.size());
+      return res;
+    });
     s->route("/throws",
              [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     EXPECT_TRUE(s->start().ok());
@@ -75,6 +81,7 @@ class AgentServerTest : public ::testing::Test {
   ServingCertificate cert_;
   std::string caFile_;
   std::atomic<int> observed_{0};
+  std::atomic<int> echoed_{0};
 };
 
 TEST_F(AgentServerTest, ServesRoutesOverTls) {
@@ -90,6 +97,30 @@ TEST_F(AgentServerTest, ServesRoutesOverTls) {
   EXPECT_EQ(missing.error().code, 404);
   auto boom = c->get("127.0.0.1", server->port(), "/throws", "");
   EXPECT_EQ(boom.error().code, 500);
+}
+
+// A POST route takes a body up to its own limit; a GET route none beyond the request's; each
+// route answers its one method only.
+TEST_F(AgentServerTest, PostRoutesTakeBodiesUpToTheirLimit) {
+  auto server = start({.maxRequestBytes = 2048, .maxPostBodyBytes = 64 * 1024});
+  auto c = client();
+  auto echoed = c->post("127.0.0.1", server->port(), "/echo", std::string(40000, 'x'), "");
+  ASSERT_TRUE(echoed.ok()) << echoed.error().message;
+  EXPECT_EQ(*echoed, "POST 40000");
+  const auto code = [&](auto r) { return r.ok() ? 200 : r.error().code; };
+  // Too large: 413, or the connection dropped when the server closes it while the client is
+  // still sending (the reset can overtake the answer); never the handler.
+  const int echoed0 = echoed_.load();
+  const int tooLarge =
+      code(c->post("127.0.0.1", server->port(), "/echo", std::string(70000, 'x'), ""));
+  EXPECT_TRUE(tooLarge == 413 || tooLarge == 0) << tooLarge;
+  const int getBody =
+      code(c->post("127.0.0.1", server->port(), "/open", std::string(4000, 'x'), ""));
+  EXPECT_TRUE(getBody == 413 || getBody == 0) << getBody;
+  EXPECT_EQ(echoed_.load(), echoed0);
+  EXPECT_EQ(code(c->post("127.0.0.1", server->port(), "/open", "{}", "")), 405);
+  EXPECT_EQ(code(c->get("127.0.0.1", server->port(), "/echo", "")), 405);
+  EXPECT_TRUE(c->get("127.0.0.1", server->port(), "/open", "").ok());
 }
 
 TEST_F(AgentServerTest, AuthenticationOutcomes) {
