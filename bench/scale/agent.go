@@ -49,6 +49,7 @@ type simNode struct {
 	ip         string
 	containers []simContainer
 	served     atomic.Uint64 // the highest seq handed out
+	detection  simDetection
 }
 
 type simAgents struct {
@@ -57,6 +58,8 @@ type simAgents struct {
 	interval time.Duration
 	nodes    []*simNode
 	samples  atomic.Uint64
+	assigned atomic.Uint64 // assignments received (detection)
+	reports  atomic.Uint64 // reports sent (detection)
 }
 
 // agentIP: the loopback address of node i's agent (127.10.0.1 onwards).
@@ -101,6 +104,7 @@ func runAgents(cs *kubernetes.Clientset, ns string, port int, history, interval 
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	for s := range sig {
 		fmt.Printf("served %d samples\n", a.samples.Load())
+		fmt.Printf("detection %d assignments %d reports\n", a.assigned.Load(), a.reports.Load())
 		if s != syscall.SIGUSR1 {
 			return
 		}
@@ -176,6 +180,14 @@ func createAgentPod(cs *kubernetes.Clientset, ns, node, ip string, i int) error 
 // serve answers GET /v1/samples?since=S&limit=L with the node's samples from seq S (1-based) up
 // to the last tick that has happened, at most L of them.
 func (a *simAgents) serve(n *simNode, w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/v1/detection":
+		a.serveDetection(n, w, r)
+		return
+	case "/v1/series":
+		a.serveSeries(n, w, r)
+		return
+	}
 	if r.URL.Path != "/v1/samples" {
 		http.NotFound(w, r)
 		return

@@ -39,7 +39,7 @@ double statusKiB(const char* field) {
 // Memory of container k at step n: flat with 1% noise, a GC sawtooth, or (one in 200) a leak.
 double memoryAt(int k, int n) {
   const double base = 100e6 + (k % 7) * 20e6;
-  if (k % 200 == 7) return base + n * 2e4;  // ~7 MB an hour
+  if (k % 200 == 7) return base + n * 1e5;  // 36 MB an hour
   if (k % 2 == 0) return base * (1 + 0.01 * std::sin(n * 0.7 + k));
   return base * (1 + 0.3 * ((n + k) % 30) / 30.0);
 }

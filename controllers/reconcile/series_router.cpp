@@ -23,6 +23,19 @@ const PolicyObject* judgingPolicy(const std::vector<std::shared_ptr<const Policy
   return best;
 }
 
+bool assignmentMayChange(const runtime::PodProjection& before,
+                         const runtime::PodProjection& after) {
+  if (before.phase != after.phase || before.terminating != after.terminating ||
+      before.nodeName != after.nodeName || before.labels != after.labels ||
+      before.containers.size() != after.containers.size())
+    return true;
+  for (std::size_t i = 0; i < before.containers.size(); ++i)
+    if (before.containers[i].name != after.containers[i].name ||
+        before.containers[i].runtimeOptionsInSpec != after.containers[i].runtimeOptionsInSpec)
+      return true;
+  return false;
+}
+
 std::vector<std::shared_ptr<const PolicyObject>> SeriesRouter::covering(
     const runtime::PodProjection& pod) const {
   std::vector<std::shared_ptr<const PolicyObject>> out;

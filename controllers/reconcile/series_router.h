@@ -66,6 +66,11 @@ struct SeriesRouterDeps {
   std::function<bool(const std::string& node)> detectedOnNode;
 };
 
+// Whether a pod's update may change what its node's agent is assigned (phase, deletion, labels,
+// node, containers): a status update that changes none of them (most do not) does not make the
+// node's assignment be worked out again.
+bool assignmentMayChange(const runtime::PodProjection& before, const runtime::PodProjection& after);
+
 class SeriesRouter {
  public:
   explicit SeriesRouter(SeriesRouterDeps deps) : d_(std::move(deps)) {}

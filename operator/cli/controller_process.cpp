@@ -314,7 +314,10 @@ void ControllerProcess::addReconcilers() {
     };
     pods_->addEventHandler(runtime::EventHandler<PodProjection>{
         .onAdd = [changed](const std::string&, const auto& p) { changed(p); },
-        .onUpdate = [changed](const std::string&, const auto&, const auto& p) { changed(p); },
+        .onUpdate =
+            [changed](const std::string&, const auto& old, const auto& p) {
+              if (!old || !p || reconcile::assignmentMayChange(*old, *p)) changed(p);
+            },
         .onDelete = [changed](const std::string&, const auto& p) { changed(p); }});
     const auto every = [this](auto&&...) { agentDetection_->everyNodeChanged(); };
     policies_->addEventHandler(

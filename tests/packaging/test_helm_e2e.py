@@ -304,11 +304,15 @@ class HelmInstall(unittest.TestCase):
         ip = agent["status"]["podIP"]
         token = kubectl("create", "token", CTRL, "-n", NS, "--audience", "leakguard-agent",
                         "--duration", "10m").stdout.strip()
-        # Requests by the controller: before this test asks for any samples itself.
+        # Requests by the controller: the agent detects (agent.detection, the default), so the
+        # controller asks for its reports and assigns it the policy's pod.
         polled = wait_for("the controller polling the agent", lambda: metric(
             agent_get(ip, "/metrics", token)[1], "leakguard_agent_requests_total",
-            'path="/v1/samples",outcome="allowed"'), 60)
-        log("agent answered %d sample requests of the controller" % polled)
+            'path="/v1/detection",outcome="allowed"'), 60)
+        log("agent answered %d detection requests of the controller" % polled)
+        series = wait_for("the agent following the policy's pod", lambda: metric(
+            agent_get(ip, "/metrics", token)[1], "leakguard_agent_detection_series"), 60)
+        log("agent follows %d series for the controller" % series)
         self.assertEqual(agent_get(ip, "/v1/samples")[0], 401)
         # Its own metrics, for Prometheus, on the plain port without a token; no samples there.
         with urllib.request.urlopen("http://%s:9441/metrics" % ip, timeout=10) as r:
@@ -337,6 +341,7 @@ class HelmInstall(unittest.TestCase):
         for p in pods(CTRL_SEL):
             logs = kubectl("logs", "-n", NS, p["metadata"]["name"]).stdout
             self.assertNotIn("node agent poll failed", logs)
+            self.assertNotIn("node agent detection poll failed", logs)
             self.assertNotIn("cannot poll node agents", logs)
             # The agents' certificates are checked against the chart's CA.
             self.assertNotIn("certificates are not verified", logs)

@@ -172,5 +172,75 @@ TEST_F(SeriesRouterTest, APodGoneTakesItsSeriesWithIt) {
   EXPECT_EQ(routed.seriesCount(), 0u);
 }
 
+// Detection on the agents: a node's assignment holds the covered pods of that node, each
+// container's resources by the judging policy's settings; the controller's hub then follows
+// none of that node's pods.
+TEST_F(SeriesRouterTest, ANodesAssignmentNamesItsCoveredSeriesAndTheirSettings) {
+  nlohmann::json pod = {
+      {"metadata", {{"namespace", "shop"}, {"name", "web-2"}, {"uid", "pod-2"}}},
+      {"spec", {{"nodeName", "node-1"}, {"containers", {{{"name", "app"}}, {{"name", "proxy"}}}}}},
+      {"status", {{"phase", "Running"}}}};
+  pods.upsert("shop/web-2",
+              std::make_shared<const runtime::PodProjection>(*runtime::projectPod(pod)), "1");
+  pod["metadata"] = {{"namespace", "shop"}, {"name", "done"}, {"uid", "pod-3"}};
+  pod["status"]["phase"] = "Succeeded";
+  pods.upsert("shop/done",
+              std::make_shared<const runtime::PodProjection>(*runtime::projectPod(pod)), "1");
+  auto r = router();
+  EXPECT_TRUE(r.assignments({"node-1"}).at("node-1").pods.empty()) << "no policy yet";
+  auto sidecar = std::make_shared<PolicyObject>(*policy("sidecar", "2026-01-01T00:00:00Z", 6));
+  sidecar->parsed.spec.containers = {"proxy"};
+  sidecar->parsed.spec.resources = {Resource::kFds};
+  addPolicy(sidecar);
+  addPolicy(policy("team", "2026-03-01T10:00:00Z", 25));
+  const auto all = r.assignments({"node-1", "node-2"});
+  EXPECT_TRUE(all.at("node-2").pods.empty());
+  const auto& a = all.at("node-1");
+  ASSERT_EQ(a.pods.size(), 1u) << "web-1 has no node, done has finished";
+  EXPECT_EQ(a.pods[0].uid, "pod-2");
+  ASSERT_EQ(a.pods[0].containers.size(), 2u);
+  ASSERT_EQ(a.profiles.size(), 2u);
+  const auto& app = a.pods[0].containers[0];
+  const auto& proxy = a.pods[0].containers[1];
+  EXPECT_EQ(app.name, "app");
+  EXPECT_EQ(a.profiles[app.profile[0]].margin, 25);    // memory: team
+  EXPECT_EQ(a.profiles[proxy.profile[1]].margin, 6);   // proxy's fds: the older sidecar policy
+  EXPECT_EQ(a.profiles[proxy.profile[0]].margin, 25);  // proxy's memory: team
+
+  // The node's agent detects: the controller's hub follows none of its pods.
+  SeriesRouter elsewhere(
+      {.policies = &policies,
+       .pods = &pods,
+       .policiesCovering =
+           [](const runtime::PodProjection&) { return std::vector<std::string>{"shop/team"}; },
+       .hub = &hub,
+       .settings = &settings,
+       .forecast = &forecast,
+       .findingsTotal = &findings,
+       .wake = [](const std::string&) {},
+       .clock = &clock,
+       .detectedOnNode = [](const std::string& n) { return n == "node-1"; }});
+  auto onNode = sample();
+  onNode.pod = "web-2";
+  EXPECT_EQ(elsewhere.optionsFor(onNode), nullptr);
+  EXPECT_NE(elsewhere.optionsFor(sample()), nullptr);  // web-1: on no detecting node
+}
+
+TEST(AssignmentMayChangeTest, OnlyWhatTheAssignmentReadsCounts) {
+  nlohmann::json pod = {{"metadata", {{"namespace", "shop"}, {"name", "web"}, {"uid", "u"}}},
+                        {"spec", {{"nodeName", "n"}, {"containers", {{{"name", "app"}}}}}},
+                        {"status", {{"phase", "Running"}}}};
+  const auto before = *runtime::projectPod(pod);
+  auto same = pod;
+  same["status"]["podIP"] = "10.0.0.9";
+  EXPECT_FALSE(assignmentMayChange(before, *runtime::projectPod(same)));
+  auto labelled = pod;
+  labelled["metadata"]["labels"] = {{"app", "web"}};
+  EXPECT_TRUE(assignmentMayChange(before, *runtime::projectPod(labelled)));
+  auto finished = pod;
+  finished["status"]["phase"] = "Failed";
+  EXPECT_TRUE(assignmentMayChange(before, *runtime::projectPod(finished)));
+}
+
 }  // namespace
 }  // namespace lg::reconcile
