@@ -86,6 +86,10 @@ AgentDetectionStatus AgentDetection::status() const {
   return status_;
 }
 
+bool AgentDetection::canAssign() const {
+  return opts_.assignments && (!opts_.ready || opts_.ready());
+}
+
 std::string AgentDetection::currentToken() const {
   if (!opts_.token) return "";
   auto t = opts_.token();
@@ -120,7 +124,7 @@ std::vector<AgentDetection::Round> AgentDetection::plan(
     agents_ = std::move(kept);
     std::erase_if(pods_, [this](const auto& kv) { return !agents_.count(kv.second.node); });
   }
-  if (stale.empty() || !opts_.assignments) return rounds;
+  if (stale.empty() || !canAssign()) return rounds;
   auto assignments = opts_.assignments(stale);
   for (auto& r : rounds) {
     if (!stale.count(r.ep.node)) continue;
@@ -164,7 +168,7 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
   if (send) req.assignment = round.assignment;
   auto report = post(ep, req, token);
   // The agent restarted since (a new epoch, generation 0): it gets the assignment at once.
-  if (report && report->generation != req.generation && !req.assignment && opts_.assignments) {
+  if (report && report->generation != req.generation && !req.assignment && canAssign()) {
     if (!round.assignment) {
       auto all = opts_.assignments({ep.node});
       round.assignment = std::move(all[ep.node]);
@@ -189,7 +193,10 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
     round.error = report.error().message;
     return;
   }
-  if (req.assignment) assignPods(ep.node, *req.assignment);
+  // The agent follows what was worked out (sent now, or by this or another replica before):
+  // its reports are believed for those pods.
+  if (round.assignment && report->generation == assignmentGeneration(*round.assignment))
+    assignPods(ep.node, *round.assignment);
   take(ep, *report, now);
 }
 

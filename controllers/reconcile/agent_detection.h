@@ -65,6 +65,10 @@ struct AgentDetectionOptions {
   // The assignments of these nodes' agents (SeriesRouter::assignments).
   std::function<std::map<std::string, DetectionAssignment>(const std::set<std::string>& nodes)>
       assignments;
+  // Whether the caches the assignments are worked out from are whole (synced). Until then none
+  // is worked out or sent: an assignment from a cache still listing would take from an agent
+  // the series (and their hours of history) of the pods not listed yet. Unset: always.
+  std::function<bool()> ready;
   // Assignments are worked out again when a node is said to have changed (nodeChanged), and
   // at least this often.
   std::chrono::seconds reassignEvery{60};
@@ -152,6 +156,7 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
   void assignPods(const std::string& node, const DetectionAssignment& a);
   std::optional<sources::AgentEndpoint> endpointOf(const std::string& podUid) const;
   std::optional<SeriesReading> read(const SeriesKey& key, bool withHistory) const;
+  bool canAssign() const;
   std::string currentToken() const;
 
   Clock& clock_;

@@ -66,6 +66,7 @@ class AgentDetectionTest : public ::testing::Test {
     } else if (handler == nullptr && detecting_) {
       server_->postRoute("/v1/detection",
                          agent::requireAuthentication(allowCtl, [this](const auto& req) {
+                           if (req.body.find("\"pods\"") != std::string::npos) ++sent_;
                            return detectionRoutes(*current_.load(), nullptr)[0].handler(req);
                          }));
       server_->route("/v1/series", agent::requireAuthentication(allowCtl, [this](const auto& req) {
@@ -80,7 +81,7 @@ class AgentDetectionTest : public ::testing::Test {
             .pods = {{.uid = "uid-1", .containers = {{.name = "app", .profile = {0, -1, -1}}}}}};
   }
   static std::uint64_t generation() { return assignmentGeneration(assignment()); }
-  std::unique_ptr<AgentDetection> detection() {
+  std::unique_ptr<AgentDetection> detection(std::function<bool()> ready = nullptr) {
     auto d = std::make_unique<AgentDetection>(
         clock_, AgentDetectionOptions{
                     .endpoints =
@@ -98,6 +99,7 @@ class AgentDetectionTest : public ::testing::Test {
                             out[n] = assignment();
                           return out;
                         },
+                    .ready = std::move(ready),
                     .assigned = [this](const std::string& uid) { assigned_.push_back(uid); }});
     EXPECT_TRUE(d->init().ok());
     d->onFinding(
@@ -116,6 +118,7 @@ class AgentDetectionTest : public ::testing::Test {
   int assignmentsAsked_ = 0;
   std::vector<std::string> assigned_;
   std::atomic<int> findings_{0};
+  std::atomic<int> sent_{0};  // assignments the agent received
 };
 
 TEST_F(AgentDetectionTest, AssignsThenReadsFindingsLastSamplesAndHistory) {
@@ -173,6 +176,33 @@ TEST_F(AgentDetectionTest, ARestartedAgentGetsItsAssignmentInTheSameRound) {
   d->pollOnce();
   EXPECT_EQ(restarted.generation(), generation());
   EXPECT_EQ(d->status().lastError, "");
+}
+
+// A controller that restarts (or its other replica) finds the agent following the assignment
+// it works out: nothing is sent again, the agent's series keep their history, and its reports
+// are believed. Before the caches are whole nothing is assigned at all: an assignment from a
+// cache still listing would take series (and hours of history) away from the agent.
+TEST_F(AgentDetectionTest, ARestartedControllerLeavesTheAgentsSeriesAlone) {
+  serve();
+  auto d = detection();
+  d->pollOnce();
+  ASSERT_EQ(sent_.load(), 1);
+  const double last = feedLeak(first_, 100);
+  at(last + 5);
+  const SeriesKey key{"uid-1", "app", detect::Resource::kMemory};
+  const auto kept = first_.series(key, true).history.size();
+
+  bool synced = false;
+  auto restarted = detection([&synced] { return synced; });
+  restarted->pollOnce();  // caches still listing: nothing assigned, nothing believed
+  EXPECT_EQ(sent_.load(), 1);
+  EXPECT_FALSE(restarted->holds("uid-1"));
+  synced = true;
+  restarted->pollOnce();
+  EXPECT_EQ(sent_.load(), 1) << "the agent follows this assignment already";
+  EXPECT_TRUE(restarted->holds("uid-1"));
+  EXPECT_EQ(restarted->lastSampleTime("uid-1"), last);
+  EXPECT_EQ(first_.series(key, true).history.size(), kept);
 }
 
 // A compromised node's agent could make up leaks for pods anywhere: the controller believes it
