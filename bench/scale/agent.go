@@ -60,6 +60,7 @@ type simAgents struct {
 	samples  atomic.Uint64
 	assigned atomic.Uint64 // assignments received (detection)
 	reports  atomic.Uint64 // reports sent (detection)
+	sizings  atomic.Uint64 // sizing summaries sent (detection)
 }
 
 // agentIP: the loopback address of node i's agent (127.10.0.1 onwards).
@@ -104,7 +105,8 @@ func runAgents(cs *kubernetes.Clientset, ns string, port int, history, interval 
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	for s := range sig {
 		fmt.Printf("served %d samples\n", a.samples.Load())
-		fmt.Printf("detection %d assignments %d reports\n", a.assigned.Load(), a.reports.Load())
+		fmt.Printf("detection %d assignments %d reports %d sizings\n", a.assigned.Load(), a.reports.Load(),
+			a.sizings.Load())
 		if s != syscall.SIGUSR1 {
 			return
 		}
@@ -186,6 +188,9 @@ func (a *simAgents) serve(n *simNode, w http.ResponseWriter, r *http.Request) {
 		return
 	case "/v1/series":
 		a.serveSeries(n, w, r)
+		return
+	case "/v1/sizing":
+		a.serveSizing(n, w, r)
 		return
 	}
 	if r.URL.Path != "/v1/samples" {

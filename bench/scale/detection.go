@@ -5,12 +5,14 @@ package main
 // detection_wire.h). POST /v1/detection takes the controller's assignment and answers a report:
 // every assigned pod's last sample (the newest complete tick) and a finding for every assigned
 // leaking container's memory. GET /v1/series answers a series' view and, with history=1, its
-// samples. Like the samples, computed: nothing is judged here; what is measured is the
-// controller's side (assignments, reports, findings, incidents).
+// samples; GET /v1/sizing a series' settled values with their counts (steady from the start of
+// the history; a leak is still rising). Like the samples, computed: nothing is judged here; what
+// is measured is the controller's side (assignments, reports, findings, incidents, sizing).
 
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -114,12 +116,7 @@ func (a *simAgents) view(c *simContainer, k uint64, now float64, leaking bool) m
 
 func (a *simAgents) serveSeries(n *simNode, w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var c *simContainer
-	for i := range n.containers {
-		if n.containers[i].podUID == q.Get("pod") && n.containers[i].name == q.Get("container") {
-			c = &n.containers[i]
-		}
-	}
+	c := n.container(q.Get("pod"), q.Get("container"))
 	k, t := a.lastTick()
 	out := map[string]any{"view": nil, "history": [][2]float64{}}
 	if c != nil && q.Get("resource") == "memory" {
@@ -135,6 +132,53 @@ func (a *simAgents) serveSeries(n *simNode, w http.ResponseWriter, r *http.Reque
 		}
 	}
 	writeJSON(w, out)
+}
+
+func (a *simAgents) serveSizing(n *simNode, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	c := n.container(q.Get("pod"), q.Get("container"))
+	if c == nil || q.Get("resource") != "memory" {
+		writeJSON(w, map[string]any{"series": nil})
+		return
+	}
+	minHistory, _ := strconv.ParseFloat(q.Get("minHistory"), 64)
+	k, _ := a.lastTick()
+	span := (time.Duration(k) * a.interval).Seconds()
+	series := map[string]any{"shape": "steady", "spanSeconds": span,
+		"settledFrom": float64(a.start.UnixMilli()) / 1000, "settled": [][2]float64{}}
+	switch {
+	case span < minHistory:
+		series["shape"] = "too-short"
+	case c.shape == 2:
+		series["shape"] = "still-rising"
+	default:
+		counts := map[int64]int{}
+		for i := uint64(0); i <= k; i++ {
+			counts[c.memoryAt(time.Duration(i)*a.interval, a.leakSpan)&^65535]++
+		}
+		values := make([]int64, 0, len(counts))
+		for v := range counts {
+			values = append(values, v)
+		}
+		sort.Slice(values, func(i, j int) bool { return values[i] < values[j] })
+		settled := make([][2]float64, 0, len(values))
+		for _, v := range values {
+			settled = append(settled, [2]float64{float64(v), float64(counts[v])})
+		}
+		series["settled"] = settled
+	}
+	a.sizings.Add(1)
+	writeJSON(w, map[string]any{"series": series})
+}
+
+// container: the node's container of that pod and name, or nil.
+func (n *simNode) container(podUID, name string) *simContainer {
+	for i := range n.containers {
+		if n.containers[i].podUID == podUID && n.containers[i].name == name {
+			return &n.containers[i]
+		}
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -97,12 +97,28 @@ UsageAssessment assessUsage(std::span<const std::pair<double, double>> samples,
   return a;
 }
 
-MemoryRecommendation recommendMemory(
-    const std::vector<std::vector<std::pair<double, double>>>& series, const SizingOptions& opts) {
+SizingSeries summarizeForSizing(std::span<const std::pair<double, double>> samples,
+                                const SizingOptions& opts) {
+  SizingSeries out{.assessment = assessUsage(samples, opts)};
+  const auto& a = out.assessment;
+  if (a.shape != UsageShape::kSteady && a.shape != UsageShape::kWarmup) return out;
+  std::vector<double> values;
+  for (const auto& [t, v] : samples)
+    if (t >= a.settledFrom && std::isfinite(v)) values.push_back(v);
+  std::sort(values.begin(), values.end());
+  for (double v : values) {
+    if (out.settled.empty() || out.settled.back().first != v) out.settled.emplace_back(v, 0);
+    ++out.settled.back().second;
+  }
+  return out;
+}
+
+MemoryRecommendation recommendFromSummaries(const std::vector<SizingSeries>& series,
+                                            const SizingOptions& opts) {
   MemoryRecommendation r;
   std::vector<double> pooled;
   for (const auto& s : series) {
-    const UsageAssessment a = assessUsage(s, opts);
+    const UsageAssessment& a = s.assessment;
     r.longestSeconds = std::max(r.longestSeconds, a.spanSeconds);
     if (a.shape == UsageShape::kStillRising) ++r.seriesRising;
     if (a.shape == UsageShape::kTooShort) ++r.seriesTooShort;
@@ -110,8 +126,8 @@ MemoryRecommendation recommendMemory(
     ++r.seriesUsed;
     r.observedSeconds = std::max(r.observedSeconds, a.spanSeconds);
     if (a.shape == UsageShape::kWarmup) r.shape = UsageShape::kWarmup;
-    for (const auto& [t, v] : s)
-      if (t >= a.settledFrom && std::isfinite(v)) pooled.push_back(v);
+    for (const auto& [v, n] : s.settled)
+      if (std::isfinite(v)) pooled.insert(pooled.end(), n, v);
   }
   if (pooled.empty()) {
     r.shape = r.seriesRising > 0 ? UsageShape::kStillRising : UsageShape::kTooShort;
@@ -124,6 +140,15 @@ MemoryRecommendation recommendMemory(
   r.limitBytes =
       std::max(r.requestBytes, roundUp(r.peakBytes * (1 + opts.headroom), opts.roundBytes));
   return r;
+}
+
+MemoryRecommendation recommendMemory(
+    const std::vector<std::vector<std::pair<double, double>>>& series, const SizingOptions& opts) {
+  std::vector<SizingSeries> summaries;
+  summaries.reserve(series.size());
+  for (const auto& s : series)
+    summaries.push_back(summarizeForSizing(s, opts));
+  return recommendFromSummaries(summaries, opts);
 }
 
 RaiseEffect raiseEffect(double limitBytes, double bytesPerSecond) {

@@ -8,6 +8,7 @@
 // off is sized from its plateau only. For a confirmed leak the caller states what a raise would
 // buy instead (raiseEffect). Pure functions; thread-safe.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -58,6 +59,22 @@ struct MemoryRecommendation {
   // else kTooShort.
   UsageShape shape = UsageShape::kSteady;
 };
+
+// One series as sizing reads it: its assessment and the values of its settled part (from
+// settledFrom on) as (value, count), ascending; what a node agent sends instead of the samples
+// (a few dozen to a few hundred pairs for hours of samples: memory is kept at 64 KiB steps).
+struct SizingSeries {
+  UsageAssessment assessment;
+  std::vector<std::pair<double, std::uint32_t>> settled;
+};
+
+// samples: (time in seconds, value) of one series, oldest first; not finite values left out.
+SizingSeries summarizeForSizing(std::span<const std::pair<double, double>> samples,
+                                const SizingOptions& opts);
+
+// The same recommendation from series summarized (summarizeForSizing).
+MemoryRecommendation recommendFromSummaries(const std::vector<SizingSeries>& series,
+                                            const SizingOptions& opts);
 
 // One series per pod of the workload (the same container). Series too short or still rising are
 // left out; the rest are pooled (each from where it settled).

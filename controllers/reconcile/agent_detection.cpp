@@ -1,8 +1,10 @@
 #include "controllers/reconcile/agent_detection.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "operator/kube/file_token_source.h"
+#include "operator/util/allocator.h"
 #include "operator/util/logger.h"
 #include "operator/util/parallel_for.h"
 
@@ -27,6 +29,7 @@ std::uint64_t assignmentGeneration(const DetectionAssignment& a) {
 AgentDetection::AgentDetection(Clock& clock, AgentDetectionOptions opts)
     : clock_(clock),
       opts_(std::move(opts)),
+      fetchLog_(clock, std::chrono::minutes(1)),
       task_({.name = "node agent detection",
              .every = std::chrono::duration_cast<std::chrono::milliseconds>(opts_.interval),
              .tick = [this] { pollOnce(); }},
@@ -273,6 +276,11 @@ void AgentDetection::pollOnce() {
   const std::string token = currentToken();
   parallelFor(rounds.size(), opts_.parallelism,
               [&](std::size_t i) { pollAgent(rounds[i], token, now); });
+  // Assignments worked out and encoded on the polling threads leave freed blocks in their
+  // arenas, a few MiB at 10,000 pods: given back (BENCHMARKS.md, "Where detection runs").
+  if (std::any_of(rounds.begin(), rounds.end(),
+                  [](const Round& r) { return r.assignment.has_value(); }))
+    releaseFreeMemory();
   std::lock_guard g(mu_);
   AgentDetectionStatus st{.reports = status_.reports};
   for (const auto& [node, a] : agents_) {
@@ -302,20 +310,44 @@ std::optional<sources::AgentEndpoint> AgentDetection::endpointOf(const std::stri
   return agent->second.ep;
 }
 
-std::optional<SeriesReading> AgentDetection::read(const SeriesKey& key, bool withHistory) const {
-  auto ep = endpointOf(key.podUid);
+std::optional<std::string> AgentDetection::fetch(const std::string& podUid,
+                                                 const std::string& target) const {
+  auto ep = endpointOf(podUid);
   if (!ep || !client_) return std::nullopt;
-  auto body =
-      client_->get(ep->host, ep->port, seriesTarget(key, withHistory), currentToken(), ep->node);
+  auto body = client_->get(ep->host, ep->port, target, currentToken(), ep->node);
   if (!body) {
-    LG_LOG(warn, "cannot read a series from its node agent",
-           {{"node", ep->node}, {"pod", key.podUid}, {"error", body.error().message}});
+    // A node's agent down would otherwise say so for every series sizing asks for.
+    if (auto held = fetchLog_.admit())
+      LG_LOG(warn, "cannot read a series from its node agent",
+             {{"node", ep->node},
+              {"pod", podUid},
+              {"error", body.error().message},
+              {"suppressed", *held}});
     return std::nullopt;
   }
+  return std::move(*body);
+}
+
+std::optional<SeriesReading> AgentDetection::read(const SeriesKey& key, bool withHistory) const {
+  auto body = fetch(key.podUid, seriesTarget(key, withHistory));
+  if (!body) return std::nullopt;
   auto reading = parseSeriesReading(*body);
   if (!reading) {
     LG_LOG(warn, "node agent sent an unreadable series",
-           {{"node", ep->node}, {"error", reading.error().message}});
+           {{"pod", key.podUid}, {"error", reading.error().message}});
+    return std::nullopt;
+  }
+  return std::move(*reading);
+}
+
+std::optional<detect::SizingSeries> AgentDetection::sizingSeries(
+    const SeriesKey& key, const detect::SizingOptions& opts) const {
+  auto body = fetch(key.podUid, sizingTarget(key, opts.minHistorySeconds));
+  if (!body) return std::nullopt;
+  auto reading = parseSizingReading(*body);
+  if (!reading) {
+    LG_LOG(warn, "node agent sent an unreadable sizing series",
+           {{"pod", key.podUid}, {"error", reading.error().message}});
     return std::nullopt;
   }
   return std::move(*reading);

@@ -47,6 +47,7 @@
 #include "operator/kube/cluster_config.h"
 #include "operator/runtime/periodic_task.h"
 #include "operator/util/clock.h"
+#include "operator/util/log_throttle.h"
 
 namespace lg::reconcile {
 
@@ -123,6 +124,8 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
                                                                 double now) const override;
   std::optional<double> lastSampleTime(const std::string& podUid) const override;
   std::vector<std::pair<double, double>> history(const SeriesKey& key) const override;
+  std::optional<detect::SizingSeries> sizingSeries(
+      const SeriesKey& key, const detect::SizingOptions& opts) const override;
 
  private:
   enum class Support { kUnknown, kYes, kNo };
@@ -155,6 +158,8 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
   void take(const sources::AgentEndpoint& ep, const DetectionReport& report, double now);
   void assignPods(const std::string& node, const DetectionAssignment& a);
   std::optional<sources::AgentEndpoint> endpointOf(const std::string& podUid) const;
+  // GET of `target` from the agent of the pod; nullopt (logged) when it cannot be had.
+  std::optional<std::string> fetch(const std::string& podUid, const std::string& target) const;
   std::optional<SeriesReading> read(const SeriesKey& key, bool withHistory) const;
   bool canAssign() const;
   std::string currentToken() const;
@@ -162,6 +167,7 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
   Clock& clock_;
   AgentDetectionOptions opts_;
   std::unique_ptr<sources::AgentClient> client_;
+  mutable LogThrottle fetchLog_;
 
   mutable std::mutex mu_;
   std::map<std::string, Agent> agents_;             // by node

@@ -26,6 +26,10 @@ class CombinedUsage final : public UsageReader {
   std::vector<std::pair<double, double>> history(const SeriesKey& key) const override {
     return from(key.podUid).history(key);
   }
+  std::optional<detect::SizingSeries> sizingSeries(
+      const SeriesKey& key, const detect::SizingOptions& opts) const override {
+    return from(key.podUid).sizingSeries(key, opts);
+  }
 
  private:
   const UsageReader& from(const std::string& podUid) const {

@@ -235,7 +235,6 @@ Result<DetectionAssignment> assignmentFrom(const json& j) {
   if (!profiles) return profiles.error();
   for (const auto& p : **profiles) {
     if (!p.is_object()) return makeError("assignment: a profile is not an object");
-    DetectionProfile dp;
     auto margin = number(p, "margin", "profile");
     auto horizon = number(p, "horizonSeconds", "profile");
     auto growth = number(p, "minGrowthSeconds", "profile");
@@ -385,6 +384,61 @@ Result<SeriesReading> parseSeriesReading(std::string_view body) {
     r.history.push_back(*point);
   }
   return r;
+}
+
+std::string toJson(const std::optional<detect::SizingSeries>& s) {
+  if (!s) return R"({"series":null})";
+  json settled = json::array();
+  for (const auto& [v, n] : s->settled)
+    settled.push_back({v, n});
+  return json{{"series",
+               {{"shape", detect::name(s->assessment.shape)},
+                {"spanSeconds", s->assessment.spanSeconds},
+                {"settledFrom", s->assessment.settledFrom},
+                {"settled", std::move(settled)}}}}
+      .dump();
+}
+
+Result<std::optional<detect::SizingSeries>> parseSizingReading(std::string_view body) {
+  constexpr std::string_view where = "sizing series";
+  auto j = parseObject(body, "the sizing series");
+  if (!j) return j.error();
+  auto it = j->find("series");
+  if (it == j->end() || it->is_null()) return std::optional<detect::SizingSeries>{};
+  if (!it->is_object()) return makeError("sizing series is not an object");
+  detect::SizingSeries s;
+  auto shape = text(*it, "shape", where);
+  if (!shape) return shape.error();
+  bool known = false;
+  for (auto u : {detect::UsageShape::kTooShort, detect::UsageShape::kSteady,
+                 detect::UsageShape::kWarmup, detect::UsageShape::kStillRising})
+    if (detect::name(u) == *shape) {
+      s.assessment.shape = u;
+      known = true;
+    }
+  if (!known) return makeError("sizing series: unknown shape \"" + *shape + "\"");
+  auto span = number(*it, "spanSeconds", where);
+  auto from = number(*it, "settledFrom", where);
+  if (!span) return span.error();
+  if (!from) return from.error();
+  s.assessment.spanSeconds = *span;
+  s.assessment.settledFrom = *from;
+  auto settled = array(*it, "settled", where);
+  if (!settled) return settled.error();
+  for (const auto& p : **settled) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number_unsigned() ||
+        !std::isfinite(p[0].get<double>()) || p[1].get<std::uint64_t>() > 1u << 24)
+      return makeError("sizing series: a settled value is not [value, count]");
+    s.settled.emplace_back(p[0].get<double>(),
+                           static_cast<std::uint32_t>(p[1].get<std::uint64_t>()));
+  }
+  return std::optional<detect::SizingSeries>{std::move(s)};
+}
+
+std::string sizingTarget(const SeriesKey& key, double minHistorySeconds) {
+  return "/v1/sizing?pod=" + key.podUid + "&container=" + key.container +
+         "&resource=" + std::string(detect::name(key.resource)) +
+         "&minHistory=" + std::to_string(static_cast<long long>(minHistorySeconds));
 }
 
 std::string seriesTarget(const SeriesKey& key, bool withHistory) {

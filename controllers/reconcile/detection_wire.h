@@ -16,6 +16,9 @@
 //            "findings":[{"podUid":..,"container":..,"resource":"memory","view":{<SeriesView>}}]}
 //   GET /v1/series?pod=<uid>&container=<name>&resource=<memory|fds|threads>[&history=1]
 //     {"view":{<SeriesView>}|null,"history":[[t,v],..]}
+//   GET /v1/sizing?pod=<uid>&container=<name>&resource=memory&minHistory=<seconds>
+//     {"series":{"shape":"steady","spanSeconds":..,"settledFrom":..,"settled":[[value,count],..]}
+//               |null}   (detect::SizingSeries: what sizing reads instead of the samples)
 //
 // Parsing refuses what it cannot use with an error that names the field; numbers that are not
 // finite, negative counts and out-of-range profile indices are refused, never trusted.
@@ -28,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "controllers/detect/memory_sizing.h"
 #include "controllers/reconcile/series_view.h"
 #include "operator/util/result.h"
 
@@ -93,6 +97,11 @@ std::string toJson(const DetectionReport& r);
 Result<DetectionReport> parseDetectionReport(std::string_view body);
 std::string toJson(const SeriesReading& r);
 Result<SeriesReading> parseSeriesReading(std::string_view body);
+
+std::string toJson(const std::optional<detect::SizingSeries>& s);
+Result<std::optional<detect::SizingSeries>> parseSizingReading(std::string_view body);
+// The target of GET /v1/sizing for a key.
+std::string sizingTarget(const SeriesKey& key, double minHistorySeconds);
 
 // The target of GET /v1/series for a key.
 std::string seriesTarget(const SeriesKey& key, bool withHistory);

@@ -1,5 +1,6 @@
 #include "controllers/reconcile/node_detector.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "controllers/sources/agent_source.h"
@@ -162,8 +163,27 @@ std::vector<agent::AgentRoute> detectionRoutes(NodeDetector& detector,
         detector.series({*pod, *container, *r}, agent::queryParam(req.query, "history") == "1"));
     return res;
   };
+  auto sizing = [&detector](const agent::HttpRequest& req) {
+    auto pod = agent::queryParam(req.query, "pod");
+    auto container = agent::queryParam(req.query, "container");
+    auto resource = agent::queryParam(req.query, "resource");
+    auto minHistory = agent::queryParam(req.query, "minHistory");
+    const auto r = resource ? detect::parseResource(*resource) : std::nullopt;
+    double seconds = -1;
+    if (minHistory) {
+      char* end = nullptr;
+      seconds = std::strtod(minHistory->c_str(), &end);
+      if (end == minHistory->c_str() || *end != '\0') seconds = -1;
+    }
+    if (!pod || !container || !r || !(seconds >= 0))
+      return badRequest("pod, container, resource and minHistory (seconds) are required");
+    agent::HttpResponse res;
+    res.body = toJson(detector.sizing({*pod, *container, *r}, {.minHistorySeconds = seconds}));
+    return res;
+  };
   return {{.path = "/v1/detection", .post = true, .handler = report},
-          {.path = "/v1/series", .handler = read}};
+          {.path = "/v1/series", .handler = read},
+          {.path = "/v1/sizing", .handler = sizing}};
 }
 
 }  // namespace lg::reconcile

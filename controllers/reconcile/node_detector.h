@@ -51,6 +51,11 @@ class NodeDetector {
   DetectionReport handle(const DetectionRequest& req);
   // GET /v1/series.
   SeriesReading series(const SeriesKey& key, bool withHistory) const;
+  // GET /v1/sizing.
+  std::optional<detect::SizingSeries> sizing(const SeriesKey& key,
+                                             const detect::SizingOptions& opts) const {
+    return hub_.sizingSeries(key, opts);
+  }
 
   std::uint64_t generation() const;
   std::size_t seriesCount() const { return hub_.seriesCount(); }
@@ -73,9 +78,10 @@ class NodeDetector {
 };
 
 // The agent's detection routes for NodeAgent::registerRoutes: POST /v1/detection (400 with the
-// reason for a body it cannot use) and GET /v1/series (400 without pod, container and a known
-// resource). `metrics`, when given, gets leakguard_agent_detection_series (series followed)
-// and leakguard_agent_detection_generation (the assignment followed).
+// reason for a body it cannot use), GET /v1/series and GET /v1/sizing (400 without pod,
+// container and a known resource; /v1/sizing also wants minHistory in seconds). `metrics`, when
+// given, gets leakguard_agent_detection_series (series followed) and
+// leakguard_agent_detection_generation (the assignment followed).
 std::vector<agent::AgentRoute> detectionRoutes(NodeDetector& detector,
                                                runtime::MetricsRegistry* metrics);
 

@@ -55,7 +55,7 @@ std::vector<WorkloadSizing> adviseSizing(const std::vector<const runtime::PodPro
                                          double now, const policy::LeakPolicySpec& spec) {
   struct Group {
     WorkloadSizing sizing;
-    std::vector<std::vector<std::pair<double, double>>> series;
+    std::vector<detect::SizingSeries> series;
   };
   std::map<std::pair<std::string, std::string>, Group> groups;
   for (const auto* pod : pods) {
@@ -83,15 +83,10 @@ std::vector<WorkloadSizing> adviseSizing(const std::vector<const runtime::PodPro
         g.sizing.leakBytesPerSecond =
             std::max(g.sizing.leakBytesPerSecond, view.finding->slopePerSecond);
       }
-      const SeriesKey sk{uid, g.sizing.container, detect::Resource::kMemory};
-      auto history = hub.history(sk);
-      // The current container only: a restarted one starts from nothing, and what the one
-      // before it reached (an OOM kill's peak) is not its size.
-      if (const auto view = hub.view(sk); view && !view->restartTimes.empty())
-        std::erase_if(history, [since = view->restartTimes.back()](const auto& s) {
-          return s.first < since;
-        });
-      if (!history.empty()) g.series.push_back(std::move(history));
+      // The current container only: a restarted one starts from nothing.
+      if (auto summary =
+              hub.sizingSeries({uid, g.sizing.container, detect::Resource::kMemory}, opts))
+        g.series.push_back(std::move(*summary));
     }
   }
   std::vector<WorkloadSizing> out;
@@ -104,7 +99,7 @@ std::vector<WorkloadSizing> adviseSizing(const std::vector<const runtime::PodPro
     if (g.sizing.leaking) {
       g.sizing.raise = detect::raiseEffect(g.sizing.currentLimitBytes, g.sizing.leakBytesPerSecond);
     } else {
-      g.sizing.recommendation = detect::recommendMemory(g.series, opts);
+      g.sizing.recommendation = detect::recommendFromSummaries(g.series, opts);
     }
     out.push_back(std::move(g.sizing));
   }

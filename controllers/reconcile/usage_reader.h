@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "controllers/detect/memory_sizing.h"
 #include "controllers/reconcile/series_view.h"
 
 namespace lg::reconcile {
@@ -24,6 +25,12 @@ class UsageReader {
   virtual std::optional<double> lastSampleTime(const std::string& podUid) const = 0;
   // Samples of a series' history, oldest first (for incidents' evidence, `explain`, sizing).
   virtual std::vector<std::pair<double, double>> history(const SeriesKey& key) const = 0;
+  // The current container's part of a series (since its last restart: what the one before it
+  // reached is not its size), summarized for sizing (detect::summarizeForSizing); nullopt when
+  // it has no samples. By default from view() and history(); a reader whose series are
+  // elsewhere asks for the summary instead of the samples.
+  virtual std::optional<detect::SizingSeries> sizingSeries(const SeriesKey& key,
+                                                           const detect::SizingOptions& opts) const;
 };
 
 }  // namespace lg::reconcile

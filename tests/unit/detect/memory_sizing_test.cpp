@@ -125,4 +125,27 @@ TEST(MemorySizing, WhatARaiseBuys) {
 }
 
 }  // namespace
+// What an agent sends for sizing: the settled values with their counts, ascending; the
+// recommendation from such summaries is the one from the samples.
+TEST(MemorySizing, ASummaryKeepsTheSettledValuesAndGivesTheSameRecommendation) {
+  std::vector<std::pair<double, double>> s;
+  for (int i = 0; i < 720; ++i)
+    s.emplace_back(1.8e9 + i * 10.0, 65536.0 * (1000 + i % 4));
+  const SizingOptions opts{.minHistorySeconds = 3600};
+  const SizingSeries sum = summarizeForSizing(s, opts);
+  ASSERT_EQ(sum.assessment.shape, UsageShape::kSteady);
+  ASSERT_EQ(sum.settled.size(), 4u);
+  EXPECT_EQ(sum.settled[0].first, 65536.0 * 1000);
+  EXPECT_EQ(sum.settled[0].second, 180u);
+  const auto a = recommendMemory({s}, opts);
+  const auto b = recommendFromSummaries({sum}, opts);
+  EXPECT_TRUE(a.ok);
+  EXPECT_EQ(a.requestBytes, b.requestBytes);
+  EXPECT_EQ(a.limitBytes, b.limitBytes);
+  EXPECT_TRUE(
+      summarizeForSizing(std::vector<std::pair<double, double>>(s.begin(), s.begin() + 5), opts)
+          .settled.empty())
+      << "too short: nothing settled";
+}
+
 }  // namespace lg::detect

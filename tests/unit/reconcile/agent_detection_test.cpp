@@ -72,6 +72,9 @@ class AgentDetectionTest : public ::testing::Test {
       server_->route("/v1/series", agent::requireAuthentication(allowCtl, [this](const auto& req) {
                        return detectionRoutes(*current_.load(), nullptr)[1].handler(req);
                      }));
+      server_->route("/v1/sizing", agent::requireAuthentication(allowCtl, [this](const auto& req) {
+                       return detectionRoutes(*current_.load(), nullptr)[2].handler(req);
+                     }));
     }
     ASSERT_TRUE(server_->start().ok());
   }
@@ -164,6 +167,27 @@ TEST_F(AgentDetectionTest, AssignsThenReadsFindingsLastSamplesAndHistory) {
   d->pollOnce();
   EXPECT_EQ(assignmentsAsked_, asked + 1);
   EXPECT_EQ(first_.generation(), generation());
+}
+
+// Sizing asks the agent for a summary of the current container's samples (a few values with
+// their counts), not for the samples: the same summary the agent's hub makes of them.
+TEST_F(AgentDetectionTest, SizingReadsTheAgentsSummaryOfASeries) {
+  serve();
+  auto d = detection();
+  d->pollOnce();
+  for (int n = 0; n < 720; ++n)  // two hours, flat with some noise
+    first_.observe(sampleOf(kStart + n * 10, "uid-1", 2e8 + (n % 7) * 65536.0));
+  at(kStart + 7200);
+  const SeriesKey key{"uid-1", "app", detect::Resource::kMemory};
+  const detect::SizingOptions opts{.minHistorySeconds = 3600};
+  const auto got = d->sizingSeries(key, opts);
+  const auto want = first_.sizing(key, opts);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_TRUE(want.has_value());
+  EXPECT_EQ(got->assessment.shape, detect::UsageShape::kSteady);
+  EXPECT_EQ(got->settled, want->settled);
+  EXPECT_EQ(got->settled.size(), 7u);
+  EXPECT_FALSE(d->sizingSeries({"uid-2", "app", detect::Resource::kMemory}, opts).has_value());
 }
 
 TEST_F(AgentDetectionTest, ARestartedAgentGetsItsAssignmentInTheSameRound) {

@@ -92,6 +92,28 @@ TEST(DetectionWire, ASeriesAndItsHistoryComeBackAsSent) {
             "/v1/series?pod=uid-1&container=app&resource=fds&history=1");
 }
 
+TEST(DetectionWire, ASizingSummaryComesBackAsSent) {
+  detect::SizingSeries sent{.assessment = {.shape = detect::UsageShape::kWarmup,
+                                           .spanSeconds = 7200,
+                                           .settledFrom = 1.8e9 + 600},
+                            .settled = {{65536.0 * 1000, 12}, {65536.0 * 1001, 3}}};
+  auto got = parseSizingReading(toJson(std::optional{sent}));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->assessment.shape, detect::UsageShape::kWarmup);
+  EXPECT_EQ((*got)->assessment.settledFrom, 1.8e9 + 600);
+  EXPECT_EQ((*got)->settled, sent.settled);
+  auto none = parseSizingReading(toJson(std::optional<detect::SizingSeries>{}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto bad = parseSizingReading(
+      R"({"series":{"shape":"steady","spanSeconds":1,"settledFrom":0,"settled":[[1,-2]]}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("[value, count]"), std::string::npos);
+  EXPECT_EQ(sizingTarget({"u", "app", detect::Resource::kMemory}, 3600),
+            "/v1/sizing?pod=u&container=app&resource=memory&minHistory=3600");
+}
+
 // What cannot be used is refused, saying what.
 TEST(DetectionWire, BadInputIsRefusedNamingWhatIsWrong) {
   const auto error = [](const Result<DetectionRequest>& r) {

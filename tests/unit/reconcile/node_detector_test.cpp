@@ -117,7 +117,7 @@ TEST_F(NodeDetectorTest, NewSettingsStartTheSeriesAfresh) {
 
 TEST_F(NodeDetectorTest, TheRoutesRefuseWhatTheyCannotUse) {
   auto routes = detectionRoutes(detector, nullptr);
-  ASSERT_EQ(routes.size(), 2u);
+  ASSERT_EQ(routes.size(), 3u);
   agent::HttpRequest post{.method = "POST", .path = "/v1/detection", .body = "{\"generation\":"};
   auto r = routes[0].handler(post);
   EXPECT_EQ(r.status, 400);
@@ -134,6 +134,14 @@ TEST_F(NodeDetectorTest, TheRoutesRefuseWhatTheyCannotUse) {
   r = routes[1].handler(get);
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(parseSeriesReading(r.body).ok());
+  agent::HttpRequest sizing{.method = "GET",
+                            .path = "/v1/sizing",
+                            .query = "pod=uid-1&container=app&resource=memory&minHistory=soon"};
+  EXPECT_EQ(routes[2].handler(sizing).status, 400);
+  sizing.query = "pod=uid-1&container=app&resource=memory&minHistory=3600";
+  r = routes[2].handler(sizing);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(parseSizingReading(r.body).ok()) << r.body;
 }
 
 }  // namespace
