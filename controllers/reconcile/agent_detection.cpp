@@ -112,7 +112,11 @@ std::vector<AgentDetection::Round> AgentDetection::plan(
       if (ep.node.empty() || kept.count(ep.node)) continue;  // static endpoints: samples only
       auto it = agents_.find(ep.node);
       Agent a = it != agents_.end() ? std::move(it->second) : Agent{};
-      if (a.ep.host != ep.host || a.ep.port != ep.port) a = Agent{};  // another agent pod
+      if (a.ep.host != ep.host || a.ep.port != ep.port) {  // another agent pod: start over
+        Agent fresh;
+        fresh.uids = std::move(a.uids);  // the node's pods, still to be told apart
+        a = std::move(fresh);
+      }
       a.ep = ep;
       if (a.support == Support::kNo && now - a.refusedAt < kRefusalRetrySeconds) {
         kept.emplace(ep.node, std::move(a));
@@ -190,7 +194,10 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
       a.support = Support::kNo;
       a.refusedAt = now;
       a.findings.clear();
-      std::erase_if(pods_, [&](const auto& kv) { return kv.second.node == ep.node; });
+      for (const auto& uid : a.uids)
+        if (auto it = pods_.find(uid); it != pods_.end() && it->second.node == ep.node)
+          pods_.erase(it);
+      a.uids.clear();
       return;
     }
     round.error = report.error().message;
@@ -203,24 +210,35 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
   take(ep, *report, now);
 }
 
-// The pods of `node` are those of its assignment from now on.
+// The pods of `node` are those of its assignment from now on. Costs the node's pods, not the
+// cluster's: the pods it had are the agent's list of the last assignment.
 void AgentDetection::assignPods(const std::string& node, const DetectionAssignment& a) {
   std::vector<std::string> added;
   {
     std::lock_guard g(mu_);
-    std::set<std::string> uids;
+    auto agent = agents_.find(node);
+    if (agent == agents_.end()) return;
+    std::vector<std::string> uids;
+    uids.reserve(a.pods.size());
     for (const auto& p : a.pods)
-      uids.insert(p.uid);
-    std::erase_if(pods_,
-                  [&](const auto& kv) { return kv.second.node == node && !uids.count(kv.first); });
+      uids.push_back(p.uid);
+    std::sort(uids.begin(), uids.end());
+    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+    const auto assigned = [&uids](const std::string& uid) {
+      return std::binary_search(uids.begin(), uids.end(), uid);
+    };
+    for (const auto& uid : agent->second.uids)
+      if (!assigned(uid))
+        if (auto it = pods_.find(uid); it != pods_.end() && it->second.node == node)
+          pods_.erase(it);
     for (const auto& uid : uids) {
       auto [it, inserted] = pods_.try_emplace(uid, PodEntry{.node = node});
       if (!inserted && it->second.node != node) it->second = PodEntry{.node = node};
       if (inserted) added.push_back(uid);
     }
-    if (auto it = agents_.find(node); it != agents_.end())
-      std::erase_if(it->second.findings,
-                    [&](const auto& kv) { return !uids.count(kv.first.podUid); });
+    std::erase_if(agent->second.findings,
+                  [&](const auto& kv) { return !assigned(kv.first.podUid); });
+    agent->second.uids = std::move(uids);
   }
   if (opts_.assigned)
     for (const auto& uid : added)

@@ -139,6 +139,7 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
     bool dirty = true;
     double assignedAt = 0;
     std::map<SeriesKey, SeriesView> findings;
+    std::vector<std::string> uids;  // of the pods assigned to it, ascending
   };
   struct PodEntry {
     std::string node;

@@ -99,7 +99,7 @@ class AgentDetectionTest : public ::testing::Test {
                           ++assignmentsAsked_;
                           std::map<std::string, DetectionAssignment> out;
                           for (const auto& n : nodes)
-                            out[n] = assignment();
+                            out[n] = current_assignment_;
                           return out;
                         },
                     .ready = std::move(ready),
@@ -121,7 +121,8 @@ class AgentDetectionTest : public ::testing::Test {
   int assignmentsAsked_ = 0;
   std::vector<std::string> assigned_;
   std::atomic<int> findings_{0};
-  std::atomic<int> sent_{0};  // assignments the agent received
+  std::atomic<int> sent_{0};                               // assignments the agent received
+  DetectionAssignment current_assignment_ = assignment();  // what the controller works out
 };
 
 TEST_F(AgentDetectionTest, AssignsThenReadsFindingsLastSamplesAndHistory) {
@@ -227,6 +228,24 @@ TEST_F(AgentDetectionTest, ARestartedControllerLeavesTheAgentsSeriesAlone) {
   EXPECT_TRUE(restarted->holds("uid-1"));
   EXPECT_EQ(restarted->lastSampleTime("uid-1"), last);
   EXPECT_EQ(first_.series(key, true).history.size(), kept);
+}
+
+// A pod the assignment no longer names is no longer the agent's: neither its last sample nor
+// its findings are read from it.
+TEST_F(AgentDetectionTest, APodLeftOutOfTheAssignmentIsNoLongerTheAgents) {
+  serve();
+  current_assignment_.pods.push_back(
+      {.uid = "uid-2", .containers = {{.name = "app", .profile = {0, -1, -1}}}});
+  auto d = detection();
+  d->pollOnce();
+  EXPECT_TRUE(d->holds("uid-1"));
+  EXPECT_TRUE(d->holds("uid-2"));
+  current_assignment_.pods.pop_back();
+  d->nodeChanged("node-1");
+  d->pollOnce();
+  EXPECT_TRUE(d->holds("uid-1"));
+  EXPECT_FALSE(d->holds("uid-2"));
+  EXPECT_EQ(d->status().pods, 1u);
 }
 
 // A compromised node's agent could make up leaks for pods anywhere: the controller believes it
