@@ -105,6 +105,7 @@ std::vector<AgentDetection::Round> AgentDetection::plan(
     const std::vector<sources::AgentEndpoint>& eps, double now) {
   std::set<std::string> stale;
   std::vector<Round> rounds;
+  const bool assign = canAssign();
   {
     std::lock_guard g(mu_);
     std::map<std::string, Agent> kept;
@@ -122,16 +123,18 @@ std::vector<AgentDetection::Round> AgentDetection::plan(
         kept.emplace(ep.node, std::move(a));
         continue;
       }
-      if (a.dirty || a.ackedGeneration != a.sentGeneration ||
-          now - a.assignedAt >= static_cast<double>(opts_.reassignEvery.count()))
+      if (assign && (a.dirty || a.ackedGeneration != a.sentGeneration ||
+                     now - a.assignedAt >= static_cast<double>(opts_.reassignEvery.count()))) {
         stale.insert(ep.node);
+        a.dirty = false;  // a change from now on marks it again
+      }
       rounds.push_back({.ep = ep});
       kept.emplace(ep.node, std::move(a));
     }
     agents_ = std::move(kept);
     std::erase_if(pods_, [this](const auto& kv) { return !agents_.count(kv.second.node); });
   }
-  if (stale.empty() || !canAssign()) return rounds;
+  if (stale.empty()) return rounds;
   auto assignments = opts_.assignments(stale);
   for (auto& r : rounds) {
     if (!stale.count(r.ep.node)) continue;
@@ -168,7 +171,6 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
       a.sentGeneration = assignmentGeneration(*round.assignment);
       req.generation = a.sentGeneration;
       send = a.ackedGeneration != req.generation;
-      a.dirty = false;
       a.assignedAt = now;
     }
   }
@@ -179,6 +181,11 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
     if (!round.assignment) {
       auto all = opts_.assignments({ep.node});
       round.assignment = std::move(all[ep.node]);
+      req.generation = assignmentGeneration(*round.assignment);
+      std::lock_guard g(mu_);
+      Agent& a = agents_[ep.node];
+      a.sentGeneration = req.generation;
+      a.assignedAt = now;
     }
     req.assignment = round.assignment;
     report = post(ep, req, token);
@@ -200,6 +207,7 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
       a.uids.clear();
       return;
     }
+    a.answered = false;  // its series are not read until it answers again
     round.error = report.error().message;
     return;
   }
@@ -272,12 +280,10 @@ void AgentDetection::take(const sources::AgentEndpoint& ep, const DetectionRepor
         raised.emplace_back(key, view);
       findings.emplace(key, view);
     }
-    // Findings the agent no longer reports stay until their time to live ends.
-    for (auto& [key, view] : a.findings)
-      if (!findings.count(key) && mine(key.podUid) &&
-          now - view.finding->time <= opts_.findingTtlSeconds)
-        findings.emplace(key, std::move(view));
+    // What the agent reports is what is current: its hub applies the findings' time to live,
+    // and a finding it no longer reports was reset (the container restarted) or unassigned.
     a.findings = std::move(findings);
+    a.answered = true;
     ++status_.reports;
     if (!raised.empty()) callbacks = callbacks_;
   }
@@ -292,8 +298,13 @@ void AgentDetection::pollOnce() {
   std::vector<Round> rounds =
       plan(opts_.endpoints ? opts_.endpoints() : std::vector<sources::AgentEndpoint>{}, now);
   const std::string token = currentToken();
-  parallelFor(rounds.size(), opts_.parallelism,
-              [&](std::size_t i) { pollAgent(rounds[i], token, now); });
+  parallelFor(rounds.size(), opts_.parallelism, [&](std::size_t i) {
+    try {
+      pollAgent(rounds[i], token, now);
+    } catch (const std::exception& e) {  // never out of a polling thread: that would end us
+      rounds[i].error = std::string("unexpected: ") + e.what();
+    }
+  });
   // Assignments worked out and encoded on the polling threads leave freed blocks in their
   // arenas, a few MiB at 10,000 pods: given back (BENCHMARKS.md, "Where detection runs").
   if (std::any_of(rounds.begin(), rounds.end(),
@@ -324,7 +335,10 @@ std::optional<sources::AgentEndpoint> AgentDetection::endpointOf(const std::stri
   auto pod = pods_.find(podUid);
   if (pod == pods_.end()) return std::nullopt;
   auto agent = agents_.find(pod->second.node);
-  if (agent == agents_.end() || agent->second.support != Support::kYes) return std::nullopt;
+  // An agent whose last poll failed is not asked: a reconcile would wait out its deadline for
+  // every series (sizing asks for each covered pod).
+  if (agent == agents_.end() || agent->second.support != Support::kYes || !agent->second.answered)
+    return std::nullopt;
   return agent->second.ep;
 }
 

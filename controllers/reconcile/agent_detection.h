@@ -140,6 +140,7 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
     double assignedAt = 0;
     std::map<SeriesKey, SeriesView> findings;
     std::vector<std::string> uids;  // of the pods assigned to it, ascending
+    bool answered = false;          // its last poll got a report
   };
   struct PodEntry {
     std::string node;

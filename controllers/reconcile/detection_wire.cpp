@@ -1,5 +1,6 @@
 #include "controllers/reconcile/detection_wire.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -425,10 +426,18 @@ Result<std::optional<detect::SizingSeries>> parseSizingReading(std::string_view 
   s.assessment.settledFrom = *from;
   auto settled = array(*it, "settled", where);
   if (!settled) return settled.error();
+  // At most a week of 1-s samples in all (6 h at 10 s is 2,160): a reply cannot make the
+  // controller pool more values than that.
+  constexpr std::uint64_t kMaxSamples = 7 * 86400;
+  std::uint64_t total = 0;
   for (const auto& p : **settled) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number_unsigned() ||
-        !std::isfinite(p[0].get<double>()) || p[1].get<std::uint64_t>() > 1u << 24)
+        !std::isfinite(p[0].get<double>()) || p[1].get<std::uint64_t>() > kMaxSamples)
       return makeError("sizing series: a settled value is not [value, count]");
+    total += p[1].get<std::uint64_t>();
+    if (total > kMaxSamples) return makeError("sizing series: more samples than a week of them");
+    if (!s.settled.empty() && p[0].get<double>() <= s.settled.back().first)
+      return makeError("sizing series: settled values are not ascending");
     s.settled.emplace_back(p[0].get<double>(),
                            static_cast<std::uint32_t>(p[1].get<std::uint64_t>()));
   }
@@ -437,8 +446,9 @@ Result<std::optional<detect::SizingSeries>> parseSizingReading(std::string_view 
 
 std::string sizingTarget(const SeriesKey& key, double minHistorySeconds) {
   return "/v1/sizing?pod=" + key.podUid + "&container=" + key.container +
-         "&resource=" + std::string(detect::name(key.resource)) +
-         "&minHistory=" + std::to_string(static_cast<long long>(minHistorySeconds));
+         "&resource=" + std::string(detect::name(key.resource)) + "&minHistory=" +
+         std::to_string(static_cast<long long>(
+             std::clamp(std::isfinite(minHistorySeconds) ? minHistorySeconds : 0.0, 0.0, 1e9)));
 }
 
 std::string seriesTarget(const SeriesKey& key, bool withHistory) {

@@ -50,6 +50,9 @@ void NodeDetector::observe(const agent::AgentSample& s) {
 }
 
 void NodeDetector::assign(std::uint64_t generation, const DetectionAssignment& a) {
+  // Two requests at once (the controller's replicas): one assignment and its trim, then the
+  // other, never the first's pods with the second's series.
+  std::lock_guard whole(assignMu_);
   std::set<SeriesKey> keep;
   {
     std::lock_guard lock(mu_);

@@ -68,6 +68,7 @@ class NodeDetector {
 
   Clock& clock_;
   const NodeDetectorOptions opts_;
+  std::mutex assignMu_;  // one assignment at a time, the hub's series trimmed with it
   mutable std::mutex mu_;
   std::uint64_t generation_ = 0;
   std::map<std::string, AssignedPod> pods_;  // by uid

@@ -88,9 +88,23 @@ std::map<std::string, DetectionAssignment> SeriesRouter::assignments(
     }
     if (!ap.containers.empty()) out[node].pods.push_back(std::move(ap));
   }
-  for (auto& [node, a] : out)
+  // Canonical: pods by uid, profiles by value (the pod cache lists in no order), so that every
+  // replica with the same caches works out the same assignment, and the same generation.
+  for (auto& [node, a] : out) {
     std::sort(a.pods.begin(), a.pods.end(),
               [](const AssignedPod& x, const AssignedPod& y) { return x.uid < y.uid; });
+    std::vector<DetectionProfile> sorted = a.profiles;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int> remap(a.profiles.size());
+    for (std::size_t i = 0; i < a.profiles.size(); ++i)
+      remap[i] = static_cast<int>(std::lower_bound(sorted.begin(), sorted.end(), a.profiles[i]) -
+                                  sorted.begin());
+    for (auto& p : a.pods)
+      for (auto& c : p.containers)
+        for (int& i : c.profile)
+          if (i >= 0) i = remap[static_cast<std::size_t>(i)];
+    a.profiles = std::move(sorted);
+  }
   return out;
 }
 

@@ -175,7 +175,11 @@ int ControllerProcess::addAgentDetection(runtime::Informer<sources::AgentPodObje
                 return router_ ? router_->assignments(nodes)
                                : std::map<std::string, reconcile::DetectionAssignment>{};
               },
-          .ready = [this] { return pods_->hasSynced() && policies_->hasSynced(); },
+          // Coverage reads the pods, the policies and (workloadRef) the ReplicaSets.
+          .ready =
+              [this] {
+                return pods_->hasSynced() && policies_->hasSynced() && replicaSets_->hasSynced();
+              },
           .findingTtlSeconds = reconcile::UsageHubOptions{}.findingTtlSeconds,
           .assigned = [this](const std::string& uid) { hub_.forgetPod(uid); }});
   if (auto st = agentDetection_->init(); !st) {

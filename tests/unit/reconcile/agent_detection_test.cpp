@@ -248,6 +248,30 @@ TEST_F(AgentDetectionTest, APodLeftOutOfTheAssignmentIsNoLongerTheAgents) {
   EXPECT_EQ(d->status().pods, 1u);
 }
 
+// What an agent reports is what is current: a finding it no longer reports (the container
+// restarted, its detector reset) is gone at once, not kept for the findings' time to live.
+TEST_F(AgentDetectionTest, AFindingTheAgentNoLongerReportsIsGone) {
+  std::atomic<bool> leaking{true};
+  serve([&](const agent::HttpRequest& req) {
+    auto parsed = parseDetectionRequest(req.body);
+    SeriesView v{.ns = "shop", .pod = "web", .container = "app"};
+    v.finding = detect::Finding{.time = kStart};
+    DetectionReport r{.node = "node-1",
+                      .epoch = "e1",
+                      .generation = parsed->generation,
+                      .time = kStart,
+                      .pods = {{"uid-1", kStart}}};
+    if (leaking) r.findings = {{{"uid-1", "app", detect::Resource::kMemory}, v}};
+    return agent::HttpResponse{.body = toJson(r)};
+  });
+  auto d = detection();
+  d->pollOnce();
+  EXPECT_EQ(d->currentFindings("uid-1", kStart).size(), 1u);
+  leaking = false;
+  d->pollOnce();
+  EXPECT_TRUE(d->currentFindings("uid-1", kStart).empty());
+}
+
 // A compromised node's agent could make up leaks for pods anywhere: the controller believes it
 // only about the pods assigned to it (those the API server places on its node), and not about
 // findings dated ahead of the controller's clock.

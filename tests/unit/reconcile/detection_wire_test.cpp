@@ -110,6 +110,15 @@ TEST(DetectionWire, ASizingSummaryComesBackAsSent) {
       R"({"series":{"shape":"steady","spanSeconds":1,"settledFrom":0,"settled":[[1,-2]]}})");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("[value, count]"), std::string::npos);
+  // A reply cannot make the controller pool more than a week of samples, nor send them twice.
+  bad = parseSizingReading(
+      R"({"series":{"shape":"steady","spanSeconds":1,"settledFrom":0,"settled":[[1,600000],[2,600000]]}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("more samples than a week"), std::string::npos);
+  bad = parseSizingReading(
+      R"({"series":{"shape":"steady","spanSeconds":1,"settledFrom":0,"settled":[[2,1],[1,1]]}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("not ascending"), std::string::npos);
   EXPECT_EQ(sizingTarget({"u", "app", detect::Resource::kMemory}, 3600),
             "/v1/sizing?pod=u&container=app&resource=memory&minHistory=3600");
 }

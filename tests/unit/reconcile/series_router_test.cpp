@@ -200,6 +200,8 @@ TEST_F(SeriesRouterTest, ANodesAssignmentNamesItsCoveredSeriesAndTheirSettings) 
   EXPECT_EQ(a.pods[0].uid, "pod-2");
   ASSERT_EQ(a.pods[0].containers.size(), 2u);
   ASSERT_EQ(a.profiles.size(), 2u);
+  // Canonical, whatever order the cache lists pods in: every replica works out the same.
+  EXPECT_TRUE(std::is_sorted(a.profiles.begin(), a.profiles.end()));
   const auto& app = a.pods[0].containers[0];
   const auto& proxy = a.pods[0].containers[1];
   EXPECT_EQ(app.name, "app");
