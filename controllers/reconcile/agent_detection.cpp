@@ -213,7 +213,8 @@ void AgentDetection::pollAgent(Round& round, const std::string& token, double no
   }
   // The agent follows what was worked out (sent now, or by this or another replica before):
   // its reports are believed for those pods.
-  if (round.assignment && report->generation == assignmentGeneration(*round.assignment))
+  // (req.generation is that assignment's hash, worked out once above.)
+  if (round.assignment && report->generation == req.generation)
     assignPods(ep.node, *round.assignment);
   take(ep, *report, now);
 }
@@ -360,29 +361,30 @@ std::optional<std::string> AgentDetection::fetch(const std::string& podUid,
   return std::move(*body);
 }
 
-std::optional<SeriesReading> AgentDetection::read(const SeriesKey& key, bool withHistory) const {
-  auto body = fetch(key.podUid, seriesTarget(key, withHistory));
+template <typename T, typename Parse>
+std::optional<T> AgentDetection::fetchParsed(const std::string& podUid, const std::string& target,
+                                             Parse parse, const char* what) const {
+  auto body = fetch(podUid, target);
   if (!body) return std::nullopt;
-  auto reading = parseSeriesReading(*body);
-  if (!reading) {
-    LG_LOG(warn, "node agent sent an unreadable series",
-           {{"pod", key.podUid}, {"error", reading.error().message}});
+  auto parsed = parse(*body);
+  if (!parsed) {
+    LG_LOG(warn, what, {{"pod", podUid}, {"error", parsed.error().message}});
     return std::nullopt;
   }
-  return std::move(*reading);
+  return std::move(*parsed);
+}
+
+std::optional<SeriesReading> AgentDetection::read(const SeriesKey& key, bool withHistory) const {
+  return fetchParsed<SeriesReading>(key.podUid, seriesTarget(key, withHistory), parseSeriesReading,
+                                    "node agent sent an unreadable series");
 }
 
 std::optional<detect::SizingSeries> AgentDetection::sizingSeries(
     const SeriesKey& key, const detect::SizingOptions& opts) const {
-  auto body = fetch(key.podUid, sizingTarget(key, opts.minHistorySeconds));
-  if (!body) return std::nullopt;
-  auto reading = parseSizingReading(*body);
-  if (!reading) {
-    LG_LOG(warn, "node agent sent an unreadable sizing series",
-           {{"pod", key.podUid}, {"error", reading.error().message}});
-    return std::nullopt;
-  }
-  return std::move(*reading);
+  auto r = fetchParsed<std::optional<detect::SizingSeries>>(
+      key.podUid, sizingTarget(key, opts.minHistorySeconds), parseSizingReading,
+      "node agent sent an unreadable sizing series");
+  return r ? std::move(*r) : std::nullopt;
 }
 
 std::optional<SeriesView> AgentDetection::view(const SeriesKey& key) const {

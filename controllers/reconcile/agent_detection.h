@@ -162,6 +162,10 @@ class AgentDetection final : public sources::UsageSource, public UsageReader {
   std::optional<sources::AgentEndpoint> endpointOf(const std::string& podUid) const;
   // GET of `target` from the agent of the pod; nullopt (logged) when it cannot be had.
   std::optional<std::string> fetch(const std::string& podUid, const std::string& target) const;
+  // fetch(), then `parse` (a Result), logging `what` when it cannot be read.
+  template <typename T, typename Parse>
+  std::optional<T> fetchParsed(const std::string& podUid, const std::string& target, Parse parse,
+                               const char* what) const;
   std::optional<SeriesReading> read(const SeriesKey& key, bool withHistory) const;
   bool canAssign() const;
   std::string currentToken() const;
